@@ -1,0 +1,88 @@
+"""The `mlboard` command. Thin: parse arguments, call a service, print the result.
+
+Services (and through them SQLAlchemy) are imported inside commands, so `mlboard --help` stays
+fast; a `UserError` anywhere becomes one line on stderr and its exit code.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from mlboard.cli.state import CliState
+from mlboard.errors import UserError
+
+app = typer.Typer(
+    name="mlboard",
+    help="A terminal sprint board for ML teams. Without a command, opens the board.",
+    no_args_is_help=False,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from mlboard import __version__
+
+        typer.echo(f"mlboard {__version__}")
+        raise typer.Exit()
+
+
+@app.callback(invoke_without_command=True)
+def root(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="Database: a file path or SQLAlchemy URL (else MLBOARD_DB, config, default).",
+        ),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print version.")
+    ] = False,
+) -> None:
+    ctx.obj = CliState(db=db)
+    if ctx.invoked_subcommand is None:
+        from mlboard.cli.board import open_board
+
+        open_board(ctx.obj)
+
+
+def _register() -> None:
+    from mlboard.cli import members, sprints, stories, transfer, workspace
+
+    app.add_typer(members.app, name="member")
+    app.add_typer(sprints.app, name="sprint")
+    app.add_typer(stories.app, name="story")
+    app.add_typer(transfer.import_app, name="import")
+    app.command("export")(transfer.export)
+    app.command("init")(workspace.init)
+    app.command("demo")(workspace.demo)
+    app.command("where")(workspace.where)
+
+
+_register()
+
+
+def main() -> None:
+    """Entry point: run the app, turning known failures into a message and an exit code."""
+    from mlboard.cli.output import error_console
+
+    try:
+        app()
+    except UserError as error:
+        error_console().print(f"error: {error.message}", markup=False, soft_wrap=True)
+        sys.exit(error.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as error:
+        if type(error).__module__.startswith("sqlalchemy"):
+            reason = getattr(error, "orig", None) or error
+            error_console().print(f"error: database: {reason}", markup=False, soft_wrap=True)
+            sys.exit(1)
+        raise

@@ -1,0 +1,45 @@
+"""`mlboard member add|list`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from mlboard.cli.output import Format, console, print_json, print_table
+
+app = typer.Typer(help="Team members.", no_args_is_help=True)
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    handle: Annotated[str, typer.Argument(help="Short lowercase handle, e.g. ana.")],
+    name: Annotated[str | None, typer.Option(help="Full name shown on cards.")] = None,
+    role: Annotated[str, typer.Option(help="Role, e.g. 'ML engineer'.")] = "",
+    email: Annotated[str, typer.Option(help="Email address.")] = "",
+    points_per_day: Annotated[str, typer.Option(help="Capacity in points per day.")] = "1",
+) -> None:
+    """Add a member to the team."""
+    from mlboard.services.members import add_member
+
+    member = add_member(
+        ctx.obj.workspace(), handle, name, role=role, email=email, points_per_day=points_per_day
+    )
+    console().print(f"added member {member.handle} ({member.name})", markup=False)
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.TEXT,
+) -> None:
+    """List the team."""
+    from mlboard.services.members import list_members
+
+    members = list_members(ctx.obj.workspace())
+    if fmt is Format.JSON:
+        print_json([m.as_json() for m in members])
+        return
+    rows = [(m.handle, m.name, m.role, m.points_per_day) for m in members]
+    print_table("Members", ("handle", "name", "role", "points/day"), rows, fmt)

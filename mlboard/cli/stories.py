@@ -1,0 +1,281 @@
+"""`mlboard story add|edit|move|rank|show|list`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from mlboard.cli.output import Format, console, plain, print_json, print_table
+
+if TYPE_CHECKING:
+    from mlboard.services.stories import EventView, StoryView
+
+app = typer.Typer(help="Stories: the units of work on the board.", no_args_is_help=True)
+
+# Options shared by `add` and `edit`; in `edit`, an empty value ('') clears the field.
+Kind = Annotated[
+    str | None,
+    typer.Option(help="experiment, data, model, infra, deploy, research or bug."),
+]
+Status = Annotated[str | None, typer.Option(help="backlog, todo, in_progress, review or done.")]
+Points = Annotated[str | None, typer.Option(help="Story points (>= 0).")]
+Low = Annotated[str | None, typer.Option("--low", help="Low end of the estimate, in points.")]
+High = Annotated[str | None, typer.Option("--high", help="High end of the estimate, in points.")]
+Timebox = Annotated[str | None, typer.Option("--timebox", help="Timebox in days (spikes).")]
+Gpu = Annotated[str | None, typer.Option("--gpu-hours", help="Compute budget in GPU hours.")]
+Target = Annotated[str | None, typer.Option(help="Metric target, e.g. 'val_f1 >= 0.82'.")]
+Assignee = Annotated[str | None, typer.Option(help="Member handle.")]
+SprintName = Annotated[str | None, typer.Option("--sprint", help="Sprint name.")]
+Sensitivity = Annotated[
+    str | None, typer.Option(help="none, internal, personal or special_category.")
+]
+Description = Annotated[str | None, typer.Option(help="Longer description.")]
+Blocked = Annotated[str | None, typer.Option("--blocked", help="Mark blocked, with the reason.")]
+FormatOption = Annotated[Format, typer.Option("--format", help="Output format.")]
+
+
+def _changes(**options: str | None) -> dict[str, str]:
+    """The options the user actually gave, as field -> text."""
+    return {field: value for field, value in options.items() if value is not None}
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    title: Annotated[str, typer.Argument(help="The story's title.")],
+    kind: Kind = None,
+    status: Status = None,
+    points: Points = None,
+    low: Low = None,
+    high: High = None,
+    timebox: Timebox = None,
+    gpu_hours: Gpu = None,
+    target: Target = None,
+    assignee: Assignee = None,
+    sprint: SprintName = None,
+    sensitivity: Sensitivity = None,
+    description: Description = None,
+    blocked: Blocked = None,
+) -> None:
+    """Add a story (to the backlog unless --sprint is given)."""
+    from mlboard.services.stories import create_story
+
+    fields = _changes(
+        kind=kind,
+        status=status,
+        points=points,
+        estimate_low=low,
+        estimate_high=high,
+        timebox_days=timebox,
+        gpu_hours=gpu_hours,
+        target=target,
+        assignee=assignee,
+        sprint=sprint,
+        sensitivity=sensitivity,
+        description=description,
+        blocked=blocked,
+    )
+    story = create_story(ctx.obj.workspace(), title, fields)
+    console().print(Text(f"created {story.key}: {story.title}"))
+
+
+@app.command("edit")
+def edit(
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(help="Story key, e.g. ML-12.")],
+    title: Annotated[str | None, typer.Option(help="New title.")] = None,
+    kind: Kind = None,
+    status: Status = None,
+    points: Points = None,
+    low: Low = None,
+    high: High = None,
+    timebox: Timebox = None,
+    gpu_hours: Gpu = None,
+    target: Target = None,
+    assignee: Assignee = None,
+    sprint: SprintName = None,
+    sensitivity: Sensitivity = None,
+    description: Description = None,
+    blocked: Blocked = None,
+    unblock: Annotated[bool, typer.Option("--unblock", help="Clear the blocked flag.")] = False,
+) -> None:
+    """Change fields of a story. Pass '' to clear a field (e.g. --sprint '')."""
+    from mlboard.errors import UserError
+    from mlboard.services.stories import edit_story
+
+    if blocked is not None and unblock:
+        raise UserError("--blocked and --unblock contradict each other")
+    fields = _changes(
+        title=title,
+        kind=kind,
+        status=status,
+        points=points,
+        estimate_low=low,
+        estimate_high=high,
+        timebox_days=timebox,
+        gpu_hours=gpu_hours,
+        target=target,
+        assignee=assignee,
+        sprint=sprint,
+        sensitivity=sensitivity,
+        description=description,
+        blocked="" if unblock else blocked,
+    )
+    if not fields:
+        raise UserError("nothing to change: give at least one option (see --help)")
+    story = edit_story(ctx.obj.workspace(), key, fields)
+    console().print(Text(f"updated {story.key}"))
+
+
+@app.command("move")
+def move(
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(help="Story key.")],
+    status: Annotated[str, typer.Argument(help="backlog, todo, in_progress, review or done.")],
+) -> None:
+    """Move a story to another status."""
+    from mlboard.services.stories import move_story
+
+    story = move_story(ctx.obj.workspace(), key, status)
+    console().print(Text(f"{story.key} is now {story.status}"))
+
+
+@app.command("rank")
+def rank(
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(help="Story key.")],
+    top: Annotated[bool, typer.Option("--top", help="First in the backlog.")] = False,
+    bottom: Annotated[bool, typer.Option("--bottom", help="Last in the backlog.")] = False,
+    before: Annotated[str | None, typer.Option(help="Just above this story.")] = None,
+    after: Annotated[str | None, typer.Option(help="Just below this story.")] = None,
+) -> None:
+    """Re-rank a story in the backlog order."""
+    from mlboard.services.stories import rank_story
+
+    story = rank_story(ctx.obj.workspace(), key, top=top, bottom=bottom, before=before, after=after)
+    console().print(Text(f"ranked {story.key}"))
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(help="Story key.")],
+    fmt: FormatOption = Format.TEXT,
+) -> None:
+    """Show one story with its history."""
+    from mlboard.services.stories import get_story, story_history
+
+    workspace = ctx.obj.workspace()
+    story = get_story(workspace, key)
+    if fmt is Format.JSON:
+        print_json(story.as_json())
+        return
+    history = story_history(workspace, key)
+    if fmt is Format.MD:
+        typer.echo(_story_markdown(story, history), nl=False)
+    else:
+        _print_story(story, history)
+
+
+def _story_rows(story: StoryView) -> list[tuple[str, object]]:
+    estimate = (
+        f"{plain(story.estimate_low)}–{plain(story.estimate_high)}"
+        if story.estimate_low is not None or story.estimate_high is not None
+        else None
+    )
+    return [
+        ("kind", story.kind),
+        ("status", story.status),
+        ("blocked", story.blocked_reason if story.blocked else None),
+        ("points", story.points),
+        ("estimate", estimate),
+        ("timebox (days)", story.timebox_days),
+        ("GPU hours", story.gpu_hours),
+        ("target", story.target),
+        ("assignee", story.assignee),
+        ("sprint", story.sprint),
+        ("sensitivity", story.sensitivity),
+        ("created", story.created_at.strftime("%Y-%m-%d %H:%M UTC")),
+    ]
+
+
+def _print_story(story: StoryView, history: list[EventView]) -> None:
+    out = console()
+    out.print(Text(f"{story.key}  {story.title}", style="bold"))
+    table = Table.grid(padding=(0, 2))
+    for label, value in _story_rows(story):
+        if value is not None and value != "":
+            table.add_row(Text(label, style="dim"), Text(plain(value)))
+    out.print(table)
+    if story.description:
+        out.print(Text(story.description))
+    out.print(Text(f"history ({len(history)} events)", style="bold"))
+    for event in history:
+        out.print(Text(_event_line(event)))
+
+
+def _event_line(event: EventView) -> str:
+    when = event.at.strftime("%Y-%m-%d %H:%M")
+    if event.field == "created":
+        return f"{when}  {event.actor} created the story"
+    return f"{when}  {event.actor} {event.field}: {event.old or '—'} → {event.new or '—'}"
+
+
+def _story_markdown(story: StoryView, history: list[EventView]) -> str:
+    from mlboard.cli.output import markdown_cell
+
+    lines = [f"## {story.key}: {markdown_cell(story.title)}", ""]
+    lines += [
+        f"- **{label}**: {markdown_cell(value)}"
+        for label, value in _story_rows(story)
+        if value is not None and value != ""
+    ]
+    if story.description:
+        lines += ["", story.description]
+    lines += ["", "### History", ""]
+    lines += [f"- {markdown_cell(_event_line(event))}" for event in history]
+    return "\n".join(lines) + "\n"
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    sprint: Annotated[str | None, typer.Option(help="Only this sprint.")] = None,
+    backlog: Annotated[bool, typer.Option("--backlog", help="Only stories in no sprint.")] = False,
+    status: Annotated[str | None, typer.Option(help="Only this status.")] = None,
+    assignee: Annotated[str | None, typer.Option(help="Only this member's.")] = None,
+    kind: Annotated[str | None, typer.Option(help="Only this kind.")] = None,
+    fmt: FormatOption = Format.TEXT,
+) -> None:
+    """List stories in rank order."""
+    from mlboard.services.stories import list_stories
+
+    stories = list_stories(
+        ctx.obj.workspace(),
+        sprint=sprint,
+        backlog=backlog,
+        status=status,
+        assignee=assignee,
+        kind=kind,
+    )
+    if fmt is Format.JSON:
+        print_json([story.as_json() for story in stories])
+        return
+    headers = ("key", "title", "kind", "status", "points", "assignee", "sprint", "target")
+    rows = [
+        (
+            s.key,
+            s.title + (f"  ⛔ {s.blocked_reason}" if s.blocked else ""),
+            s.kind,
+            s.status,
+            s.points,
+            s.assignee,
+            s.sprint,
+            s.target,
+        )
+        for s in stories
+    ]
+    print_table(f"Stories ({len(stories)})", headers, rows, fmt)

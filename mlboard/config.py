@@ -1,0 +1,139 @@
+"""Settings, in one typed object: flags > `MLBOARD_*` environment > config file > defaults.
+
+The config file is the nearest `mlboard.toml`, or `pyproject.toml` with a `[tool.mlboard]` table,
+found by walking up from the working directory — so a repository can carry its team's board
+settings. Relative paths in a config file are relative to that file.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mlboard.errors import UserError
+
+APP_NAME = "mlboard"
+DEFAULT_PREFIX = "ML"
+_PREFIX = re.compile(r"[A-Z][A-Z0-9_]{0,9}")
+_KNOWN_KEYS = {"database", "key_prefix", "user", "keymap", "tracking_uri", "standup_time"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a command or the TUI needs to know about where and how to work."""
+
+    database: str
+    database_origin: str
+    key_prefix: str = DEFAULT_PREFIX
+    actor: str = "unknown"
+    keymap: Mapping[str, str] = field(default_factory=dict)
+    tracking_uri: str | None = None
+    standup_time: str = "09:30"
+    config_file: Path | None = None
+
+
+def find_config_file(start: Path) -> tuple[Path, dict[str, Any]] | None:
+    """The nearest file, walking up from `start`, that holds mlboard settings, and its table."""
+    for folder in (start, *start.parents):
+        own = folder / "mlboard.toml"
+        if own.is_file():
+            return own, _read_toml(own)
+        project = folder / "pyproject.toml"
+        if project.is_file():
+            table = _read_toml(project).get("tool", {}).get("mlboard")
+            if isinstance(table, dict):
+                return project, table
+    return None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        raise UserError(f"{path}: invalid TOML: {error}") from None
+    except OSError as error:
+        raise UserError(f"{path}: cannot be read: {error.strerror}") from None
+
+
+def default_database() -> Path:
+    """The embedded database in the user's data folder (created on first use)."""
+    from platformdirs import user_data_path
+
+    return user_data_path(APP_NAME, appauthor=False, ensure_exists=True) / "mlboard.db"
+
+
+def load_settings(
+    db: str | None = None,
+    *,
+    cwd: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Resolve the settings for one process. `db` is the `--db` flag when given."""
+    environ = os.environ if environ is None else environ
+    found = find_config_file((cwd or Path.cwd()).resolve())
+    config_file, table = found if found else (None, {})
+    _check_table(config_file, table)
+
+    if db:
+        database, origin = db, "--db"
+    elif environ.get("MLBOARD_DB"):
+        database, origin = environ["MLBOARD_DB"], "MLBOARD_DB"
+    elif "database" in table and config_file is not None:
+        database, origin = _relative_to(config_file, table["database"]), str(config_file)
+    else:
+        database, origin = str(default_database()), "default"
+
+    prefix = environ.get("MLBOARD_KEY_PREFIX") or table.get("key_prefix", DEFAULT_PREFIX)
+    if not _PREFIX.fullmatch(prefix):
+        raise UserError(
+            f"invalid key prefix {prefix!r}: use 1-10 capital letters or digits, "
+            "starting with a letter (e.g. ML)"
+        )
+    actor = environ.get("MLBOARD_USER") or table.get("user") or _login_name()
+    tracking_uri = environ.get("MLFLOW_TRACKING_URI") or table.get("tracking_uri")
+    return Settings(
+        database=database,
+        database_origin=origin,
+        key_prefix=prefix,
+        actor=actor,
+        keymap=dict(table.get("keymap", {})),
+        tracking_uri=tracking_uri,
+        standup_time=table.get("standup_time", "09:30"),
+        config_file=config_file,
+    )
+
+
+def _check_table(path: Path | None, table: Mapping[str, Any]) -> None:
+    """Reject misspelt or mistyped settings with the file and key named."""
+    where = f"{path} [tool.mlboard]" if path and path.name == "pyproject.toml" else str(path)
+    for key, value in table.items():
+        if key not in _KNOWN_KEYS and not isinstance(value, dict):
+            known = ", ".join(sorted(_KNOWN_KEYS))
+            raise UserError(f"{where}: unknown setting {key!r} (known: {known})")
+        if key == "keymap":
+            if not isinstance(value, dict) or not all(
+                isinstance(keys, str) for keys in value.values()
+            ):
+                raise UserError(f"{where}: 'keymap' must map binding ids to keys, e.g. move_next")
+        elif key in _KNOWN_KEYS and not isinstance(value, str):
+            raise UserError(f"{where}: {key!r} must be a string, not {type(value).__name__}")
+
+
+def _relative_to(config_file: Path, location: str) -> str:
+    if "://" in location:
+        return location
+    return str((config_file.parent / Path(location).expanduser()).resolve())
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"

@@ -1,0 +1,1 @@
+"""Importers that turn other tools' exports into plain records for mlboard."""

@@ -1,0 +1,70 @@
+"""What the board screen shows: the active sprint's stories by status, and its filter.
+
+The filter is one line a person types, in the spirit of Linear and GitHub search:
+`@ana kind:data drift` keeps Ana's data stories whose key, title or target mentions "drift".
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass, field
+
+from mlboard.domain import StoryKind, parse_choice
+from mlboard.services.sprints import SprintView, active_sprint_name, get_sprint
+from mlboard.services.stories import StoryView, list_stories
+from mlboard.services.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class BoardData:
+    sprint: SprintView | None
+    stories: list[StoryView]
+
+
+def load_board(ws: Workspace, sprint: str | None = None) -> BoardData:
+    """The named sprint, else the active one; no sprint at all gives an empty board."""
+    name = sprint or active_sprint_name(ws)
+    if name is None:
+        return BoardData(None, [])
+    return BoardData(get_sprint(ws, name), list_stories(ws, sprint=name))
+
+
+@dataclass(frozen=True)
+class BoardFilter:
+    words: tuple[str, ...] = ()
+    assignees: frozenset[str] = field(default_factory=frozenset)
+    kinds: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def active(self) -> bool:
+        return bool(self.words or self.assignees or self.kinds)
+
+    def matches(self, story: StoryView) -> bool:
+        if self.assignees and (story.assignee or "") not in self.assignees:
+            return False
+        if self.kinds and story.kind not in self.kinds:
+            return False
+        haystack = " ".join(
+            (story.key, story.title, str(story.target or ""), story.assignee_name or "")
+        ).casefold()
+        return all(word in haystack for word in self.words)
+
+
+def parse_filter(query: str) -> BoardFilter:
+    """Read `@handle`, `kind:x` and free words; raise ValueError for an unknown kind.
+
+    Several `@` or `kind:` terms widen the match (any of them); words narrow it (all of them).
+    """
+    try:
+        terms = shlex.split(query)
+    except ValueError:  # an unbalanced quote: take the text as plain words
+        terms = query.split()
+    words, assignees, kinds = [], set(), set()
+    for term in terms:
+        if term.startswith("@") and len(term) > 1:
+            assignees.add(term[1:].lower())
+        elif term.lower().startswith("kind:"):
+            kinds.add(parse_choice(StoryKind, term[5:], "kind").value)
+        else:
+            words.append(term.casefold())
+    return BoardFilter(tuple(words), frozenset(assignees), frozenset(kinds))

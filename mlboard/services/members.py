@@ -1,0 +1,90 @@
+"""Team members: who can own stories, and how much they can take on per day."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import col, select
+
+from mlboard.errors import UserError
+from mlboard.services.story_fields import FIELDS
+from mlboard.services.workspace import Workspace
+from mlboard.store.tables import Member
+
+_HANDLE = re.compile(r"[a-z0-9][a-z0-9._-]{0,31}")
+
+
+@dataclass(frozen=True, slots=True)
+class MemberView:
+    handle: str
+    name: str
+    role: str
+    email: str
+    points_per_day: float
+    active: bool
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "handle": self.handle,
+            "name": self.name,
+            "role": self.role,
+            "email": self.email,
+            "points_per_day": self.points_per_day,
+            "active": self.active,
+        }
+
+
+def _view(member: Member) -> MemberView:
+    return MemberView(
+        member.handle, member.name, member.role, member.email, member.points_per_day, member.active
+    )
+
+
+def handle_for(name: str) -> str:
+    """A handle derived from a display name ("Zoë O'Neil" -> "zoe.oneil") for importers."""
+    import unicodedata
+
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    words = re.findall(r"[a-z0-9]+", ascii_name.lower().replace("'", ""))
+    return ".".join(words)[:32] or "member"
+
+
+def add_member(
+    ws: Workspace,
+    handle: str,
+    name: str | None = None,
+    *,
+    role: str = "",
+    email: str = "",
+    points_per_day: str = "1",
+) -> MemberView:
+    handle = handle.lstrip("@").strip()
+    if not _HANDLE.fullmatch(handle):
+        raise UserError(
+            f"invalid handle {handle!r}: use lowercase letters, digits, '.', '_' or '-' "
+            "(up to 32, e.g. ana or j.smith)"
+        )
+    try:
+        per_day = FIELDS["points"].parse(points_per_day)
+    except ValueError as error:
+        raise UserError(f"points per day: {error}") from None
+    with ws.writing() as session:
+        if session.exec(select(Member.id).where(Member.handle == handle)).first() is not None:
+            raise UserError(f"member {handle} already exists")
+        member = Member(
+            handle=handle,
+            name=(name or handle).strip() or handle,
+            role=role.strip(),
+            email=email.strip(),
+            points_per_day=per_day if per_day is not None else 1.0,
+            created_at=ws.now(),
+        )
+        session.add(member)
+    return _view(member)
+
+
+def list_members(ws: Workspace) -> list[MemberView]:
+    with ws.reading() as session:
+        return [_view(m) for m in session.exec(select(Member).order_by(col(Member.handle)))]

@@ -1,0 +1,54 @@
+"""The workspace: one open database, the settings it was opened with, who acts, and the clock.
+
+Every service takes a Workspace first. Injecting the clock keeps dated features (history,
+burndown, standup) testable with a frozen time and lets the demo replay a dated history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from mlboard.config import Settings
+from mlboard.store.engine import open_database, read_session, write_session
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Workspace:
+    engine: Engine
+    settings: Settings
+    clock: Callable[[], datetime] = field(default=utc_now)
+    actor: str = ""
+
+    def __post_init__(self) -> None:
+        self.actor = self.actor or self.settings.actor
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    @contextmanager
+    def writing(self) -> Iterator[Session]:
+        """One user action: everything inside commits together or not at all."""
+        with write_session(self.engine) as session:
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        with read_session(self.engine) as session:
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_workspace(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Workspace:
+    return Workspace(open_database(settings.database), settings, clock)

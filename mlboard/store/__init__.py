@@ -1,0 +1,1 @@
+"""Persistence: SQLModel tables, the engine with its SQLite/PostgreSQL settings, and migrations."""

@@ -1,0 +1,146 @@
+"""Opening a database: URL resolution, SQLite settings, schema checks and upgrades.
+
+`open_database` is the only way in. It refuses files that are not mlboard databases and
+databases written by a newer mlboard, upgrades older ones in place (data kept), and returns an
+engine whose write sessions take SQLite's write lock up front, so concurrent writers wait on the
+busy timeout instead of failing with "database is locked" halfway through a transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlmodel import Session
+
+from mlboard.errors import UserError
+from mlboard.store import migrations
+
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_WRITE = "mlboard_write"
+
+
+def database_url(location: str) -> str:
+    """Accept a SQLAlchemy URL or a plain file path; return a URL."""
+    if "://" in location:
+        return location
+    return f"sqlite:///{Path(location).expanduser().resolve()}"
+
+
+def _check_sqlite_file(url: str) -> None:
+    """Refuse, before SQLAlchemy does something obscure, paths that cannot be our database."""
+    database = make_url(url).database
+    if not database or database == ":memory:":
+        return
+    path = Path(database)
+    if path.is_dir():
+        raise UserError(f"database {path} is a directory, not a database file")
+    if not path.parent.is_dir():
+        raise UserError(f"database {path}: folder {path.parent} does not exist")
+    if not path.exists():
+        return
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(len(_SQLITE_MAGIC))
+    except OSError as error:
+        raise UserError(f"database {path} cannot be read: {error.strerror}") from None
+    if header and header != _SQLITE_MAGIC:
+        raise UserError(f"{path} is not a SQLite database (is --db pointing at the right file?)")
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """WAL, foreign keys and a busy timeout on every connection; IMMEDIATE writes."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event below issue BEGIN itself (pysqlite's own is deferred).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        write = connection.get_execution_options().get(_WRITE, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def create_database_engine(url: str) -> Engine:
+    """An engine with the store's connection settings, without any schema check."""
+    if url.startswith("sqlite"):
+        _check_sqlite_file(url)
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def open_database(location: str) -> Engine:
+    """Open (creating if needed) the database at `location` and bring its schema up to date."""
+    url = database_url(location)
+    engine = create_database_engine(url)
+    try:
+        _ensure_schema(engine)
+    except (DatabaseError, OperationalError) as error:
+        engine.dispose()
+        reason = str(error.orig) if error.orig is not None else str(error)
+        raise UserError(f"cannot open database {_display(url)}: {reason}") from None
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
+def _display(url: str) -> str:
+    """The URL as users may see it: without a password."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _ensure_schema(engine: Engine) -> None:
+    with engine.connect() as connection:
+        tables = set(inspect(connection).get_table_names())
+        current = None
+        if "alembic_version" in tables:
+            current = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    head = migrations.head_revision()
+    if current == head:
+        return
+    if current is None and tables - {"alembic_version"}:
+        names = ", ".join(sorted(tables)[:5])
+        raise UserError(
+            f"{_display(str(engine.url))} is a database, but not an mlboard one (it has tables: "
+            f"{names}); point --db at a new file or an mlboard database"
+        )
+    if current is not None and current not in migrations.known_revisions():
+        raise UserError(
+            f"{_display(str(engine.url))} was written by a newer mlboard (schema {current}; "
+            f"this mlboard knows up to {head}): upgrade mlboard to open it"
+        )
+    migrations.upgrade(engine)
+
+
+def writer(engine: Engine) -> Engine:
+    """The same engine, but its transactions take the write lock when they begin."""
+    return engine.execution_options(**{_WRITE: True})
+
+
+@contextmanager
+def write_session(engine: Engine) -> Iterator[Session]:
+    """One user action, one transaction: committed on success, rolled back on any error."""
+    with Session(writer(engine), expire_on_commit=False) as session, session.begin():
+        yield session
+
+
+@contextmanager
+def read_session(engine: Engine) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False) as session:
+        yield session

@@ -1,0 +1,111 @@
+"""The tables. Each later feature adds its own tables through a new Alembic migration.
+
+Times are stored as naive UTC and handed back as aware UTC (see `UTCDateTime`): SQLite has no
+time-zone type, and PostgreSQL's `timestamp` behaves the same way, so both stores agree.
+Enumerated values (kind, status, sensitivity, state) are stored as their plain strings; the
+services validate them with the enums of `mlboard.domain`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Store any aware datetime as naive UTC; read it back as aware UTC."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"refusing to store a naive datetime: {value!r}")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def _utc_column(*, nullable: bool = True, index: bool = False) -> Column[datetime]:
+    return Column(UTCDateTime(), nullable=nullable, index=index)
+
+
+class Member(SQLModel, table=True):
+    """A person on the team. `handle` is what people type (`@ana`); `name` is what they read."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    handle: str = Field(unique=True, index=True)
+    name: str
+    role: str = ""
+    email: str = ""
+    points_per_day: float = 1.0
+    active: bool = True
+    created_at: datetime = Field(sa_column=_utc_column(nullable=False))
+
+
+class Sprint(SQLModel, table=True):
+    """A time box. `start`/`end` are the planned days (end inclusive); the `*_at` times are real."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, index=True)
+    goal: str = ""
+    start: date | None = None
+    end: date | None = None
+    state: str = "future"
+    started_at: datetime | None = Field(default=None, sa_column=_utc_column())
+    closed_at: datetime | None = Field(default=None, sa_column=_utc_column())
+    created_at: datetime = Field(sa_column=_utc_column(nullable=False))
+
+
+class Story(SQLModel, table=True):
+    """A unit of ML work, with the estimates and goals that make ML work plannable."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, index=True)
+    number: int
+    title: str
+    description: str = ""
+    kind: str
+    status: str = Field(index=True)
+    blocked: bool = False
+    blocked_reason: str = ""
+    points: float | None = None
+    estimate_low: float | None = None
+    estimate_high: float | None = None
+    timebox_days: float | None = None
+    gpu_hours: float | None = None
+    target: str | None = None
+    assignee_id: int | None = Field(default=None, foreign_key="member.id", index=True)
+    sprint_id: int | None = Field(default=None, foreign_key="sprint.id", index=True)
+    rank: float = 0.0
+    sensitivity: str = "none"
+    created_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    updated_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    started_at: datetime | None = Field(default=None, sa_column=_utc_column())
+    done_at: datetime | None = Field(default=None, sa_column=_utc_column())
+
+
+class StoryEvent(SQLModel, table=True):
+    """One change to one field of a story: the history that burndown, standup and audit read.
+
+    Creating a story writes a single `created` event; every later change writes one event per
+    field with the old and new values as text (sprint and assignee by name, as people read them).
+    """
+
+    __table_args__ = (Index("ix_storyevent_story_at", "story_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    story_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("story.id", ondelete="CASCADE"), nullable=False)
+    )
+    at: datetime = Field(sa_column=_utc_column(nullable=False, index=True))
+    actor: str
+    field: str
+    old: str | None = None
+    new: str | None = None

@@ -1,0 +1,183 @@
+"""The Board: the active sprint as columns by status, with keys to move, open, edit and filter."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, OptionList, Static
+
+from mlboard.domain import StoryStatus
+from mlboard.errors import UserError
+from mlboard.services.board import BoardData, BoardFilter, load_board, parse_filter
+from mlboard.services.sprints import SprintView
+from mlboard.services.stories import step_story
+from mlboard.tui.screens.story_detail import StoryDetailScreen
+from mlboard.tui.screens.story_form import StoryFormScreen
+from mlboard.tui.widgets.board_column import BoardColumn, CardList
+
+COLUMNS = tuple(StoryStatus)
+
+
+def sprint_summary(sprint: SprintView | None, done_points: float, today: date) -> Content:
+    if sprint is None:
+        return Content.assemble(
+            ("No active sprint. ", "bold"),
+            "Start one with `mlboard sprint start NAME`, or open the demo with `mlboard demo`.",
+        )
+    parts: list[str | tuple[str, str]] = [(sprint.name, "bold")]
+    if sprint.goal:
+        parts += ["  ", (sprint.goal, "italic")]
+    if sprint.start and sprint.end:
+        left = sprint.days_left(today)
+        parts += [("  ·  ", "$text-muted"), f"{sprint.start:%b %d} → {sprint.end:%b %d}"]
+        parts += [("  ·  ", "$text-muted"), f"{left} day{'s' if left != 1 else ''} left"]
+    committed = sprint.committed_points
+    parts += [("  ·  ", "$text-muted"), f"{done_points:g} pts done"]
+    if committed is not None:
+        parts.append(f" of {committed:g} committed")
+    return Content.assemble(*parts)
+
+
+class BoardScreen(Screen[None]):
+    """Columns of cards; focus moves with arrows (or h/j/k/l), cards move with `[` and `]`."""
+
+    BINDINGS = [
+        Binding("left,h", "focus_column(-1)", "Column ←", show=False, id="column_left"),
+        Binding("right,l", "focus_column(1)", "Column →", show=False, id="column_right"),
+        Binding("right_square_bracket,greater_than_sign", "move(1)", "Move →", id="move_next"),
+        Binding("left_square_bracket,less_than_sign", "move(-1)", "Move ←", id="move_previous"),
+        Binding("n", "new_story", "New", id="new_story"),
+        Binding("e", "edit_story", "Edit", id="edit_story"),
+        Binding("slash", "filter", "Filter", id="filter"),
+        Binding("r", "reload", "Refresh", id="refresh"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.board = BoardData(None, [])
+        self.filter = BoardFilter()
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="sprint-summary")
+        yield Input(
+            placeholder="Filter: words, @member, kind:data — Enter to apply, Esc to clear",
+            id="filter",
+        )
+        with Horizontal(id="columns"):
+            for status in COLUMNS:
+                yield BoardColumn(status)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.reload()
+        self.columns[1].cards.focus()
+
+    @property
+    def columns(self) -> list[BoardColumn]:
+        return list(self.query(BoardColumn))
+
+    @property
+    def workspace(self):  # type: ignore[no-untyped-def]
+        return self.app.workspace  # type: ignore[attr-defined]
+
+    def reload(self, select: str | None = None) -> None:
+        """Read the board again and redraw it, keeping the highlighted cards."""
+        self.board = load_board(self.workspace)
+        self.redraw(select)
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    def redraw(self, select: str | None = None) -> None:
+        stories = [story for story in self.board.stories if self.filter.matches(story)]
+        for column in self.columns:
+            column.show([s for s in stories if s.status == column.status], select)
+        done = sum(s.points or 0 for s in self.board.stories if s.status == StoryStatus.DONE)
+        summary = sprint_summary(self.board.sprint, done, date.today())
+        if self.filter.active:
+            summary += Content.assemble(
+                ("  ·  ", "$text-muted"), (f"filtered: {len(stories)} shown", "$warning")
+            )
+        self.query_one("#sprint-summary", Static).update(summary)
+
+    def _focused_column(self) -> BoardColumn | None:
+        focused = self.focused
+        if isinstance(focused, CardList) and isinstance(focused.parent, BoardColumn):
+            return focused.parent
+        return None
+
+    def selected_key(self) -> str | None:
+        column = self._focused_column()
+        return column.highlighted_key if column else None
+
+    def action_focus_column(self, offset: int) -> None:
+        columns = self.columns
+        current = self._focused_column()
+        index = columns.index(current) if current else 0
+        columns[(index + offset) % len(columns)].cards.focus()
+
+    def action_move(self, offset: int) -> None:
+        key = self.selected_key()
+        if key is None:
+            return
+        try:
+            story = step_story(self.workspace, key, offset)
+        except UserError as error:
+            self.notify(error.message, severity="warning", markup=False)
+            return
+        self.reload(select=story.key)
+        self.query_one(f"#cards-{story.status}", CardList).focus()
+
+    def action_new_story(self) -> None:
+        sprint = self.board.sprint.name if self.board.sprint else None
+        self.app.push_screen(StoryFormScreen(None, sprint=sprint), self._after_edit)
+
+    def action_edit_story(self) -> None:
+        key = self.selected_key()
+        if key is not None:
+            self.app.push_screen(StoryFormScreen(key), self._after_edit)
+
+    def _after_edit(self, key: str | None) -> None:
+        if key is not None:
+            self.reload(select=key)
+
+    @on(OptionList.OptionSelected)
+    def open_story(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id is not None:
+            self.app.push_screen(StoryDetailScreen(event.option.id), self._after_edit)
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.add_class("shown")
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def filter_changed(self, event: Input.Changed) -> None:
+        try:
+            self.filter = parse_filter(event.value)
+        except ValueError as error:
+            event.input.add_class("invalid")
+            event.input.tooltip = str(error)
+            return
+        event.input.remove_class("invalid")
+        self.redraw()
+
+    @on(Input.Submitted, "#filter")
+    def filter_submitted(self) -> None:
+        self.action_focus_column(0)
+
+    def key_escape(self) -> None:
+        box = self.query_one("#filter", Input)
+        if box.has_class("shown"):
+            box.value = ""
+            box.remove_class("shown")
+            self.filter = BoardFilter()
+            self.redraw()
+            self.action_focus_column(0)
