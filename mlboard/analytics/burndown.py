@@ -142,7 +142,8 @@ def burndown(
     scope (end of day d): points of the stories in the sprint at that moment;
     completed: points of those among them whose status is done;
     remaining = scope - completed. "End of day" is the last instant of d in `tz`, but never later
-    than `now` nor the sprint's close; days after `now` (in `tz`) have no actual values (None).
+    than `now`, and read just before the sprint's close (so a close that moves unfinished stories
+    out is not drawn as removed scope); days after `now` (in `tz`) have no actual values (None).
     ideal: see `ideal_line`; working days are `weekdays` (0 = Monday) minus `holidays`.
     """
     members = sprint_members(timelines, sprint.name)

@@ -1,8 +1,9 @@
 """Estimate accuracy for ML work: how points and timeboxes compare with the time stories took.
 
-Built on the flow definitions (`flow.flow_item`): cycle time from first entry into in progress to
-last entry into done, stories done now only. Research and experiments are often timeboxed rather
-than estimated, so timebox overruns are reported next to points.
+mlboard's own report (no tracker defines one), built on the flow definitions of `flow.flow_item`
+(Jira's control chart / ActionableAgile): cycle time from first entry into in progress to last
+entry into done, stories done now only. Research and experiments are often timeboxed rather than
+estimated, so timebox overruns are reported next to points.
 """
 
 from __future__ import annotations

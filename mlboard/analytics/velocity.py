@@ -30,8 +30,8 @@ class SprintVelocity:
     """One bar pair of the velocity chart."""
 
     sprint: str
-    start: datetime
-    end: datetime
+    started_at: datetime
+    closed_at: datetime
     committed: float
     completed: float
 
@@ -57,8 +57,8 @@ def sprint_velocity(sprint: SprintSpan, timelines: Iterable[StoryTimeline]) -> S
     started, closed = sprint_started(sprint), sprint_closed(sprint)
     return SprintVelocity(
         sprint=sprint.name,
-        start=started,
-        end=closed,
+        started_at=started,
+        closed_at=closed,
         committed=sprint_points(members, sprint.name, started),
         completed=sprint_points(members, sprint.name, closed, done_only=True),
     )

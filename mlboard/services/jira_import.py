@@ -85,6 +85,8 @@ def import_jira(
         issues = read_jira_csv(path)
     except JiraFileError as error:
         raise UserError(str(error)) from None
+    except OSError as error:
+        raise UserError(f"{os.fspath(path)}: cannot be read: {error.strerror}") from None
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     with ws.writing() as session:
         sprints_added = _add_sprints(session, ws, issues)

@@ -86,6 +86,11 @@ def load_sample_team(ws: Workspace, sample: SampleTeam, today: date) -> None:
     def moved(value: str) -> datetime:
         return datetime.fromisoformat(value).astimezone(UTC) + shift
 
+    first_story = min(moved(row["created"]) for row in sample.stories)
+    lead = next(
+        (m["handle"] for m in sample.members if "lead" in m.get("role", "").lower()),
+        sample.members[0]["handle"],
+    )
     with ws.writing() as session:
         for member in sample.members:
             session.add(
@@ -95,7 +100,7 @@ def load_sample_team(ws: Workspace, sample: SampleTeam, today: date) -> None:
                     role=member.get("role", ""),
                     email=member.get("email", ""),
                     points_per_day=float(member.get("points_per_day", 1.0)),
-                    created_at=datetime.combine(sample.sprints[0]["start"] + shift, time(8), UTC),
+                    created_at=first_story - timedelta(days=1),
                 )
             )
         sprints = [_sprint(spec, shift) for spec in sample.sprints]
@@ -106,7 +111,7 @@ def load_sample_team(ws: Workspace, sample: SampleTeam, today: date) -> None:
             fields = {name: row[name] for name in STORY_FIELDS if row.get(name)}
             if row.get("blocked_reason"):
                 fields["blocked"] = row["blocked_reason"]
-            author = dataclasses.replace(ws, actor=row.get("assignee") or "lead")
+            author = dataclasses.replace(ws, actor=row.get("assignee") or lead)
             add_story(
                 session,
                 author,

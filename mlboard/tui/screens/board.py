@@ -62,6 +62,7 @@ class BoardScreen(Screen[None]):
         super().__init__()
         self.board = BoardData(None, [])
         self.filter = BoardFilter()
+        self._return_to: BoardColumn | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -77,7 +78,8 @@ class BoardScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.reload()
-        self.columns[1].cards.focus()
+        busiest = next((c for c in self.columns[1:] if c.stories), self.columns[1])
+        busiest.cards.focus()
 
     @property
     def columns(self) -> list[BoardColumn]:
@@ -100,7 +102,8 @@ class BoardScreen(Screen[None]):
         for column in self.columns:
             column.show([s for s in stories if s.status == column.status], select)
         done = sum(s.points or 0 for s in self.board.stories if s.status == StoryStatus.DONE)
-        summary = sprint_summary(self.board.sprint, done, date.today())
+        today = self.workspace.now().astimezone().date()
+        summary = sprint_summary(self.board.sprint, done, today)
         if self.filter.active:
             summary += Content.assemble(
                 ("  ·  ", "$text-muted"), (f"filtered: {len(stories)} shown", "$warning")
@@ -154,6 +157,7 @@ class BoardScreen(Screen[None]):
             self.app.push_screen(StoryDetailScreen(event.option.id), self._after_edit)
 
     def action_filter(self) -> None:
+        self._return_to = self._focused_column()
         box = self.query_one("#filter", Input)
         box.add_class("shown")
         box.focus()
@@ -171,7 +175,10 @@ class BoardScreen(Screen[None]):
 
     @on(Input.Submitted, "#filter")
     def filter_submitted(self) -> None:
-        self.action_focus_column(0)
+        self._leave_filter()
+
+    def _leave_filter(self) -> None:
+        (self._return_to or self.columns[1]).cards.focus()
 
     def key_escape(self) -> None:
         box = self.query_one("#filter", Input)
@@ -180,4 +187,4 @@ class BoardScreen(Screen[None]):
             box.remove_class("shown")
             self.filter = BoardFilter()
             self.redraw()
-            self.action_focus_column(0)
+            self._leave_filter()

@@ -1,4 +1,4 @@
-"""One status column of the board: a header and a virtualised list of cards.
+"""One status column of the board: a virtualised list of cards titled with its totals.
 
 An OptionList renders only the lines in view, so a column of hundreds of cards costs the same
 to paint as a column of ten (one widget per column, not one per card).
@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
-from textual.widgets import OptionList, Static
+from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from mlboard.domain import StoryStatus
@@ -34,8 +34,9 @@ class BoardColumn(Vertical):
         self.stories: list[StoryView] = []
 
     def compose(self) -> ComposeResult:
-        yield Static(self.status.label, classes="column-header")
-        yield CardList(id=f"cards-{self.status.value}", markup=False)
+        cards = CardList(id=f"cards-{self.status.value}", markup=False)
+        cards.border_title = self.status.label
+        yield cards
 
     @property
     def cards(self) -> CardList:
@@ -60,7 +61,6 @@ class BoardColumn(Vertical):
         elif keys:
             cards.highlighted = 0
         points = sum(story.points or 0 for story in stories)
-        header = Content.assemble(
-            (self.status.label, "bold"), (f"  {len(stories)} · {points:g} pts", "$text-muted")
+        cards.border_title = Content.assemble(
+            (self.status.label, "bold"), f" {len(stories)} · {points:g} pts"
         )
-        self.query_one(".column-header", Static).update(header)
