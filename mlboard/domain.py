@@ -83,6 +83,12 @@ def parse_choice(enum: type[E], text: str, what: str) -> E:
         raise ValueError(f"unknown {what} {text!r} (choose from {choices})") from None
 
 
+def format_number(value: float) -> str:
+    """The shortest text that reads back as the same float, without a needless `.0`."""
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text
+
+
 @dataclass(frozen=True, slots=True)
 class Target:
     """A metric goal such as `val_f1 >= 0.82`: the metric, a comparison and a threshold."""
@@ -108,7 +114,7 @@ class Target:
                 return observed < self.value
 
     def __str__(self) -> str:
-        return f"{self.metric} {self.op} {self.value:g}"
+        return f"{self.metric} {self.op} {format_number(self.value)}"
 
     def as_json(self) -> dict[str, str | float]:
         return {"metric": self.metric, "op": self.op, "value": self.value}

@@ -16,8 +16,6 @@ from mlboard.config import Settings
 from mlboard.services.workspace import Workspace
 from mlboard.store.engine import open_database
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
 FROZEN_NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)  # a Wednesday
 
 

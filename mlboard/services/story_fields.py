@@ -15,6 +15,7 @@ from mlboard.domain import (
     Sensitivity,
     StoryKind,
     StoryStatus,
+    format_number,
     parse_choice,
     parse_target,
 )
@@ -94,5 +95,5 @@ def as_event_text(value: object) -> str | None:
     if value is None or value == "":
         return None
     if isinstance(value, float):
-        return f"{value:g}"
+        return format_number(value)
     return str(value)

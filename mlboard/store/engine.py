@@ -55,7 +55,7 @@ def _check_sqlite_file(url: str) -> None:
 
 
 def _configure_sqlite(engine: Engine) -> None:
-    """WAL, foreign keys and a busy timeout on every connection; IMMEDIATE writes."""
+    """Foreign keys and a busy timeout on every connection; IMMEDIATE writes."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -64,7 +64,6 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
 
@@ -125,7 +124,15 @@ def _ensure_schema(engine: Engine) -> None:
             f"{_display(str(engine.url))} was written by a newer mlboard (schema {current}; "
             f"this mlboard knows up to {head}): upgrade mlboard to open it"
         )
-    migrations.upgrade(engine)
+    if engine.dialect.name == "sqlite":
+        # WAL is a property of the file: set once, when the file is known to be ours.
+        # Outside any transaction: SQLite refuses to switch journal modes inside one.
+        raw = engine.raw_connection()
+        try:
+            raw.driver_connection.execute("PRAGMA journal_mode = WAL")  # type: ignore[union-attr]
+        finally:
+            raw.close()
+    migrations.upgrade(writer(engine))
 
 
 def writer(engine: Engine) -> Engine:

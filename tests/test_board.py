@@ -1,0 +1,197 @@
+"""The Board screen driven as a person would, with Textual's Pilot."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Input
+
+from mlboard.services.stories import create_story, get_story
+from mlboard.tui.app import MlboardApp
+from mlboard.tui.screens.board import BoardScreen
+from mlboard.tui.screens.story_detail import StoryDetailScreen
+from mlboard.tui.screens.story_form import StoryFormScreen
+from mlboard.tui.widgets.board_column import BoardColumn
+
+SIZE = (160, 45)
+
+
+def column(app: MlboardApp, status: str) -> BoardColumn:
+    return app.screen.query_one(f"#column-{status}", BoardColumn)
+
+
+def keys_in(app: MlboardApp, status: str) -> list[str]:
+    return [story.key for story in column(app, status).stories]
+
+
+async def focus_card(pilot, app: MlboardApp, key: str) -> None:
+    story = get_story(app.workspace, key)
+    cards = column(app, story.status).cards
+    cards.focus()
+    cards.highlighted = cards.get_option_index(key)
+    await pilot.pause()
+
+
+async def test_the_board_shows_the_active_sprint_by_status(sample_workspace):
+    app = MlboardApp(sample_workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, BoardScreen)
+        assert len(keys_in(app, "done")) == 6
+        assert len(keys_in(app, "in_progress")) == 3
+        summary = str(app.screen.query_one("#sprint-summary").render())
+        assert "Sprint 24" in summary and "3 days left" in summary
+
+
+async def test_moving_a_card_changes_the_database(sample_workspace):
+    app = MlboardApp(sample_workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        key = keys_in(app, "todo")[0]
+        await focus_card(pilot, app, key)
+        await pilot.press("right_square_bracket")
+        await pilot.pause()
+        assert get_story(sample_workspace, key).status == "in_progress"
+        assert key in keys_in(app, "in_progress")
+        assert app.screen.focused is column(app, "in_progress").cards
+        await pilot.press("left_square_bracket", "left_square_bracket")
+        await pilot.pause()
+        assert get_story(sample_workspace, key).status == "backlog"
+
+
+async def test_arrow_keys_move_focus_between_columns(sample_workspace):
+    app = MlboardApp(sample_workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        column(app, "todo").cards.focus()
+        await pilot.press("right")
+        assert app.screen.focused is column(app, "in_progress").cards
+        await pilot.press("l", "l")
+        assert app.screen.focused is column(app, "done").cards
+        await pilot.press("h")
+        assert app.screen.focused is column(app, "review").cards
+
+
+async def test_filter_by_member_and_kind(sample_workspace):
+    app = MlboardApp(sample_workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("slash")
+        await pilot.press(*"@ana")
+        await pilot.pause()
+        shown = [s for c in app.screen.query(BoardColumn) for s in c.stories]
+        assert shown and all(s.assignee == "ana" for s in shown)
+        app.screen.query_one("#filter", Input).value = "kind:bug"
+        await pilot.pause()
+        shown = [s for c in app.screen.query(BoardColumn) for s in c.stories]
+        assert shown and {s.kind for s in shown} == {"bug"}
+        await pilot.press("escape")
+        await pilot.pause()
+        assert len([s for c in app.screen.query(BoardColumn) for s in c.stories]) == 14
+
+
+async def test_edit_a_story_in_the_form(sample_workspace):
+    app = MlboardApp(sample_workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        key = keys_in(app, "todo")[0]
+        await focus_card(pilot, app, key)
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, StoryFormScreen)
+        app.screen.query_one("#field-points", Input).value = "-3"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        error = str(app.screen.query_one("#form-error").render())
+        assert "points: must be a number >= 0" in error
+        app.screen.query_one("#field-points", Input).value = "8"
+        app.screen.query_one("#field-target", Input).value = "val_f1 >= 0.9"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, BoardScreen)
+    story = get_story(sample_workspace, key)
+    assert (story.points, str(story.target)) == (8.0, "val_f1 >= 0.9")
+
+
+async def test_create_a_story_from_the_board(sample_workspace):
+    app = MlboardApp(sample_workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press(*"Evaluate [red] calibration")
+        await pilot.click("#save")
+        await pilot.pause()
+        created = [s for s in column(app, "todo").stories if "calibration" in s.title]
+        assert [s.title for s in created] == ["Evaluate [red] calibration"]
+        assert created[0].sprint == "Sprint 24"
+
+
+async def test_enter_and_click_open_the_story_detail(sample_workspace):
+    app = MlboardApp(sample_workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        key = keys_in(app, "review")[0]
+        await focus_card(pilot, app, key)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, StoryDetailScreen)
+        history = str(app.screen.query_one("#story-history").render())
+        assert "History" in history and "status" in history
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, BoardScreen)
+        await pilot.click("#cards-review", offset=(3, 2))
+        await pilot.pause()
+        assert isinstance(app.screen, StoryDetailScreen)
+
+
+async def test_titles_with_markup_render_literally(workspace):
+    from mlboard.services.sprints import add_sprint, start_sprint
+
+    add_sprint(workspace, "S1")
+    create_story(workspace, "[/bar] [red]x", {"sprint": "S1"})
+    start_sprint(workspace, "S1")
+    app = MlboardApp(workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        cards = column(app, "todo").cards
+        assert "[/bar] [red]x" in str(cards.get_option_at_index(0).prompt)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "[/bar] [red]x" in str(app.screen.query_one("#story-title").render())
+
+
+async def test_keymap_from_config_remaps_bindings(sample_workspace):
+    from dataclasses import replace
+
+    sample_workspace.settings = replace(sample_workspace.settings, keymap={"move_next": "m"})
+    app = MlboardApp(sample_workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        key = keys_in(app, "todo")[0]
+        await focus_card(pilot, app, key)
+        await pilot.press("m")
+        await pilot.pause()
+        assert get_story(sample_workspace, key).status == "in_progress"
+
+
+async def test_no_active_sprint_says_what_to_do(workspace):
+    app = MlboardApp(workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "No active sprint" in str(app.screen.query_one("#sprint-summary").render())
+
+
+@pytest.mark.parametrize("size", [(80, 24), (200, 60)])
+async def test_help_panel_and_palette_open(sample_workspace, size):
+    app = MlboardApp(sample_workspace)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert app.screen.query("HelpPanel")
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert not app.screen.query("HelpPanel")
+        commands = [c.title for c in app.get_system_commands(app.screen)]
+        assert {"Move →", "New", "Filter", "Theme"} <= set(commands)

@@ -1,0 +1,329 @@
+"""Settings as a user sets them: the --db flag, MLBOARD_* variables, config files, defaults.
+
+Every call passes `cwd` and an explicit `environ`, so neither the real working directory nor the
+real environment can leak in.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import mlboard.config
+from mlboard.config import Settings, load_settings
+from mlboard.errors import UserError
+
+REAL_DEFAULT_DATABASE = mlboard.config.default_database
+
+
+@pytest.fixture
+def base(tmp_path: Path) -> Path:
+    return tmp_path.resolve()
+
+
+@pytest.fixture(autouse=True)
+def default_db(base: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Keep the real user data folder out of every test (the default creates its folder)."""
+    path = base / "data" / "mlboard.db"
+    monkeypatch.setattr(mlboard.config, "default_database", lambda: path)
+    return path
+
+
+def write(path: Path, content: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(content)
+    return path
+
+
+def settings(cwd: Path, db: str | None = None, **environ: str) -> Settings:
+    return load_settings(db, cwd=cwd, environ=environ)
+
+
+def config_error(cwd: Path, **environ: str) -> str:
+    with pytest.raises(UserError) as info:
+        settings(cwd, **environ)
+    return str(info.value)
+
+
+# --- where the database comes from ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("flag", "env", "in_file", "expected", "origin"),
+    [
+        ("flag.db", "env.db", True, "flag.db", "--db"),
+        (None, "env.db", True, "env.db", "MLBOARD_DB"),
+        (None, None, True, "FILE", "FILE"),
+        (None, None, False, "DEFAULT", "default"),
+    ],
+    ids=["flag-wins", "env-beats-file", "file-beats-default", "default"],
+)
+def test_database_precedence(
+    base: Path,
+    default_db: Path,
+    flag: str | None,
+    env: str | None,
+    in_file: bool,
+    expected: str,
+    origin: str,
+) -> None:
+    config = write(base / "mlboard.toml", 'database = "file.db"\n' if in_file else 'user = "x"\n')
+    environ = {"MLBOARD_DB": env} if env else {}
+
+    result = load_settings(flag, cwd=base, environ=environ)
+
+    replacements = {"FILE": str(base / "file.db"), "DEFAULT": str(default_db)}
+    assert result.database == replacements.get(expected, expected)
+    assert result.database_origin == {"FILE": str(config)}.get(origin, origin)
+
+
+def test_default_database_without_any_config(base: Path, default_db: Path) -> None:
+    result = settings(base)
+    assert result.database == str(default_db)
+    assert result.database_origin == "default"
+    assert result.config_file is None
+
+
+def test_the_real_default_is_reported_as_default(
+    base: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(mlboard.config, "default_database", REAL_DEFAULT_DATABASE)
+    # platformdirs reads these on Linux; point them into tmp so nothing real is created.
+    monkeypatch.setenv("XDG_DATA_HOME", str(base / "xdg"))
+    monkeypatch.setenv("HOME", str(base / "home"))
+    result = settings(base)
+    assert result.database_origin == "default"
+    assert Path(result.database).name == "mlboard.db"
+    assert Path(result.database).is_relative_to(base)
+    assert Path(result.database).parent.is_dir()  # created on first use
+
+
+def test_empty_flag_and_variable_fall_through_to_the_config_file(base: Path) -> None:
+    write(base / "mlboard.toml", 'database = "file.db"\n')
+    result = load_settings("", cwd=base, environ={"MLBOARD_DB": ""})
+    assert result.database == str(base / "file.db")
+
+
+# --- finding the config file ------------------------------------------------------------------
+
+
+def test_mlboard_toml_is_found_from_a_nested_folder(base: Path) -> None:
+    config = write(base / "project" / "mlboard.toml", 'database = "board.db"\nkey_prefix = "CV"\n')
+    nested = base / "project" / "src" / "models" / "vision"
+    nested.mkdir(parents=True)
+
+    result = settings(nested)
+
+    assert result.config_file == config
+    assert result.database == str(base / "project" / "board.db")
+    assert result.database_origin == str(config)
+    assert result.key_prefix == "CV"
+
+
+def test_the_nearest_config_file_wins(base: Path) -> None:
+    write(base / "mlboard.toml", 'key_prefix = "OUTER"\n')
+    inner = write(base / "team" / "mlboard.toml", 'key_prefix = "INNER"\n')
+    assert settings(base / "team").config_file == inner
+    assert settings(base / "team").key_prefix == "INNER"
+
+
+def test_pyproject_tool_mlboard_is_found(base: Path) -> None:
+    pyproject = write(
+        base / "pyproject.toml",
+        '[project]\nname = "vision"\n\n[tool.mlboard]\ndatabase = "board.db"\nuser = "ana"\n',
+    )
+    (base / "src").mkdir()
+
+    result = settings(base / "src")
+
+    assert result.config_file == pyproject
+    assert result.database == str(base / "board.db")
+    assert result.database_origin == str(pyproject)
+    assert result.actor == "ana"
+
+
+def test_pyproject_without_tool_mlboard_is_skipped(base: Path) -> None:
+    outer = write(base / "mlboard.toml", 'key_prefix = "TEAM"\n')
+    write(
+        base / "repo" / "pyproject.toml",
+        '[project]\nname = "other"\n\n[tool.ruff]\nline-length = 100\n',
+    )
+    nested = base / "repo" / "pkg"
+    nested.mkdir()
+
+    result = settings(nested)
+
+    assert result.config_file == outer
+    assert result.key_prefix == "TEAM"
+
+
+def test_mlboard_toml_beats_pyproject_in_the_same_folder(base: Path) -> None:
+    own = write(base / "mlboard.toml", 'key_prefix = "OWN"\n')
+    write(base / "pyproject.toml", '[tool.mlboard]\nkey_prefix = "PY"\n')
+    result = settings(base)
+    assert result.config_file == own
+    assert result.key_prefix == "OWN"
+
+
+# --- paths and URLs in the config file --------------------------------------------------------
+
+
+def test_relative_database_is_relative_to_the_config_file_not_the_cwd(base: Path) -> None:
+    config = write(base / "repo" / "mlboard.toml", 'database = "../shared/board.db"\n')
+    cwd = base / "repo" / "deep" / "er"
+    cwd.mkdir(parents=True)
+
+    result = settings(cwd)
+
+    assert result.database == str(base / "shared" / "board.db")
+    assert result.database_origin == str(config)
+
+
+def test_absolute_and_home_database_paths(base: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    absolute = base / "elsewhere" / "board.db"
+    write(base / "a" / "mlboard.toml", f'database = "{absolute}"\n')
+    assert settings(base / "a").database == str(absolute)
+
+    monkeypatch.setenv("HOME", str(base / "home"))
+    write(base / "b" / "mlboard.toml", 'database = "~/boards/ml.db"\n')
+    assert settings(base / "b").database == str(base / "home" / "boards" / "ml.db")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "sqlite:///relative.db",
+        "postgresql+psycopg://ana:secret@db.example.com/mlboard",
+    ],
+)
+def test_sqlalchemy_urls_are_kept_as_is(base: Path, url: str) -> None:
+    write(base / "mlboard.toml", f'database = "{url}"\n')
+    assert settings(base).database == url
+
+
+# --- mistakes in the config file --------------------------------------------------------------
+
+
+def test_invalid_toml_names_the_file(base: Path) -> None:
+    config = write(base / "mlboard.toml", 'database = "board.db\nkey_prefix = ML\n')
+    message = config_error(base)
+    assert str(config) in message
+    assert "invalid TOML" in message
+
+
+def test_invalid_pyproject_names_the_file(base: Path) -> None:
+    pyproject = write(base / "pyproject.toml", "[tool.mlboard\n")
+    assert str(pyproject) in config_error(base)
+
+
+def test_unknown_setting_names_the_key_and_the_file(base: Path) -> None:
+    config = write(base / "mlboard.toml", 'databse = "board.db"\n')
+    message = config_error(base)
+    assert "'databse'" in message
+    assert str(config) in message
+    assert "database" in message  # the known settings are listed
+
+
+def test_unknown_setting_in_pyproject_names_the_table(base: Path) -> None:
+    write(base / "pyproject.toml", '[tool.mlboard]\nprefix = "ML"\n')
+    message = config_error(base)
+    assert "'prefix'" in message
+    assert "[tool.mlboard]" in message
+
+
+@pytest.mark.parametrize(
+    ("line", "key", "type_name"),
+    [
+        ("key_prefix = 3", "key_prefix", "int"),
+        ("database = true", "database", "bool"),
+        ('user = ["ana"]', "user", "list"),
+        ("standup_time = 09:30:00", "standup_time", "time"),
+    ],
+)
+def test_wrong_type_is_refused(base: Path, line: str, key: str, type_name: str) -> None:
+    config = write(base / "mlboard.toml", line + "\n")
+    message = config_error(base)
+    assert repr(key) in message
+    assert type_name in message
+    assert str(config) in message
+
+
+@pytest.mark.parametrize(
+    "content",
+    ['keymap = "vim"\n', "[keymap]\nmove_next = 1\n"],
+    ids=["not-a-table", "not-a-string"],
+)
+def test_bad_keymap_is_refused(base: Path, content: str) -> None:
+    write(base / "mlboard.toml", content)
+    assert "keymap" in config_error(base)
+
+
+def test_a_bad_config_file_is_reported_even_with_the_db_flag(base: Path) -> None:
+    write(base / "mlboard.toml", 'databse = "board.db"\n')
+    with pytest.raises(UserError, match="databse"):
+        load_settings("flag.db", cwd=base, environ={})
+
+
+# --- key prefix, actor, keymap and the rest ---------------------------------------------------
+
+
+@pytest.mark.parametrize("prefix", ["ml", "2DS", "ML-", "M L", "", "ABCDEFGHIJK"])
+def test_invalid_key_prefix_is_rejected(base: Path, prefix: str) -> None:
+    write(base / "mlboard.toml", f'key_prefix = "{prefix}"\n')
+    message = config_error(base)
+    assert "key prefix" in message
+    assert repr(prefix) in message
+
+
+@pytest.mark.parametrize("prefix", ["ML", "DS2", "A", "DATA_SCI", "ABCDEFGHIJ"])
+def test_valid_key_prefix_is_accepted(base: Path, prefix: str) -> None:
+    write(base / "mlboard.toml", f'key_prefix = "{prefix}"\n')
+    assert settings(base).key_prefix == prefix
+
+
+def test_key_prefix_defaults_to_ml(base: Path) -> None:
+    assert settings(base).key_prefix == "ML"
+
+
+def test_key_prefix_variable_beats_the_file_and_is_validated(base: Path) -> None:
+    write(base / "mlboard.toml", 'key_prefix = "FILE"\n')
+    assert settings(base, MLBOARD_KEY_PREFIX="ENV").key_prefix == "ENV"
+    assert "'env'" in config_error(base, MLBOARD_KEY_PREFIX="env")
+
+
+def test_mlboard_user_sets_the_actor(base: Path) -> None:
+    write(base / "mlboard.toml", 'user = "file-user"\n')
+    assert settings(base, MLBOARD_USER="ana").actor == "ana"
+    assert settings(base).actor == "file-user"
+
+
+def test_actor_falls_back_to_a_login_name(base: Path) -> None:
+    actor = settings(base).actor
+    assert isinstance(actor, str)
+    assert actor
+
+
+def test_keymap_table_is_read(base: Path) -> None:
+    write(base / "mlboard.toml", '[keymap]\nmove_next = "l"\nmove_prev = "h"\n')
+    assert dict(settings(base).keymap) == {"move_next": "l", "move_prev": "h"}
+
+
+def test_keymap_table_is_read_from_pyproject(base: Path) -> None:
+    write(base / "pyproject.toml", '[tool.mlboard.keymap]\nmove_next = "ctrl+l"\n')
+    assert dict(settings(base).keymap) == {"move_next": "ctrl+l"}
+
+
+def test_keymap_defaults_to_empty(base: Path) -> None:
+    assert dict(settings(base).keymap) == {}
+
+
+def test_tracking_uri_and_standup_time(base: Path) -> None:
+    write(
+        base / "mlboard.toml",
+        'tracking_uri = "http://mlflow.internal:5000"\nstandup_time = "10:15"\n',
+    )
+    result = settings(base)
+    assert result.tracking_uri == "http://mlflow.internal:5000"
+    assert result.standup_time == "10:15"
+    assert settings(base, MLFLOW_TRACKING_URI="databricks").tracking_uri == "databricks"
