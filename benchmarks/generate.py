@@ -465,9 +465,7 @@ def sprint_plans(count: int, now: datetime) -> list[SprintPlan]:
                 end=start + DEFAULT_LENGTH,
                 started_at=datetime.combine(start, SPRINT_STARTS_AT, UTC),
                 closed_at=(
-                    None
-                    if active
-                    else datetime.combine(start + CLOSE_AFTER, SPRINT_CLOSES_AT, UTC)
+                    None if active else datetime.combine(start + CLOSE_AFTER, SPRINT_CLOSES_AT, UTC)
                 ),
             )
         )

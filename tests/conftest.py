@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import time
 
 os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")  # read when Textual is imported
+os.environ["TZ"] = "UTC"  # dates shown "in local time" must not depend on the machine
+time.tzset()
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta

@@ -1,0 +1,347 @@
+"""Wall times of the foundation against the budgets of DESIGN.md ("Budgets").
+
+    python benchmarks/bench_foundation.py [--db /tmp/large.db] [--runs 5] [--profile]
+
+Generates the large database with `generate.py` if it is missing, builds the demo workspace
+with `mlboard demo --no-open`, then times (median and min of `--runs` runs each):
+
+- `mlboard --help`, and checks in a separate `-X importtime` run that it imports neither
+  mlflow nor pandas;
+- `mlboard --db DB story list --format json` and `sprint list --format json`, whole process;
+- the board's first paint, in-process (`App.run_test`, from app construction until the columns
+  hold their cards) and whole process (`first_paint.py` in a child, from launch to the paint),
+  on the large database and on the demo one, with the child's peak RSS.
+
+It is a report, not a test: a missed budget is marked MISS and the exit code is still 0.
+Figures depend on the machine (DESIGN.md's budgets are for 2 cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import json
+import os
+import pstats
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from first_paint import SIZE, clock, wait_for_board
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+PYTHON = sys.executable
+MLBOARD = str(Path(PYTHON).parent / "mlboard")
+FORBIDDEN_AT_HELP = ("mlflow", "pandas")
+
+
+class ChildFailed(Exception):
+    """A measured command exited with an error; the message holds its stderr tail."""
+
+
+@dataclass(frozen=True)
+class Sample:
+    seconds: float
+    rss_mb: float | None = None
+
+
+@dataclass(frozen=True)
+class Budget:
+    seconds: float
+    rss_mb: float | None = None
+
+
+@dataclass(frozen=True)
+class Row:
+    """One timed measurement; `broken` marks a budget missed other than by time or memory."""
+
+    label: str
+    samples: list[Sample]
+    budget: Budget | None = None
+    note: str = ""
+    broken: bool = False
+
+    @property
+    def median(self) -> float:
+        return statistics.median(s.seconds for s in self.samples)
+
+    @property
+    def fastest(self) -> float:
+        return min(s.seconds for s in self.samples)
+
+    @property
+    def peak_mb(self) -> float | None:
+        peaks = [s.rss_mb for s in self.samples if s.rss_mb is not None]
+        return max(peaks) if peaks else None
+
+    @property
+    def verdict(self) -> str:
+        if self.budget is None:
+            return "-"
+        over_time = self.median > self.budget.seconds
+        peak, limit = self.peak_mb, self.budget.rss_mb
+        over_memory = peak is not None and limit is not None and peak > limit
+        return "MISS" if over_time or over_memory or self.broken else "OK"
+
+    def render(self, width: int) -> str:
+        budget = f"(budget {self.budget.seconds:.2f} s)" if self.budget else "(no budget)"
+        memory = f"{self.peak_mb:4.0f} MB" if self.peak_mb is not None else "     -"
+        if self.budget and self.budget.rss_mb is not None:
+            memory += f" (budget {self.budget.rss_mb:.0f} MB)"
+        line = (
+            f"{self.label:<{width}}  {self.median:5.2f} s  min {self.fastest:5.2f}  "
+            f"{budget:<18} {self.verdict:<4}  {memory}"
+        )
+        return line + (f"   {self.note}" if self.note else "")
+
+
+@dataclass(frozen=True)
+class Note:
+    """An untimed line of the report: a check's result, or why a measurement was skipped."""
+
+    label: str
+    text: str
+
+    def render(self, width: int) -> str:
+        return f"{self.label:<{width}}  {self.text}"
+
+
+# -- running children -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChildRun:
+    started: float
+    ended: float
+    rss_mb: float
+    stdout: str
+    stderr: str
+
+
+def run_child(argv: Sequence[str]) -> ChildRun:
+    """Run a command to completion and return its times, output and its own peak RSS.
+
+    `os.wait4` gives the rusage of this one child; `getrusage(RUSAGE_CHILDREN)` would give the
+    high-water mark of every child so far (the generator included), not this one's.
+    """
+    with tempfile.TemporaryFile() as errors:
+        started = clock()
+        process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=errors)
+        assert process.stdout is not None
+        stdout = process.stdout.read()
+        process.stdout.close()
+        _, status, usage = os.wait4(process.pid, 0)
+        ended = clock()
+        process.returncode = os.waitstatus_to_exitcode(status)
+        errors.seek(0)
+        stderr = errors.read().decode(errors="replace")
+    if process.returncode != 0:
+        tail = stderr.strip().splitlines()[-1:] or [f"exit code {process.returncode}"]
+        raise ChildFailed(f"{' '.join(argv[:4])}: {tail[0]}")
+    return ChildRun(started, ended, usage.ru_maxrss / 1024, stdout.decode(), stderr)
+
+
+def time_process(argv: Sequence[str], runs: int) -> tuple[list[Sample], str]:
+    """Whole-process wall times and peak RSS of `runs` runs; also the last run's stdout."""
+    samples, stdout = [], ""
+    for _ in range(runs):
+        child = run_child(argv)
+        samples.append(Sample(child.ended - child.started, child.rss_mb))
+        stdout = child.stdout
+    return samples, stdout
+
+
+def time_first_paint_process(db: Path, runs: int) -> tuple[list[Sample], int]:
+    """Launch to first paint of `first_paint.py` on `db`; also how many cards it showed."""
+    samples, cards = [], 0
+    for _ in range(runs):
+        child = run_child([PYTHON, str(HERE / "first_paint.py"), str(db)])
+        result = json.loads(child.stdout.strip().splitlines()[-1])
+        samples.append(Sample(result["painted"] - child.started, child.rss_mb))
+        cards = result["cards"]
+    return samples, cards
+
+
+# -- in-process first paint -------------------------------------------------------------------
+
+
+async def _paint_once(db: Path) -> tuple[float, int]:
+    from mlboard.config import load_settings
+    from mlboard.services.workspace import open_workspace
+    from mlboard.tui.app import MlboardApp
+
+    workspace = open_workspace(load_settings(str(db)))
+    try:
+        began = clock()
+        app = MlboardApp(workspace)
+        async with app.run_test(size=SIZE) as pilot:
+            shown = await wait_for_board(pilot)
+            painted = clock()
+        return painted - began, shown["cards"]
+    finally:
+        workspace.close()
+
+
+def time_first_paint_in_process(db: Path, runs: int) -> tuple[list[Sample], int, float]:
+    """App construction to cards on screen, `runs` times in this process (imports excluded).
+
+    The first run also pays one-off costs (CSS parsing, SQLAlchemy statement compilation), so it
+    is returned separately as well.
+    """
+    samples, cards = [], 0
+    for _ in range(runs):
+        seconds, cards = asyncio.run(_paint_once(db))
+        samples.append(Sample(seconds))
+    return samples, cards, samples[0].seconds
+
+
+def profile_first_paint(db: Path, top: int = 25) -> None:
+    """Print the functions that take the most cumulative time in one warm in-process paint."""
+    asyncio.run(_paint_once(db))  # warm-up: imports and caches
+    profiler = cProfile.Profile()
+    profiler.enable()
+    asyncio.run(_paint_once(db))
+    profiler.disable()
+    print(f"\ncProfile of one warm in-process first paint on {db} (top {top}, cumulative):")
+    pstats.Stats(profiler).strip_dirs().sort_stats("cumulative").print_stats(top)
+
+
+# -- checks and fixtures ----------------------------------------------------------------------
+
+
+def help_imports() -> tuple[set[str], list[tuple[int, str]]]:
+    """Top-level packages `mlboard --help` imports, and the costliest ones (µs, name)."""
+    child = run_child([PYTHON, "-X", "importtime", "-m", "mlboard", "--help"])
+    packages: set[str] = set()
+    costs: dict[str, int] = {}
+    for line in child.stderr.splitlines():
+        if not line.startswith("import time:") or "|" not in line:
+            continue
+        _, cumulative, name = line.split("|")
+        module = name.strip()
+        if not cumulative.strip().isdigit():
+            continue  # the header line
+        packages.add(module.split(".")[0])
+        if "." not in module and not name.startswith("  "):
+            costs[module] = max(costs.get(module, 0), int(cumulative))
+    costliest = sorted(((us, m) for m, us in costs.items()), reverse=True)[:5]
+    return packages, costliest
+
+
+def ensure_large_db(db: Path) -> None:
+    if db.exists():
+        return
+    print(f"{db} is missing: generating it")
+    argv = [PYTHON, str(HERE / "generate.py"), "--stories", "5000", "--sprints", "40"]
+    subprocess.run([*argv, "--out", str(db)], check=True)
+
+
+def ensure_demo(folder: Path) -> Path:
+    """The demo database in `folder`, built by `mlboard demo` (reused if already there)."""
+    if not (REPO / "sample_data" / "team.toml").is_file():
+        raise ChildFailed(f"no sample_data/ in {REPO}")
+    run_child([MLBOARD, "demo", "--no-open", "--dir", str(folder)])
+    return folder / "mlboard.db"
+
+
+def count_rows(db: Path, table: str) -> int:
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as connection:
+        return int(connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+
+# -- the report -------------------------------------------------------------------------------
+
+Line = Row | Note
+LARGE = Budget(1.5, 300)
+DEMO = Budget(0.6, 120)
+
+
+def measure_help(runs: int) -> list[Line]:
+    samples, _ = time_process([MLBOARD, "--help"], runs)
+    packages, costliest = help_imports()
+    leaked = [name for name in FORBIDDEN_AT_HELP if name in packages]
+    verdict = f"MISS: imports {', '.join(leaked)}" if leaked else "OK: no mlflow, no pandas"
+    heaviest = ", ".join(f"{name} {us / 1000:.0f} ms" for us, name in costliest)
+    return [
+        Row("mlboard --help", samples, Budget(0.3), broken=bool(leaked)),
+        Note("  imports (-X importtime)", f"{verdict}; costliest: {heaviest}"),
+    ]
+
+
+def measure_list(db: Path, what: str, runs: int) -> Row:
+    """`mlboard --db DB <what> list --format json`, whole process."""
+    argv = [MLBOARD, "--db", str(db), what, "list", "--format", "json"]
+    samples, stdout = time_process(argv, runs)
+    plural = "stories" if what == "story" else f"{what}s"
+    return Row(f"{what} list --format json ({len(json.loads(stdout)):,} {plural})", samples)
+
+
+def measure_board(db: Path, name: str, runs: int, budget: Budget) -> list[Line]:
+    stories = count_rows(db, "story")
+    what = f"{stories:,} stories" if name == "large" else f"demo, {stories} stories"
+    inside, cards, first = time_first_paint_in_process(db, runs)
+    process, _ = time_first_paint_process(db, runs)
+    return [
+        Row(
+            f"board first paint ({what}), in-process",
+            inside,
+            note=f"{cards} cards; first run {first:.2f} s",
+        ),
+        Row(f"board first paint ({what})", process, budget, note="launch to paint"),
+    ]
+
+
+def measure_demo(folder: Path, runs: int) -> list[Line]:
+    try:
+        db = ensure_demo(folder)
+    except ChildFailed as error:
+        return [Note("board first paint (demo)", f"skipped: mlboard demo failed: {error}")]
+    return measure_board(db, "demo", runs, DEMO)
+
+
+def guarded(label: str, measure: Callable[[], list[Line]]) -> list[Line]:
+    """Run one measurement; a failing command becomes a skipped row instead of a crash."""
+    try:
+        return measure()
+    except ChildFailed as error:
+        return [Note(label, f"skipped: {error}")]
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", type=Path, default=Path("/tmp/large.db"))
+    parser.add_argument("--demo-dir", type=Path, default=Path("/tmp/bench-demo"))
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--profile", action="store_true", help="cProfile one warm paint too")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    db: Path = args.db.expanduser().resolve()
+    ensure_large_db(db)
+    runs = max(args.runs, 1)
+    print(f"mlboard benchmarks: {os.cpu_count()} CPUs, median of {runs} runs (and min)\n")
+    lines: list[Line] = []
+    lines += guarded("mlboard --help", lambda: measure_help(runs))
+    lines += guarded("story list", lambda: [measure_list(db, "story", runs)])
+    lines += guarded("sprint list", lambda: [measure_list(db, "sprint", runs)])
+    lines += guarded("board first paint", lambda: measure_board(db, "large", runs, LARGE))
+    lines += measure_demo(args.demo_dir.expanduser().resolve(), runs)
+    width = max(len(line.label) for line in lines)
+    for line in lines:
+        print(line.render(width))
+    if args.profile:
+        profile_first_paint(db)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
