@@ -216,3 +216,15 @@ def test_help_lists_the_commands(mlboard):
     output = ok(CliRunner().invoke(app, ["--help"]))
     for command in ("member", "sprint", "story", "import", "export", "init", "demo"):
         assert command in output
+
+
+def test_edit_sets_and_clears_estimates(mlboard):
+    ok(mlboard("story", "add", "Spike: distillation", "--kind", "research", "--points", "3"))
+    ok(mlboard("story", "edit", "ML-1", "--low", "2", "--high", "5", "--timebox", "3"))
+    story = json.loads(ok(mlboard("story", "show", "ML-1", "--format", "json")))
+    assert (story["estimate"], story["timebox_days"]) == ({"low": 2.0, "high": 5.0}, 3.0)
+    ok(mlboard("story", "edit", "ML-1", "--points", "", "--blocked", "no GPU"))
+    ok(mlboard("story", "edit", "ML-1", "--unblock"))
+    story = json.loads(ok(mlboard("story", "show", "ML-1", "--format", "json")))
+    assert (story["points"], story["blocked"], story["events"]) == (None, False, 7)
+    assert isinstance(mlboard("story", "edit", "ML-1").exception, UserError)

@@ -37,9 +37,18 @@ Blocked = Annotated[str | None, typer.Option("--blocked", help="Mark blocked, wi
 FormatOption = Annotated[Format, typer.Option("--format", help="Output format.")]
 
 
-def _changes(**options: str | None) -> dict[str, str]:
-    """The options the user actually gave, as field -> text."""
-    return {field: value for field, value in options.items() if value is not None}
+# Option name -> story field, for the options whose names are shorter than the field's.
+_FIELD_OF_OPTION = {"low": "estimate_low", "high": "estimate_high", "timebox": "timebox_days"}
+_NOT_FIELDS = {"key", "unblock"}
+
+
+def _changes(ctx: typer.Context) -> dict[str, str]:
+    """The story options the user actually gave, as field -> text."""
+    return {
+        _FIELD_OF_OPTION.get(name, name): value
+        for name, value in ctx.params.items()
+        if name not in _NOT_FIELDS and value is not None
+    }
 
 
 @app.command("add")
@@ -63,21 +72,8 @@ def add(
     """Add a story (to the backlog unless --sprint is given)."""
     from mlboard.services.stories import create_story
 
-    fields = _changes(
-        kind=kind,
-        status=status,
-        points=points,
-        estimate_low=low,
-        estimate_high=high,
-        timebox_days=timebox,
-        gpu_hours=gpu_hours,
-        target=target,
-        assignee=assignee,
-        sprint=sprint,
-        sensitivity=sensitivity,
-        description=description,
-        blocked=blocked,
-    )
+    fields = _changes(ctx)
+    title = fields.pop("title")
     story = create_story(ctx.obj.workspace(), title, fields)
     console().print(Text(f"created {story.key}: {story.title}"))
 
@@ -108,22 +104,9 @@ def edit(
 
     if blocked is not None and unblock:
         raise UserError("--blocked and --unblock contradict each other")
-    fields = _changes(
-        title=title,
-        kind=kind,
-        status=status,
-        points=points,
-        estimate_low=low,
-        estimate_high=high,
-        timebox_days=timebox,
-        gpu_hours=gpu_hours,
-        target=target,
-        assignee=assignee,
-        sprint=sprint,
-        sensitivity=sensitivity,
-        description=description,
-        blocked="" if unblock else blocked,
-    )
+    fields = _changes(ctx)
+    if unblock:
+        fields["blocked"] = ""
     if not fields:
         raise UserError("nothing to change: give at least one option (see --help)")
     story = edit_story(ctx.obj.workspace(), key, fields)

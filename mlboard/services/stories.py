@@ -292,11 +292,7 @@ def apply_changes(
         _assign(session, story, field, value, at)
         after = _event_value(session, story, field)
         if before != after:
-            session.add(
-                StoryEvent(
-                    story_id=story.id, at=at, actor=ws.actor, field=field, old=before, new=after
-                )
-            )
+            _record(session, ws, story, field, before, after, at)
             written += 1
     _check_estimate_range(story)
     if written:
@@ -319,6 +315,19 @@ def step_story(ws: Workspace, key: str, offset: int) -> StoryView:
             raise UserError(f"{story.key} is already in the {edge} status ({story.status})")
         apply_changes(session, ws, story, {"status": target.value})
     return get_story(ws, key)
+
+
+def _record(
+    session: Session,
+    ws: Workspace,
+    story: Story,
+    field: str,
+    old: str | None,
+    new: str | None,
+    at: datetime,
+) -> None:
+    """Write one history entry, in the caller's transaction."""
+    session.add(StoryEvent(story_id=story.id, at=at, actor=ws.actor, field=field, old=old, new=new))
 
 
 def _event_value(session: Session, story: Story, field: str) -> str | None:
@@ -405,16 +414,7 @@ def rank_story(
         at = ws.now()
         story.updated_at = at
         session.add(story)
-        session.add(
-            StoryEvent(
-                story_id=story.id,
-                at=at,
-                actor=ws.actor,
-                field="rank",
-                old=old,
-                new=as_event_text(new_rank),
-            )
-        )
+        _record(session, ws, story, "rank", old, as_event_text(new_rank), at)
     return get_story(ws, key)
 
 
