@@ -149,8 +149,9 @@ def run_child(argv: Sequence[str]) -> ChildRun:
 
 
 def time_process(argv: Sequence[str], runs: int) -> tuple[list[Sample], str]:
-    """Whole-process wall times and peak RSS of `runs` runs; also the last run's stdout."""
-    samples, stdout = [], ""
+    """Whole-process wall times and peak RSS of `runs` runs (after one untimed warm-up run,
+    which fills the OS page cache); also the last run's stdout."""
+    samples, stdout = [], run_child(argv).stdout
     for _ in range(runs):
         child = run_child(argv)
         samples.append(Sample(child.ended - child.started, child.rss_mb))
@@ -159,10 +160,13 @@ def time_process(argv: Sequence[str], runs: int) -> tuple[list[Sample], str]:
 
 
 def time_first_paint_process(db: Path, runs: int) -> tuple[list[Sample], int]:
-    """Launch to first paint of `first_paint.py` on `db`; also how many cards it showed."""
+    """Launch to first paint of `first_paint.py` on `db` (after one untimed warm-up run); also
+    how many cards it showed."""
+    argv = [PYTHON, str(HERE / "first_paint.py"), str(db)]
+    run_child(argv)
     samples, cards = [], 0
     for _ in range(runs):
-        child = run_child([PYTHON, str(HERE / "first_paint.py"), str(db)])
+        child = run_child(argv)
         result = json.loads(child.stdout.strip().splitlines()[-1])
         samples.append(Sample(result["painted"] - child.started, child.rss_mb))
         cards = result["cards"]
@@ -216,23 +220,24 @@ def profile_first_paint(db: Path, top: int = 25) -> None:
 # -- checks and fixtures ----------------------------------------------------------------------
 
 
-def help_imports() -> tuple[set[str], list[tuple[int, str]]]:
-    """Top-level packages `mlboard --help` imports, and the costliest ones (µs, name)."""
-    child = run_child([PYTHON, "-X", "importtime", "-m", "mlboard", "--help"])
-    packages: set[str] = set()
-    costs: dict[str, int] = {}
+def import_costs(argv: Sequence[str]) -> dict[str, float]:
+    """Run `python -X importtime ARGV`; return ms of import (self time) per top-level package,
+    costliest first. (`-X importtime` itself slows imports down: compare, don't add up.)"""
+    child = run_child([PYTHON, "-X", "importtime", *argv])
+    costs: dict[str, float] = {}
     for line in child.stderr.splitlines():
-        if not line.startswith("import time:") or "|" not in line:
-            continue
-        _, cumulative, name = line.split("|")
-        module = name.strip()
-        if not cumulative.strip().isdigit():
-            continue  # the header line
-        packages.add(module.split(".")[0])
-        if "." not in module and not name.startswith("  "):
-            costs[module] = max(costs.get(module, 0), int(cumulative))
-    costliest = sorted(((us, m) for m, us in costs.items()), reverse=True)[:5]
-    return packages, costliest
+        fields = line.removeprefix("import time:").split("|")
+        if len(fields) != 3 or not fields[0].strip().isdigit():
+            continue  # not an importtime line, or its header
+        package = fields[2].strip().split(".")[0]
+        costs[package] = costs.get(package, 0.0) + int(fields[0]) / 1000
+    return dict(sorted(costs.items(), key=lambda item: -item[1]))
+
+
+def describe_costs(costs: dict[str, float], top: int = 5) -> str:
+    total = sum(costs.values())
+    heaviest = ", ".join(f"{name} {ms:.0f}" for name, ms in list(costs.items())[:top])
+    return f"{total:.0f} ms in all; {heaviest} ms"
 
 
 def ensure_large_db(db: Path) -> None:
@@ -265,13 +270,12 @@ DEMO = Budget(0.6, 120)
 
 def measure_help(runs: int) -> list[Line]:
     samples, _ = time_process([MLBOARD, "--help"], runs)
-    packages, costliest = help_imports()
-    leaked = [name for name in FORBIDDEN_AT_HELP if name in packages]
+    costs = import_costs(["-m", "mlboard", "--help"])
+    leaked = [name for name in FORBIDDEN_AT_HELP if name in costs]
     verdict = f"MISS: imports {', '.join(leaked)}" if leaked else "OK: no mlflow, no pandas"
-    heaviest = ", ".join(f"{name} {us / 1000:.0f} ms" for us, name in costliest)
     return [
         Row("mlboard --help", samples, Budget(0.3), broken=bool(leaked)),
-        Note("  imports (-X importtime)", f"{verdict}; costliest: {heaviest}"),
+        Note("  --help imports (-X importtime)", f"{verdict}; {describe_costs(costs)}"),
     ]
 
 
@@ -328,6 +332,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     db: Path = args.db.expanduser().resolve()
     ensure_large_db(db)
     runs = max(args.runs, 1)
+    load_before = load_now()
     print(f"mlboard benchmarks: {os.cpu_count()} CPUs, median of {runs} runs (and min)\n")
     lines: list[Line] = []
     lines += guarded("mlboard --help", lambda: measure_help(runs))
@@ -338,9 +343,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     width = max(len(line.label) for line in lines)
     for line in lines:
         print(line.render(width))
+    print(f"\nload average before/after: {load_before} / {load_now()}", end="")
+    print("  (other work on the machine inflates every figure)")
     if args.profile:
+        costs = import_costs([str(HERE / "first_paint.py"), str(db)])
+        print(f"\nimports of the first-paint process (-X importtime): {describe_costs(costs, 8)}")
         profile_first_paint(db)
     return 0
+
+
+def load_now() -> str:
+    return " ".join(f"{load:.2f}" for load in os.getloadavg())
 
 
 if __name__ == "__main__":

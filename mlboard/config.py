@@ -21,7 +21,8 @@ from mlboard.errors import UserError
 APP_NAME = "mlboard"
 DEFAULT_PREFIX = "ML"
 _PREFIX = re.compile(r"[A-Z][A-Z0-9_]{0,9}")
-_KNOWN_KEYS = {"database", "key_prefix", "user", "keymap", "tracking_uri", "standup_time"}
+_KNOWN_KEYS = {"database", "key_prefix", "user", "tracking_uri", "standup_time"}
+_KNOWN_TABLES = {"keymap"}
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,8 @@ def find_config_file(start: Path) -> tuple[Path, dict[str, Any]] | None:
             return own, _read_toml(own)
         project = folder / "pyproject.toml"
         if project.is_file():
-            table = _read_toml(project).get("tool", {}).get("mlboard")
+            tool = _read_toml(project).get("tool")
+            table = tool.get("mlboard") if isinstance(tool, dict) else None
             if isinstance(table, dict):
                 return project, table
     return None
@@ -114,8 +116,8 @@ def _check_table(path: Path | None, table: Mapping[str, Any]) -> None:
     """Reject misspelt or mistyped settings with the file and key named."""
     where = f"{path} [tool.mlboard]" if path and path.name == "pyproject.toml" else str(path)
     for key, value in table.items():
-        if key not in _KNOWN_KEYS and not isinstance(value, dict):
-            known = ", ".join(sorted(_KNOWN_KEYS))
+        if key not in _KNOWN_KEYS | _KNOWN_TABLES:
+            known = ", ".join(sorted(_KNOWN_KEYS | _KNOWN_TABLES))
             raise UserError(f"{where}: unknown setting {key!r} (known: {known})")
         if key == "keymap":
             if not isinstance(value, dict) or not all(

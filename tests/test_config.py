@@ -327,3 +327,15 @@ def test_tracking_uri_and_standup_time(base: Path) -> None:
     assert result.tracking_uri == "http://mlflow.internal:5000"
     assert result.standup_time == "10:15"
     assert settings(base, MLFLOW_TRACKING_URI="databricks").tracking_uri == "databricks"
+
+
+def test_a_misspelt_table_is_refused(tmp_path):
+    (tmp_path / "mlboard.toml").write_text('[keymaps]\nmove_next = "l"\n', encoding="utf-8")
+    with pytest.raises(UserError, match="unknown setting 'keymaps'"):
+        load_settings(cwd=tmp_path, environ={})
+
+
+def test_a_pyproject_with_an_odd_tool_entry_is_skipped(tmp_path):
+    (tmp_path / "pyproject.toml").write_text('tool = "x"\n', encoding="utf-8")
+    settings = load_settings(cwd=tmp_path, environ={"MLBOARD_DB": str(tmp_path / "b.db")})
+    assert settings.config_file is None

@@ -408,3 +408,24 @@ def test_open_database_accepts_a_sqlite_url(db_path: Path) -> None:
     engine: Engine = open_database(f"sqlite:///{db_path}")
     engine.dispose()
     assert table_names(db_path) >= MLBOARD_TABLES
+
+
+def test_another_programs_alembic_database_is_not_called_newer(tmp_path):
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+        connection.execute("INSERT INTO alembic_version VALUES ('ae1027a6acf')")
+        connection.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY)")
+    with pytest.raises(UserError, match="not an mlboard one"):
+        open_database(str(path))
+
+
+def test_a_copy_without_wal_gets_wal_back(tmp_path):
+    original = tmp_path / "board.db"
+    open_database(str(original)).dispose()
+    copy = tmp_path / "copy.db"
+    with sqlite3.connect(original) as connection:
+        connection.execute(f"VACUUM INTO '{copy}'")
+    open_database(str(copy)).dispose()
+    with sqlite3.connect(copy) as connection:
+        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

@@ -111,9 +111,8 @@ def _ensure_schema(engine: Engine) -> None:
         if "alembic_version" in tables:
             current = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
     head = migrations.head_revision()
-    if current == head:
-        return
-    if current is None and tables - {"alembic_version"}:
+    ours = current is None or current.isdigit()
+    if not ours or (current is None and tables - {"alembic_version"}):
         names = ", ".join(sorted(tables)[:5])
         raise UserError(
             f"{_display(str(engine.url))} is a database, but not an mlboard one (it has tables: "
@@ -125,14 +124,21 @@ def _ensure_schema(engine: Engine) -> None:
             f"this mlboard knows up to {head}): upgrade mlboard to open it"
         )
     if engine.dialect.name == "sqlite":
-        # WAL is a property of the file: set once, when the file is known to be ours.
-        # Outside any transaction: SQLite refuses to switch journal modes inside one.
-        raw = engine.raw_connection()
-        try:
-            raw.driver_connection.execute("PRAGMA journal_mode = WAL")  # type: ignore[union-attr]
-        finally:
-            raw.close()
-    migrations.upgrade(writer(engine))
+        _use_wal(engine)
+    if current != head:
+        migrations.upgrade(writer(engine))
+
+
+def _use_wal(engine: Engine) -> None:
+    """WAL is a property of the file, set once it is known to be ours (a copy may lack it).
+
+    Run outside any transaction: SQLite refuses to switch journal modes inside one.
+    """
+    raw = engine.raw_connection()
+    try:
+        raw.driver_connection.execute("PRAGMA journal_mode = WAL")  # type: ignore[union-attr]
+    finally:
+        raw.close()
 
 
 def writer(engine: Engine) -> Engine:

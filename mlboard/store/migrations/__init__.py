@@ -26,7 +26,7 @@ def head_revision() -> str:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Run Alembic's upgrade on `engine` in one transaction per revision."""
+    """Run Alembic's upgrade on `engine`, all pending revisions in one transaction."""
     from alembic import command
     from alembic.config import Config
 
