@@ -9,8 +9,9 @@ with `mlboard demo --no-open`, then times (median and min of `--runs` runs each)
   mlflow nor pandas;
 - `mlboard --db DB story list --format json` and `sprint list --format json`, whole process;
 - the board's first paint, in-process (`App.run_test`, from app construction until the columns
-  hold their cards) and whole process (`first_paint.py` in a child, from launch to the paint),
-  on the large database and on the demo one, with the child's peak RSS.
+  hold their cards) and whole process (from launch to the paint), on the large database and on
+  the demo one, with the peak RSS. Both run `first_paint.py` in a child, so this process stays
+  small: the kernel never reports a child's peak RSS below its parent's.
 
 It is a report, not a test: a missed budget is marked MISS and the exit code is still 0.
 Figures depend on the machine (DESIGN.md's budgets are for 2 cores).
@@ -19,11 +20,11 @@ Figures depend on the machine (DESIGN.md's budgets are for 2 cores).
 from __future__ import annotations
 
 import argparse
-import asyncio
-import cProfile
+import importlib.util
 import json
 import os
-import pstats
+import resource
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -33,12 +34,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from first_paint import SIZE, clock, wait_for_board
+from first_paint import clock
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-PYTHON = sys.executable
-MLBOARD = str(Path(PYTHON).parent / "mlboard")
+PYTHON = os.path.abspath(sys.executable)  # not resolve(): a venv's python is a symlink
+_BESIDE = Path(PYTHON).parent / "mlboard"
+MLBOARD = str(_BESIDE) if _BESIDE.exists() else shutil.which("mlboard") or "mlboard"
 FORBIDDEN_AT_HELP = ("mlflow", "pandas")
 
 
@@ -120,17 +122,24 @@ class Note:
 class ChildRun:
     started: float
     ended: float
-    rss_mb: float
+    rss_mb: float | None  # None: not above this process's own peak, so not measurable
     stdout: str
     stderr: str
+
+
+def own_peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def run_child(argv: Sequence[str]) -> ChildRun:
     """Run a command to completion and return its times, output and its own peak RSS.
 
     `os.wait4` gives the rusage of this one child; `getrusage(RUSAGE_CHILDREN)` would give the
-    high-water mark of every child so far (the generator included), not this one's.
+    high-water mark of every child so far (the generator included), not this one's. Linux keeps
+    the high-water mark across the child's exec, so the figure is never below this process's
+    own peak: a child that stays under it cannot be measured.
     """
+    floor = own_peak_mb()
     with tempfile.TemporaryFile() as errors:
         started = clock()
         process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=errors)
@@ -144,8 +153,10 @@ def run_child(argv: Sequence[str]) -> ChildRun:
         stderr = errors.read().decode(errors="replace")
     if process.returncode != 0:
         tail = stderr.strip().splitlines()[-1:] or [f"exit code {process.returncode}"]
-        raise ChildFailed(f"{' '.join(argv[:4])}: {tail[0]}")
-    return ChildRun(started, ended, usage.ru_maxrss / 1024, stdout.decode(), stderr)
+        command = " ".join([Path(argv[0]).name, *argv[1:4]])
+        raise ChildFailed(f"{command}: {tail[0]}")
+    peak = usage.ru_maxrss / 1024
+    return ChildRun(started, ended, peak if peak > floor else None, stdout.decode(), stderr)
 
 
 def time_process(argv: Sequence[str], runs: int) -> tuple[list[Sample], str]:
@@ -173,48 +184,36 @@ def time_first_paint_process(db: Path, runs: int) -> tuple[list[Sample], int]:
     return samples, cards
 
 
-# -- in-process first paint -------------------------------------------------------------------
-
-
-async def _paint_once(db: Path) -> tuple[float, int]:
-    from mlboard.config import load_settings
-    from mlboard.services.workspace import open_workspace
-    from mlboard.tui.app import MlboardApp
-
-    workspace = open_workspace(load_settings(str(db)))
-    try:
-        began = clock()
-        app = MlboardApp(workspace)
-        async with app.run_test(size=SIZE) as pilot:
-            shown = await wait_for_board(pilot)
-            painted = clock()
-        return painted - began, shown["cards"]
-    finally:
-        workspace.close()
-
-
 def time_first_paint_in_process(db: Path, runs: int) -> tuple[list[Sample], int, float]:
-    """App construction to cards on screen, `runs` times in this process (imports excluded).
+    """App construction to cards on screen, `runs` times in one child (imports excluded).
 
     The first run also pays one-off costs (CSS parsing, SQLAlchemy statement compilation), so it
     is returned separately as well.
     """
-    samples, cards = [], 0
-    for _ in range(runs):
-        seconds, cards = asyncio.run(_paint_once(db))
-        samples.append(Sample(seconds))
-    return samples, cards, samples[0].seconds
+    child = run_child([PYTHON, str(HERE / "first_paint.py"), "--in-process", str(runs), str(db)])
+    result = json.loads(child.stdout.strip().splitlines()[-1])
+    samples = [Sample(seconds) for seconds in result["seconds"]]
+    return samples, result["cards"], samples[0].seconds
 
 
-def profile_first_paint(db: Path, top: int = 25) -> None:
-    """Print the functions that take the most cumulative time in one warm in-process paint."""
-    asyncio.run(_paint_once(db))  # warm-up: imports and caches
+def profile_first_paint(db: Path, top: int = 15) -> None:
+    """Print where one warm in-process paint spends its time: the functions with the most own
+    time, then mlboard's functions by cumulative time. (Runs here, after every child.)"""
+    import asyncio
+    import cProfile
+    import pstats
+
+    from first_paint import paint_in_process
+
+    asyncio.run(paint_in_process(db))  # warm-up: imports and caches
     profiler = cProfile.Profile()
     profiler.enable()
-    asyncio.run(_paint_once(db))
+    asyncio.run(paint_in_process(db))
     profiler.disable()
-    print(f"\ncProfile of one warm in-process first paint on {db} (top {top}, cumulative):")
-    pstats.Stats(profiler).strip_dirs().sort_stats("cumulative").print_stats(top)
+    stats = pstats.Stats(profiler, stream=sys.stdout)
+    print(f"\ncProfile of one warm in-process first paint on {db}:")
+    stats.sort_stats("tottime").print_stats(top)
+    stats.sort_stats("cumulative").print_stats(r"/mlboard/", top)
 
 
 # -- checks and fixtures ----------------------------------------------------------------------
@@ -264,6 +263,7 @@ def count_rows(db: Path, table: str) -> int:
 # -- the report -------------------------------------------------------------------------------
 
 Line = Row | Note
+LABEL_WIDTH = 49
 LARGE = Budget(1.5, 300)
 DEMO = Budget(0.6, 120)
 
@@ -287,9 +287,8 @@ def measure_list(db: Path, what: str, runs: int) -> Row:
     return Row(f"{what} list --format json ({len(json.loads(stdout)):,} {plural})", samples)
 
 
-def measure_board(db: Path, name: str, runs: int, budget: Budget) -> list[Line]:
-    stories = count_rows(db, "story")
-    what = f"{stories:,} stories" if name == "large" else f"demo, {stories} stories"
+def measure_board(db: Path, what: str, runs: int, budget: Budget) -> list[Line]:
+    """First paint of the board on `db`, in-process and whole process."""
     inside, cards, first = time_first_paint_in_process(db, runs)
     process, _ = time_first_paint_process(db, runs)
     return [
@@ -307,7 +306,7 @@ def measure_demo(folder: Path, runs: int) -> list[Line]:
         db = ensure_demo(folder)
     except ChildFailed as error:
         return [Note("board first paint (demo)", f"skipped: mlboard demo failed: {error}")]
-    return measure_board(db, "demo", runs, DEMO)
+    return measure_board(db, f"demo, {count_rows(db, 'story')} stories", runs, DEMO)
 
 
 def guarded(label: str, measure: Callable[[], list[Line]]) -> list[Line]:
@@ -329,22 +328,28 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    if importlib.util.find_spec("mlboard") is None:
+        print("mlboard is not importable: run this with the project's venv python", file=sys.stderr)
+        return 2
     db: Path = args.db.expanduser().resolve()
     ensure_large_db(db)
     runs = max(args.runs, 1)
     load_before = load_now()
     print(f"mlboard benchmarks: {os.cpu_count()} CPUs, median of {runs} runs (and min)\n")
-    lines: list[Line] = []
-    lines += guarded("mlboard --help", lambda: measure_help(runs))
-    lines += guarded("story list", lambda: [measure_list(db, "story", runs)])
-    lines += guarded("sprint list", lambda: [measure_list(db, "sprint", runs)])
-    lines += guarded("board first paint", lambda: measure_board(db, "large", runs, LARGE))
-    lines += measure_demo(args.demo_dir.expanduser().resolve(), runs)
-    width = max(len(line.label) for line in lines)
-    for line in lines:
-        print(line.render(width))
+    large = f"{count_rows(db, 'story'):,} stories"
+    measurements: list[Callable[[], list[Line]]] = [
+        lambda: guarded("mlboard --help", lambda: measure_help(runs)),
+        lambda: guarded("story list", lambda: [measure_list(db, "story", runs)]),
+        lambda: guarded("sprint list", lambda: [measure_list(db, "sprint", runs)]),
+        lambda: guarded("board first paint", lambda: measure_board(db, large, runs, LARGE)),
+        lambda: measure_demo(args.demo_dir.expanduser().resolve(), runs),
+    ]
+    for measure in measurements:
+        for line in measure():
+            print(line.render(LABEL_WIDTH), flush=True)
     print(f"\nload average before/after: {load_before} / {load_now()}", end="")
     print("  (other work on the machine inflates every figure)")
+    print(f"peak RSS of this process: {own_peak_mb():.0f} MB (no child is measured below it)")
     if args.profile:
         costs = import_costs([str(HERE / "first_paint.py"), str(db)])
         print(f"\nimports of the first-paint process (-X importtime): {describe_costs(costs, 8)}")

@@ -1,21 +1,26 @@
-"""Open the board on a database and stop at its first paint; used by `bench_foundation.py`.
+"""Open the board on a database and stop at its first paint; the child of `bench_foundation.py`.
 
-As a script (the whole-process measurement), it does what `mlboard --db DB` does, headless:
+    python benchmarks/first_paint.py DB                  # whole process, as `mlboard --db DB`
+    python benchmarks/first_paint.py --in-process N DB   # N paints with App.run_test
 
-    python benchmarks/first_paint.py DB
+Whole process: imports the CLI (as the `mlboard` command does), opens the workspace, runs
+`MlboardApp` headless and exits as soon as the Board's columns hold their cards, then prints
+`{"cards": …, "painted": …}`. `painted` is the CLOCK_MONOTONIC time of the paint. That clock is the
+same in every process, so the parent can subtract its own launch time.
 
-It imports the CLI (as the `mlboard` command does), opens the workspace, runs `MlboardApp` and
-exits as soon as the Board's columns hold their cards. It then prints one JSON line:
-`painted` is the CLOCK_MONOTONIC time of the first paint, which is the same clock in every
-process, so the parent can subtract its own launch time. `wait_for_board` is shared with the
-in-process measurement.
+In-process: imports first, then N times from `MlboardApp(workspace)` to the cards on screen with
+`App.run_test`. Prints `{"cards": …, "seconds": […]}`. This runs in a child, not in the benchmark
+itself: a child's peak RSS as the kernel reports it is never below its parent's (see the README),
+so the benchmark process must stay small.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -31,42 +36,68 @@ def clock() -> float:
     return time.clock_gettime(time.CLOCK_MONOTONIC)
 
 
-def board_cards(app: App[Any]) -> tuple[int, int] | None:
-    """(cards shown, stories loaded) once the Board is the screen and its columns are filled."""
+def board_cards(app: App[Any]) -> int | None:
+    """Cards on the Board once it is the screen and shows every story it loaded, else None."""
     from mlboard.tui.screens.board import BoardScreen
 
     screen = app.screen
     if not isinstance(screen, BoardScreen) or not screen.is_mounted:
         return None
     shown = sum(column.cards.option_count for column in screen.columns)  # dividers not counted
-    loaded = len(screen.board.stories)
-    return (shown, loaded) if shown == loaded else None
+    return shown if shown == len(screen.board.stories) else None
 
 
-async def wait_for_board(pilot: Pilot[Any]) -> dict[str, int]:
-    """Pause until the Board shows every story of the active sprint; return what it shows."""
+async def wait_for_board(pilot: Pilot[Any]) -> int:
+    """Pause until the Board shows every story of the active sprint; return how many cards."""
     for _ in range(MAX_PAUSES):
         await pilot.pause()
-        shown = board_cards(pilot.app)
-        if shown is not None:
-            return {"cards": shown[0], "pauses": _ + 1}
+        cards = board_cards(pilot.app)
+        if cards is not None:
+            return cards
     raise RuntimeError(f"the board did not show its cards after {MAX_PAUSES} pauses")
 
 
-def main(argv: list[str]) -> int:
-    if len(argv) != 2:
-        print("usage: first_paint.py DATABASE", file=sys.stderr)
-        return 2
-    import mlboard.cli  # noqa: F401  (the `mlboard` command starts by importing its CLI)
-    from mlboard.cli.state import CliState
+async def paint_in_process(db: Path) -> tuple[float, int]:
+    """Seconds from app construction to the cards on screen (run_test, 160×50), and the cards."""
+    from mlboard.config import load_settings
+    from mlboard.services.workspace import open_workspace
     from mlboard.tui.app import MlboardApp
 
-    workspace = CliState(db=argv[1]).workspace()
+    workspace = open_workspace(load_settings(str(db)))
+    try:
+        began = clock()
+        app = MlboardApp(workspace)
+        async with app.run_test(size=SIZE) as pilot:
+            cards = await wait_for_board(pilot)
+            painted = clock()
+        return painted - began, cards
+    finally:
+        workspace.close()
+
+
+def measure_in_process(db: Path, runs: int) -> dict[str, Any]:
+    import asyncio  # here, not at the top: the benchmark imports this module and stays small
+
+    seconds, cards = [], 0
+    for _ in range(runs):
+        elapsed, cards = asyncio.run(paint_in_process(db))
+        seconds.append(elapsed)
+    return {"cards": cards, "seconds": seconds}
+
+
+def measure_process(db: Path) -> dict[str, Any]:
+    """Run the app as a bare `mlboard --db DB` does (launcher fast path), headless, to first paint."""
+    import mlboard.launcher  # noqa: F401  (the `mlboard` command starts there)
+    from mlboard.config import load_settings
+    from mlboard.services.workspace import open_workspace
+    from mlboard.tui.app import MlboardApp
+
+    workspace = open_workspace(load_settings(str(db)))
     app = MlboardApp(workspace)
     result: dict[str, Any] = {}
 
     async def auto_pilot(pilot: Pilot[Any]) -> None:
-        result.update(await wait_for_board(pilot))
+        result["cards"] = await wait_for_board(pilot)
         result["painted"] = clock()
         app.exit()
 
@@ -75,11 +106,22 @@ def main(argv: list[str]) -> int:
     finally:
         workspace.close()
     if "painted" not in result:
-        print("the app exited before its first paint", file=sys.stderr)
-        return 1
-    print(json.dumps(result))  # after run(): Textual captures stdout while the app runs
+        raise RuntimeError("the app exited before its first paint")
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("db", type=Path)
+    parser.add_argument("--in-process", type=int, metavar="N", help="N in-process paints")
+    args = parser.parse_args(argv)
+    if args.in_process:
+        result = measure_in_process(args.db, args.in_process)
+    else:
+        result = measure_process(args.db)
+    print(json.dumps(result))  # after the app: Textual captures stdout while it runs
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(main())

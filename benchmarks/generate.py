@@ -9,10 +9,10 @@ dated history that follows the store's conventions (see `StoryEvent` and `apply_
 `created` event per story, then one event per changed field with the old and new values as text,
 sprint and assignee by name and handle, numbers written by `as_event_text`.
 
-Stories are simulated in memory by `StoryDraft`, which mirrors `apply_changes` (including the
-`started_at`/`done_at` rules of `_set_status`), so each story row holds exactly the values its last
-events say. Everything is then written in bulk (SQLAlchemy Core `insert` with lists of rows) in a
-single transaction: going through the per-story services would take minutes, not seconds.
+Stories are simulated in memory by `StoryDraft` (story_draft.py), which mirrors `apply_changes`
+(including the `started_at`/`done_at` rules of `_set_status`), so each story row holds exactly the
+values its last events say. Everything is then written in bulk (SQLAlchemy Core `insert` with
+lists of rows) in a single transaction: the per-story services would take minutes, not seconds.
 """
 
 from __future__ import annotations
@@ -22,18 +22,19 @@ import random
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, func, insert, select
+from story_draft import StoryDraft
 
 from mlboard.domain import SprintState, StoryKind, StoryStatus, Target
 from mlboard.services.sample_team import SPRINT_CLOSES_AT, SPRINT_STARTS_AT
 from mlboard.services.sprints import DEFAULT_LENGTH
-from mlboard.services.story_fields import FIELDS, as_event_text
+from mlboard.services.story_fields import as_event_text
 from mlboard.store.engine import open_database, write_session
 from mlboard.store.tables import Member, Sprint, Story, StoryEvent
 
@@ -138,133 +139,6 @@ class SprintPlan:
             "closed_at": self.closed_at,
             "created_at": datetime.combine(self.start - timedelta(days=3), clock_time(9), UTC),
         }
-
-
-@dataclass(frozen=True, slots=True)
-class EventDraft:
-    at: datetime
-    actor: str
-    field: str
-    old: str | None
-    new: str | None
-
-
-@dataclass
-class StoryDraft:
-    """One story being simulated: its current column values and the events that led to them.
-
-    `change` mirrors `mlboard.services.stories.apply_changes`: one event per field whose event
-    text changes, `updated_at` moved, and the status dates kept the way `_set_status` keeps them.
-    """
-
-    values: dict[str, Any]
-    sprint_ids: dict[str, int]
-    member_ids: dict[str, int]
-    sprint: str | None = None
-    assignee: str | None = None
-    events: list[EventDraft] = field(default_factory=list)
-
-    @classmethod
-    def create(
-        cls,
-        at: datetime,
-        actor: str,
-        title: str,
-        kind: str,
-        sprint_ids: dict[str, int],
-        member_ids: dict[str, int],
-        **initial: Any,
-    ) -> StoryDraft:
-        """A new story (in the backlog unless `sprint` is given) with its `created` event."""
-        values: dict[str, Any] = {column: None for column in _NULLABLE_COLUMNS}
-        values |= {
-            "title": title,
-            "kind": kind,
-            "description": "",
-            "status": StoryStatus.BACKLOG.value,
-            "blocked": False,
-            "blocked_reason": "",
-            "sensitivity": "none",
-            "created_at": at,
-            "updated_at": at,
-        }
-        draft = cls(values, sprint_ids, member_ids)
-        if initial.get("sprint") and "status" not in initial:
-            initial["status"] = StoryStatus.TODO.value  # as add_story does
-        for name, value in initial.items():
-            draft._assign(name, value, at)
-        draft.events.append(EventDraft(at, actor, "created", None, None))
-        return draft
-
-    @property
-    def last_at(self) -> datetime:
-        return self.events[-1].at
-
-    @property
-    def status(self) -> str:
-        return str(self.values["status"])
-
-    def text(self, name: str) -> str | None:
-        """The field's value as history writes it (names, not ids)."""
-        if name == "sprint":
-            return self.sprint
-        if name == "assignee":
-            return self.assignee
-        return as_event_text(self.values[FIELDS[name].column])
-
-    def change(self, at: datetime, actor: str, **changes: Any) -> int:
-        """Apply changes at `at` (never before the last event); return how many fields changed."""
-        if at < self.last_at:
-            raise ValueError(f"event at {at} is before the story's last event at {self.last_at}")
-        written = 0
-        for name, value in changes.items():
-            before = self.text(name)
-            self._assign(name, value, at)
-            after = self.text(name)
-            if before != after:
-                self.events.append(EventDraft(at, actor, name, before, after))
-                written += 1
-        if written:
-            self.values["updated_at"] = at
-        return written
-
-    def _assign(self, name: str, value: Any, at: datetime) -> None:
-        match name:
-            case "sprint":
-                self.sprint = value
-                self.values["sprint_id"] = self.sprint_ids[value] if value else None
-            case "assignee":
-                self.assignee = value
-                self.values["assignee_id"] = self.member_ids[value] if value else None
-            case "blocked":
-                self.values["blocked"] = value is not None
-                self.values["blocked_reason"] = value or ""
-            case "status":
-                self._set_status(value, at)
-            case _:
-                self.values[FIELDS[name].column] = value
-
-    def _set_status(self, status: str, at: datetime) -> None:
-        if status == self.values["status"]:
-            return
-        self.values["status"] = status
-        if status == StoryStatus.IN_PROGRESS and self.values["started_at"] is None:
-            self.values["started_at"] = at
-        self.values["done_at"] = at if status == StoryStatus.DONE else None
-
-
-_NULLABLE_COLUMNS = (
-    "points",
-    "estimate_low",
-    "estimate_high",
-    "timebox_days",
-    "gpu_hours",
-    "target",
-    "assignee_id",
-    "sprint_id",
-    "started_at",
-    "done_at",
-)
 
 
 @dataclass
@@ -590,15 +464,38 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, required=True, help="database file to create")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--force", action="store_true", help="replace --out if it exists")
+    parser.add_argument(
+        "--now",
+        type=_utc_time,
+        default=None,
+        help="pretend it is this UTC time, e.g. 2026-11-26T15:00 (default: now), for a "
+        "database that is the same whenever it is generated",
+    )
     args = parser.parse_args(argv)
     if args.sprints < 1 or args.stories < 0 or not 1 <= args.members <= len(MEMBERS):
         parser.error(f"need --sprints >= 1, --stories >= 0, 1 <= --members <= {len(MEMBERS)}")
     return args
 
 
+def _utc_time(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 def remove_database(path: Path) -> None:
     for suffix in ("", "-wal", "-shm", "-journal"):
         path.with_name(path.name + suffix).unlink(missing_ok=True)
+
+
+def status_counts(workload: Workload) -> dict[str, int]:
+    """Stories by status, and how many are in the active sprint and in no sprint."""
+    active = workload.sprints[-1]["id"]
+    counts = {status.value: 0 for status in StoryStatus}
+    for story in workload.stories:
+        counts[story["status"]] += 1
+    counts["in active sprint"] = sum(1 for s in workload.stories if s["sprint_id"] == active)
+    counts["in no sprint"] = sum(1 for s in workload.stories if s["sprint_id"] is None)
+    return counts
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -610,7 +507,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         remove_database(out)
     began = time.perf_counter()
-    now = datetime.now(UTC)
+    now = args.now or datetime.now(UTC)
     workload = simulate(args.stories, args.sprints, args.members, args.seed, now)
     simulated = time.perf_counter()
     problems = check(workload, now)
@@ -630,17 +527,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"  events per story: {counts['storyevent'] / max(counts['story'], 1):.1f}")
     print("  " + ", ".join(f"{s}: {n:,}" for s, n in status_counts(workload).items()))
     return 0
-
-
-def status_counts(workload: Workload) -> dict[str, int]:
-    """Stories by status, and how many are in the active sprint and in no sprint."""
-    active = workload.sprints[-1]["id"]
-    counts = {status.value: 0 for status in StoryStatus}
-    for story in workload.stories:
-        counts[story["status"]] += 1
-    counts["in active sprint"] = sum(1 for s in workload.stories if s["sprint_id"] == active)
-    counts["in no sprint"] = sum(1 for s in workload.stories if s["sprint_id"] is None)
-    return counts
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 """`python -m mlboard` is the same as the `mlboard` command."""
 
-from mlboard.cli import main
+from mlboard.launcher import main
 
 main()

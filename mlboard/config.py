@@ -65,10 +65,10 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def default_database() -> Path:
-    """The embedded database in the user's data folder (created on first use)."""
+    """The embedded database in the user's data folder (the folder is made when it is opened)."""
     from platformdirs import user_data_path
 
-    return user_data_path(APP_NAME, appauthor=False, ensure_exists=True) / "mlboard.db"
+    return user_data_path(APP_NAME, appauthor=False) / "mlboard.db"
 
 
 def load_settings(

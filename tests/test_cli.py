@@ -228,3 +228,35 @@ def test_edit_sets_and_clears_estimates(mlboard):
     story = json.loads(ok(mlboard("story", "show", "ML-1", "--format", "json")))
     assert (story["points"], story["blocked"], story["events"]) == (None, False, 7)
     assert isinstance(mlboard("story", "edit", "ML-1").exception, UserError)
+
+
+@pytest.mark.parametrize(
+    ("args", "bare", "database"),
+    [
+        ([], True, None),
+        (["--db", "team.db"], True, "team.db"),
+        (["--db=team.db"], True, "team.db"),
+        (["--db", "team.db", "story", "list"], False, None),
+        (["--help"], False, None),
+        (["--db", "--help"], False, None),
+    ],
+)
+def test_only_a_bare_call_takes_the_fast_path_to_the_board(args, bare, database):
+    from mlboard.launcher import board_database
+
+    assert board_database(args) == (bare, database)
+
+
+def test_the_default_database_lives_in_the_user_data_folder(tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "xdg")}
+    result = subprocess.run(
+        [sys.executable, "-m", "mlboard", "init"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "xdg" / "mlboard" / "mlboard.db").is_file()
+    assert "(from default)" in result.stdout

@@ -96,7 +96,7 @@ def test_the_real_default_is_reported_as_default(
     assert result.database_origin == "default"
     assert Path(result.database).name == "mlboard.db"
     assert Path(result.database).is_relative_to(base)
-    assert Path(result.database).parent.is_dir()  # created on first use
+    assert not Path(result.database).parent.exists()  # resolving settings creates nothing
 
 
 def test_empty_flag_and_variable_fall_through_to_the_config_file(base: Path) -> None:

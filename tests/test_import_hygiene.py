@@ -51,7 +51,7 @@ def test_analytics_never_touches_the_database():
         assert not leaks, f"{path.relative_to(PACKAGE)} imports {leaks}"
 
 
-@pytest.mark.parametrize("module", ["mlboard.cli", "mlboard.tui.app"])
+@pytest.mark.parametrize("module", ["mlboard.launcher", "mlboard.cli", "mlboard.tui.app"])
 def test_start_up_paths_do_not_import_heavy_libraries(module):
     script = (
         f"import sys, {module}; "
@@ -67,7 +67,7 @@ def test_start_up_paths_do_not_import_heavy_libraries(module):
 def test_help_does_not_open_a_database_or_import_sqlalchemy(tmp_path):
     script = (
         "import sys; sys.argv = ['mlboard', '--help']\n"
-        "from mlboard.cli import main\n"
+        "from mlboard.launcher import main\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "print('LOADED', ' '.join(m for m in ('sqlalchemy', 'sqlmodel', 'textual', 'mlflow', "
         "'pandas') if m in sys.modules))"

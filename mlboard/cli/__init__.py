@@ -1,18 +1,16 @@
-"""The `mlboard` command. Thin: parse arguments, call a service, print the result.
+"""The `mlboard` commands. Thin: parse arguments, call a service, print the result.
 
 Services (and through them SQLAlchemy) are imported inside commands, so `mlboard --help` stays
-fast; a `UserError` anywhere becomes one line on stderr and its exit code.
+fast. Errors are reported by `mlboard.launcher`, the executable's entry point.
 """
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
 
 from mlboard.cli.state import CliState
-from mlboard.errors import UserError
 
 app = typer.Typer(
     name="mlboard",
@@ -67,22 +65,3 @@ def _register() -> None:
 
 
 _register()
-
-
-def main() -> None:
-    """Entry point: run the app, turning known failures into a message and an exit code."""
-    from mlboard.cli.output import error_console
-
-    try:
-        app()
-    except UserError as error:
-        error_console().print(f"error: {error.message}", markup=False, soft_wrap=True)
-        sys.exit(error.exit_code)
-    except KeyboardInterrupt:
-        sys.exit(130)
-    except Exception as error:
-        if type(error).__module__.startswith("sqlalchemy"):
-            reason = getattr(error, "orig", None) or error
-            error_console().print(f"error: database: {reason}", markup=False, soft_wrap=True)
-            sys.exit(1)
-        raise

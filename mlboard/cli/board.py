@@ -1,4 +1,4 @@
-"""Opening the TUI from the command line."""
+"""Opening the TUI from a command (`mlboard demo`; a bare `mlboard` goes through the launcher)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,6 @@ from mlboard.cli.state import CliState
 
 
 def open_board(state: CliState) -> None:
-    """Run the Textual app on the configured workspace until the user quits."""
-    from mlboard.tui.app import MlboardApp
+    from mlboard.tui.app import run_board
 
-    workspace = state.workspace()
-    try:
-        MlboardApp(workspace).run()
-    finally:
-        workspace.close()
+    run_board(state.settings())

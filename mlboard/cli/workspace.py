@@ -45,6 +45,7 @@ def demo(
     from mlboard.services.demo import ensure_demo
 
     target = (folder or default_database().parent / "demo").expanduser().resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
     settings = ctx.obj.settings()
     built = ensure_demo(target, settings, date.today())
     verb = "built" if built.created else "reusing"

@@ -7,7 +7,8 @@ and returns their figures.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import or_
@@ -54,12 +55,22 @@ def load_timelines(session: Session, sprints: Sequence[Sprint]) -> dict[str, Sto
         or_(col(StoryEvent.old).in_(names), col(StoryEvent.new).in_(names)),
     )
     stories = session.exec(
-        select(Story).where(or_(col(Story.sprint_id).in_(ids), col(Story.id).in_(moved)))
+        select(
+            Story.id,
+            Story.key,
+            Story.kind,
+            Story.status,
+            Story.points,
+            Story.sprint_id,
+            Story.created_at,
+            Story.done_at,
+            Story.timebox_days,
+        ).where(or_(col(Story.sprint_id).in_(ids), col(Story.id).in_(moved)))
     ).all()
     sprint_names = dict(session.exec(select(Sprint.id, Sprint.name)).all())
     keys = {story.id: story.key for story in stories}
     events = session.exec(
-        select(StoryEvent)
+        select(StoryEvent.story_id, StoryEvent.at, StoryEvent.field, StoryEvent.old, StoryEvent.new)
         .where(col(StoryEvent.story_id).in_(list(keys)), col(StoryEvent.field).in_(HISTORY_FIELDS))
         .order_by(col(StoryEvent.at), col(StoryEvent.id))
     ).all()
@@ -81,18 +92,31 @@ def load_timelines(session: Session, sprints: Sequence[Sprint]) -> dict[str, Sto
     return build_timelines(facts, changes)
 
 
+def _by_sprint(timelines: Iterable[StoryTimeline]) -> dict[str, list[StoryTimeline]]:
+    """Each sprint's stories: those in it now or moved in or out of it at some point."""
+    members: dict[str, list[StoryTimeline]] = defaultdict(list)
+    for timeline in timelines:
+        names = {timeline.facts.sprint}
+        for change in timeline.changes("sprint"):
+            names.update((change.old, change.new))
+        for name in names - {None}:
+            members[name].append(timeline)  # type: ignore[index]
+    return members
+
+
 def for_sprints(session: Session, sprints: Sequence[Sprint]) -> dict[str, SprintPoints]:
     if not sprints:
         return {}
-    timelines = list(load_timelines(session, sprints).values())
+    timelines = load_timelines(session, sprints).values()
+    members = _by_sprint(timelines)
+    current = Counter(timeline.facts.sprint for timeline in timelines)
     result = {}
     for sprint in sprints:
-        figures = sprint_velocity(span(sprint), timelines)
-        current = sum(1 for tl in timelines if tl.facts.sprint == sprint.name)
+        figures = sprint_velocity(span(sprint), members.get(sprint.name, []))
         started = sprint.state != SprintState.FUTURE
         result[sprint.name] = SprintPoints(
             committed=figures.committed if started else None,
             completed=figures.completed,
-            stories=current,
+            stories=current[sprint.name],
         )
     return result

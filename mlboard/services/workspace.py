@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -51,4 +52,6 @@ class Workspace:
 
 
 def open_workspace(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Workspace:
+    if settings.database_origin == "default":
+        Path(settings.database).parent.mkdir(parents=True, exist_ok=True)
     return Workspace(open_database(settings.database), settings, clock)

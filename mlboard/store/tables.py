@@ -10,7 +10,16 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    UniqueConstraint,
+)
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -109,3 +118,111 @@ class StoryEvent(SQLModel, table=True):
     field: str
     old: str | None = None
     new: str | None = None
+
+
+class SyncCursor(SQLModel, table=True):
+    """How far the mirror of one MLflow tracking URI has read (run start and end times, in ms)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    tracking_uri: str = Field(unique=True)
+    last_start_ms: int | None = Field(default=None, sa_column=Column(BigInteger))
+    last_end_ms: int | None = Field(default=None, sa_column=Column(BigInteger))
+    synced_at: datetime | None = Field(default=None, sa_column=_utc_column())
+
+
+class Run(SQLModel, table=True):
+    """The mirror of one MLflow run, as its tracking server last described it.
+
+    Deleted runs are kept and marked, so links and history that mention them stay readable.
+    Metrics hold the latest value of each metric; full histories are in MetricPoint, fetched
+    only for the metrics that charts and checks need.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: str = Field(unique=True, index=True)
+    tracking_uri: str = Field(index=True)
+    experiment_id: str = Field(index=True)
+    experiment_name: str = ""
+    run_name: str = ""
+    status: str = Field(index=True)
+    user: str = ""
+    start_time: datetime | None = Field(default=None, sa_column=_utc_column(index=True))
+    end_time: datetime | None = Field(default=None, sa_column=_utc_column())
+    deleted: bool = False
+    parent_run_id: str | None = Field(default=None, index=True)
+    params: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    tags: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    metrics: dict[str, float | None] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    synced_at: datetime = Field(sa_column=_utc_column(nullable=False))
+
+
+class MetricHistory(SQLModel, table=True):
+    """That the history of one metric of one run is cached, and for which state of the run."""
+
+    __table_args__ = (UniqueConstraint("run_pk", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_pk: int = Field(
+        sa_column=Column(Integer, ForeignKey("run.id", ondelete="CASCADE"), nullable=False)
+    )
+    key: str
+    points: int = 0
+    run_status: str = ""
+    fetched_at: datetime = Field(sa_column=_utc_column(nullable=False))
+
+
+class MetricPoint(SQLModel, table=True):
+    """One logged value of a metric (NaN and infinities are stored as NULL)."""
+
+    __table_args__ = (Index("ix_metricpoint_run_key", "run_pk", "key", "step"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_pk: int = Field(
+        sa_column=Column(Integer, ForeignKey("run.id", ondelete="CASCADE"), nullable=False)
+    )
+    key: str
+    step: int = Field(sa_column=Column(BigInteger, nullable=False))
+    value: float | None = None
+    timestamp_ms: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class StoryRun(SQLModel, table=True):
+    """A run counted as evidence for a story: by its `mlboard.story` tag or linked by hand.
+
+    Unlinking keeps the row with `active` false, so the next sync does not link a tagged run
+    again against the user's decision.
+    """
+
+    __table_args__ = (UniqueConstraint("story_id", "run_pk"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    story_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("story.id", ondelete="CASCADE"), nullable=False)
+    )
+    run_pk: int = Field(
+        sa_column=Column(Integer, ForeignKey("run.id", ondelete="CASCADE"), nullable=False)
+    )
+    how: str
+    active: bool = True
+    actor: str = ""
+    created_at: datetime = Field(sa_column=_utc_column(nullable=False))
+
+
+class ModelVersion(SQLModel, table=True):
+    """A registered model version (MLflow registry) and the run it came from."""
+
+    __table_args__ = (UniqueConstraint("tracking_uri", "name", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    tracking_uri: str
+    name: str = Field(index=True)
+    version: int
+    status: str = ""
+    run_id: str | None = Field(default=None, index=True)
+    source: str = ""
+    description: str = ""
+    aliases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime | None = Field(default=None, sa_column=_utc_column())
+    updated_at: datetime | None = Field(default=None, sa_column=_utc_column())

@@ -8,7 +8,8 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from mlboard.services.workspace import Workspace
+from mlboard.config import Settings
+from mlboard.services.workspace import Workspace, open_workspace
 from mlboard.tui.screens.board import BoardScreen
 
 
@@ -51,3 +52,12 @@ class MlboardApp(App[None]):
                 f"{binding.tooltip or binding.description} ({key})",
                 lambda action=binding.action, node=active.node: self.run_action(action, node),
             )
+
+
+def run_board(settings: Settings) -> None:
+    """Open the workspace of `settings` and run the app on it until the user quits."""
+    workspace = open_workspace(settings)
+    try:
+        MlboardApp(workspace).run()
+    finally:
+        workspace.close()

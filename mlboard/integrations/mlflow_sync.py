@@ -1,0 +1,235 @@
+"""Reading an MLflow tracking store through MLflow's public client API.
+
+This is the only module (besides the demo builder) that imports MLflow, and it does so lazily:
+importing MLflow costs about a second, which `mlboard --help` and the board never pay. It turns
+MLflow's entities into plain records and MLflow's many failure modes into one `TrackingError`
+with a sentence a user can act on.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mlboard.errors import UserError
+
+STORY_TAG = "mlboard.story"
+PARENT_TAG = "mlflow.parentRunId"
+PAGE_SIZE = 1000
+_IN_CHUNK = 100  # run ids per `attributes.run_id IN (...)` filter
+
+# ViewType values of mlflow.entities.ViewType, kept here so callers need not import MLflow.
+ACTIVE_ONLY, DELETED_ONLY, ALL = 1, 2, 3
+
+
+class TrackingError(UserError):
+    """The tracking store could not be read; the board keeps what was last synced."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, exit_code=1)
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    run_id: str
+    experiment_id: str
+    experiment_name: str
+    run_name: str
+    status: str
+    user: str
+    start_ms: int | None
+    end_ms: int | None
+    deleted: bool
+    params: dict[str, str]
+    tags: dict[str, str]
+    metrics: dict[str, float | None]
+
+    @property
+    def story_key(self) -> str | None:
+        key = self.tags.get(STORY_TAG, "").strip().upper()
+        return key or None
+
+    @property
+    def parent_run_id(self) -> str | None:
+        return self.tags.get(PARENT_TAG) or None
+
+
+@dataclass(frozen=True, slots=True)
+class ModelVersionRecord:
+    name: str
+    version: int
+    status: str
+    run_id: str | None
+    source: str
+    description: str
+    aliases: tuple[str, ...]
+    created_ms: int | None
+    updated_ms: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class PointRecord:
+    step: int
+    value: float | None
+    timestamp_ms: int
+
+
+def _finite(value: float) -> float | None:
+    """JSON (and PostgreSQL) have no NaN: a NaN or infinite metric is stored as missing."""
+    return value if math.isfinite(value) else None
+
+
+@dataclass
+class TrackingStore:
+    """A connection to one tracking URI, with experiment names cached for the session."""
+
+    uri: str
+    _client: Any = field(default=None, repr=False)
+    _experiments: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        _check_uri(self.uri)
+        os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2")
+        os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "15")
+        from mlflow import MlflowClient
+
+        self._client = MlflowClient(tracking_uri=self.uri, registry_uri=self.uri)
+
+    def _call(self, what: str, function: Any, *args: Any, **kwargs: Any) -> Any:
+        """Run one client call; any failure becomes a TrackingError naming the URI."""
+        try:
+            return function(*args, **kwargs)
+        except Exception as error:  # MLflow raises many types: requests, SQLAlchemy, its own
+            raise TrackingError(_explain(self.uri, what, error)) from None
+
+    def experiment_ids(self) -> list[str]:
+        """All experiments, deleted ones included (their runs may still be linked)."""
+        if not self._experiments:
+            token = None
+            while True:
+                page = self._call(
+                    "list experiments",
+                    self._client.search_experiments,
+                    view_type=ALL,
+                    max_results=PAGE_SIZE,
+                    page_token=token,
+                )
+                self._experiments.update({e.experiment_id: e.name for e in page})
+                token = page.token
+                if not token:
+                    break
+        return list(self._experiments)
+
+    def search(
+        self, filter_string: str, *, order_by: str | None = None, view: int = ALL
+    ) -> Iterator[list[RunRecord]]:
+        """Pages of runs matching an MLflow filter, in `order_by` order."""
+        experiments = self.experiment_ids()
+        if not experiments:
+            return
+        token = None
+        while True:
+            page = self._call(
+                "search runs",
+                self._client.search_runs,
+                experiments,
+                filter_string=filter_string,
+                run_view_type=view,
+                max_results=PAGE_SIZE,
+                order_by=[order_by] if order_by else None,
+                page_token=token,
+            )
+            yield [self._record(run) for run in page]
+            token = page.token
+            if not token:
+                break
+
+    def runs_by_id(self, run_ids: Sequence[str]) -> Iterator[list[RunRecord]]:
+        for start in range(0, len(run_ids), _IN_CHUNK):
+            chunk = run_ids[start : start + _IN_CHUNK]
+            quoted = ", ".join(f"'{run_id}'" for run_id in chunk)
+            yield from self.search(f"attributes.run_id IN ({quoted})")
+
+    def _record(self, run: Any) -> RunRecord:
+        info, data = run.info, run.data
+        return RunRecord(
+            run_id=info.run_id,
+            experiment_id=info.experiment_id,
+            experiment_name=self._experiments.get(info.experiment_id, ""),
+            run_name=info.run_name or "",
+            status=info.status,
+            user=info.user_id or data.tags.get("mlflow.user", ""),
+            start_ms=info.start_time,
+            end_ms=info.end_time,
+            deleted=info.lifecycle_stage == "deleted",
+            params=dict(data.params),
+            tags=dict(data.tags),
+            metrics={key: _finite(value) for key, value in data.metrics.items()},
+        )
+
+    def model_versions(self) -> list[ModelVersionRecord]:
+        versions: list[ModelVersionRecord] = []
+        token = None
+        while True:
+            page = self._call(
+                "search model versions",
+                self._client.search_model_versions,
+                max_results=PAGE_SIZE,
+                page_token=token,
+            )
+            versions += [
+                ModelVersionRecord(
+                    name=v.name,
+                    version=int(v.version),
+                    status=v.status or "",
+                    run_id=v.run_id or None,
+                    source=v.source or "",
+                    description=v.description or "",
+                    aliases=tuple(sorted(v.aliases or ())),
+                    created_ms=v.creation_timestamp,
+                    updated_ms=v.last_updated_timestamp,
+                )
+                for v in page
+            ]
+            token = page.token
+            if not token:
+                return versions
+
+    def metric_history(self, run_id: str, key: str) -> list[PointRecord]:
+        history = self._call("read metric history", self._client.get_metric_history, run_id, key)
+        return [PointRecord(m.step, _finite(m.value), m.timestamp) for m in history]
+
+    def set_story_tag(self, run_id: str, story_key: str | None) -> None:
+        """Write (or, with None, remove) the link tag on the run itself."""
+        if story_key is None:
+            self._call("remove the story tag", self._client.delete_tag, run_id, STORY_TAG)
+        else:
+            self._call("tag the run", self._client.set_tag, run_id, STORY_TAG, story_key)
+
+
+def _check_uri(uri: str) -> None:
+    """Catch the file store early: MLflow 3 refuses it unless explicitly allowed."""
+    is_folder = uri.startswith("file:") or ("://" not in uri and Path(uri).is_dir())
+    if is_folder and os.environ.get("MLFLOW_ALLOW_FILE_STORE", "").lower() != "true":
+        raise TrackingError(
+            f"{uri} is a file store (an mlruns folder): MLflow 3 reads it only with "
+            "MLFLOW_ALLOW_FILE_STORE=true set in the environment (or migrate it to a "
+            "sqlite:/// store)"
+        )
+    if "://" not in uri and not uri.startswith("file:") and not Path(uri).exists():
+        raise TrackingError(
+            f"tracking URI {uri!r} is neither a URI (sqlite:///…, http://…) nor an existing folder"
+        )
+
+
+def _explain(uri: str, what: str, error: Exception) -> str:
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    if "FILE_STORE" in text or "file store" in text.lower():
+        text += " (set MLFLOW_ALLOW_FILE_STORE=true to read an mlruns folder)"
+    if any(word in text for word in ("Max retries", "Connection refused", "NewConnectionError")):
+        text = "the tracking server is unreachable"
+    return f"cannot {what} at {uri}: {text}"
