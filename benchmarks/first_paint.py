@@ -86,7 +86,7 @@ def measure_in_process(db: Path, runs: int) -> dict[str, Any]:
 
 
 def measure_process(db: Path) -> dict[str, Any]:
-    """Run the app as a bare `mlboard --db DB` does (launcher fast path), headless, to first paint."""
+    """Run the app as a bare `mlboard --db DB` does (the launcher), headless, to first paint."""
     import mlboard.launcher  # noqa: F401  (the `mlboard` command starts there)
     from mlboard.config import load_settings
     from mlboard.services.workspace import open_workspace
