@@ -21,7 +21,15 @@ from mlboard.errors import UserError
 APP_NAME = "mlboard"
 DEFAULT_PREFIX = "ML"
 _PREFIX = re.compile(r"[A-Z][A-Z0-9_]{0,9}")
-_KNOWN_KEYS = {"database", "key_prefix", "user", "tracking_uri", "standup_time"}
+# Each setting's accepted types; `tracking_uri` may name one store or a list of them.
+_KNOWN_KEYS: dict[str, tuple[type, ...]] = {
+    "database": (str,),
+    "key_prefix": (str,),
+    "user": (str,),
+    "tracking_uri": (str, list),
+    "standup_time": (str,),
+    "link_writes_tag": (bool,),
+}
 _KNOWN_TABLES = {"keymap"}
 
 
@@ -34,7 +42,8 @@ class Settings:
     key_prefix: str = DEFAULT_PREFIX
     actor: str = "unknown"
     keymap: Mapping[str, str] = field(default_factory=dict)
-    tracking_uri: str | None = None
+    tracking_uris: tuple[str, ...] = ()
+    link_writes_tag: bool = True
     standup_time: str = "09:30"
     config_file: Path | None = None
 
@@ -99,14 +108,20 @@ def load_settings(
             "starting with a letter (e.g. ML)"
         )
     actor = environ.get("MLBOARD_USER") or table.get("user") or _login_name()
-    tracking_uri = environ.get("MLFLOW_TRACKING_URI") or table.get("tracking_uri")
+    configured = table.get("tracking_uri", [])
+    tracking_uris = (
+        (environ["MLFLOW_TRACKING_URI"],)
+        if environ.get("MLFLOW_TRACKING_URI")
+        else tuple([configured] if isinstance(configured, str) else configured)
+    )
     return Settings(
         database=database,
         database_origin=origin,
         key_prefix=prefix,
         actor=actor,
         keymap=dict(table.get("keymap", {})),
-        tracking_uri=tracking_uri,
+        tracking_uris=tracking_uris,
+        link_writes_tag=table.get("link_writes_tag", True),
         standup_time=table.get("standup_time", "09:30"),
         config_file=config_file,
     )
@@ -116,16 +131,23 @@ def _check_table(path: Path | None, table: Mapping[str, Any]) -> None:
     """Reject misspelt or mistyped settings with the file and key named."""
     where = f"{path} [tool.mlboard]" if path and path.name == "pyproject.toml" else str(path)
     for key, value in table.items():
-        if key not in _KNOWN_KEYS | _KNOWN_TABLES:
-            known = ", ".join(sorted(_KNOWN_KEYS | _KNOWN_TABLES))
+        if key not in _KNOWN_KEYS.keys() | _KNOWN_TABLES:
+            known = ", ".join(sorted(_KNOWN_KEYS.keys() | _KNOWN_TABLES))
             raise UserError(f"{where}: unknown setting {key!r} (known: {known})")
         if key == "keymap":
             if not isinstance(value, dict) or not all(
                 isinstance(keys, str) for keys in value.values()
             ):
                 raise UserError(f"{where}: 'keymap' must map binding ids to keys, e.g. move_next")
-        elif key in _KNOWN_KEYS and not isinstance(value, str):
-            raise UserError(f"{where}: {key!r} must be a string, not {type(value).__name__}")
+        elif key in _KNOWN_KEYS and not isinstance(value, _KNOWN_KEYS[key]):
+            wanted = " or ".join(kind.__name__ for kind in _KNOWN_KEYS[key])
+            raise UserError(f"{where}: {key!r} must be a {wanted}, not {type(value).__name__}")
+        elif key == "tracking_uri" and not all(isinstance(uri, str) for uri in _listed(value)):
+            raise UserError(f"{where}: 'tracking_uri' must be a URI or a list of URIs")
+
+
+def _listed(value: object) -> list[object]:
+    return value if isinstance(value, list) else [value]
 
 
 def _relative_to(config_file: Path, location: str) -> str:

@@ -324,9 +324,9 @@ def test_tracking_uri_and_standup_time(base: Path) -> None:
         'tracking_uri = "http://mlflow.internal:5000"\nstandup_time = "10:15"\n',
     )
     result = settings(base)
-    assert result.tracking_uri == "http://mlflow.internal:5000"
+    assert result.tracking_uris == ("http://mlflow.internal:5000",)
     assert result.standup_time == "10:15"
-    assert settings(base, MLFLOW_TRACKING_URI="databricks").tracking_uri == "databricks"
+    assert settings(base, MLFLOW_TRACKING_URI="databricks").tracking_uris == ("databricks",)
 
 
 def test_a_misspelt_table_is_refused(tmp_path):

@@ -1,0 +1,415 @@
+"""Training signals from the MLflow runs linked to stories: overfitting, run health, targets.
+
+Pure functions over plain data (`RunSummary`, `MetricPoint`) that the caller reads from MLflow or
+the board's mirror. Overfitting is judged on (train, validation) metric pairs found by name
+(`pair_metrics`) with the early-stopping rule of Keras and Lightning (`checks_since_best`); run
+health flags failed, killed and unusually long runs; target progress finds a story's best run.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from mlboard.analytics.stats import percentile
+from mlboard.domain import Target
+
+
+@dataclass(frozen=True, slots=True)
+class MetricPoint:
+    """One logged value of a metric (an entry of MLflow's metric history)."""
+
+    step: int
+    value: float
+    timestamp_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    """A run as the board mirrors it; `metrics` holds the latest value of each metric."""
+
+    run_id: str
+    run_name: str
+    experiment_id: str
+    status: str  # MLflow: RUNNING, SCHEDULED, FINISHED, FAILED, KILLED
+    start_ms: int | None
+    end_ms: int | None
+    metrics: Mapping[str, float]
+
+    @property
+    def label(self) -> str:
+        """How warnings name the run: its name, or its id when it has none."""
+        return self.run_name or self.run_id
+
+
+@dataclass(frozen=True, slots=True)
+class RunWarning:
+    """A signal about one run: `kind` is overfitting, failed, killed or long_running."""
+
+    run_id: str
+    run_name: str
+    kind: str
+    message: str
+    evidence: dict[str, object] = field(default_factory=dict)
+
+
+Warning = RunWarning  # the issue's name; import RunWarning to avoid shadowing the builtin
+
+# --- Pairing train and validation metrics by name ------------------------------------------------
+
+TRAIN_WORDS = ("train", "training")
+VAL_WORDS = ("validation", "val", "valid", "eval", "test")  # in order of preference
+SEPARATORS = "_/-."
+# Throughput and bookkeeping logged per split (transformers: train_runtime, eval_steps_per_second)
+IGNORED_BASES = frozenset(
+    "runtime samples_per_second steps_per_second total_flos flos epoch step lr learning_rate "  # noqa: SIM905
+    "time duration batch_size".split()
+)
+_MINIMIZE = frozenset(
+    "loss logloss nll error err rmse mse mae mape smape msle rmsle perplexity ppl cer wer ter "  # noqa: SIM905
+    "deviance hinge huber l1 l2 brier crossentropy entropy distance".split()
+)
+
+
+def higher_is_better(name: str) -> bool:
+    """Whether a bigger value of metric `name` is better, guessed from its words.
+
+    The name is split into lower-case words at anything not a letter or digit. sklearn's
+    negated scorers (`neg_*`, e.g. `neg_mean_squared_error`) are greater-is-better. Otherwise
+    a loss-like word (loss, error, rmse, mse, mae, logloss, perplexity, … or any word containing
+    `loss` or `error`, such as xgboost's `mlogloss`/`merror`) means lower is better; every
+    other name (accuracy, f1, auc, r2, score, ndcg, … and unknown ones) is maximized. Override
+    per metric with `PairRules.directions`.
+    """
+    words = [w for w in re.split(r"[^0-9a-z]+", name.lower()) if w]
+    if words[:1] == ["neg"]:
+        return True
+    return not any(w in _MINIMIZE or "loss" in w or "error" in w for w in words)
+
+
+@dataclass(frozen=True, slots=True)
+class MetricPair:
+    """A training metric, the validation metric it is compared with, and what both measure."""
+
+    train: str
+    val: str
+    base: str  # e.g. `loss` for train_loss/val_loss
+    maximize: bool
+    convention: str  # explicit, prefix, suffix or bare
+
+
+@dataclass(frozen=True, slots=True)
+class PairRules:
+    """How `pair_metrics` recognises pairs. Extend the (lower-case) word lists, e.g.
+    `VAL_WORDS + ("holdout",)`, or add explicit (train, val) pairs; `directions` maps a validation
+    metric, training metric or base name to "higher is better?" over `higher_is_better`."""
+
+    train_words: tuple[str, ...] = TRAIN_WORDS
+    val_words: tuple[str, ...] = VAL_WORDS
+    separators: str = SEPARATORS
+    explicit: tuple[tuple[str, str], ...] = ()
+    directions: Mapping[str, bool] = field(default_factory=dict)
+    bare: bool = True  # Keras/transformers: `loss` pairs with `val_loss` or `eval_loss`
+    ignore: frozenset[str] = IGNORED_BASES  # bases (lower case) that are not model quality
+
+
+DEFAULT_RULES = PairRules()
+_Key = tuple[str, str, str]  # (position, separator, base)
+_Tagged = tuple[tuple[int, int], str]  # ((word preference, dataset index), name): lowest wins
+
+
+def pair_metrics(names: Iterable[str], rules: PairRules = DEFAULT_RULES) -> list[MetricPair]:
+    """The (training, validation) metric pairs among `names`; each name is used at most once.
+
+    Matched, in this order of precedence:
+    1. `rules.explicit` pairs whose two names are both present.
+    2. prefix form `<word><sep><base>`: a train word (`train`, `training`) and a validation word
+       (`validation`, `val`, `valid`, `eval`, `test` — preferred in that order, so `test_*` is
+       used only when no other is present) with the same separator (`_ / - .`) and base:
+       `train_loss`/`val_loss`, `training_loss`/`validation_loss`, `train/loss`/`val/loss`,
+       xgboost autolog's `train-auc`/`eval-auc`; sklearn autolog's `training_score`,
+       `training_f1_score` with `val_*`/`validation_*`/`test_*` of the same base. A dataset
+       index `_<n>` after the word is allowed, lowest first: lightgbm autolog's
+       `training-binary_logloss`/`valid_0-binary_logloss`.
+    3. suffix form `<base><sep><word>` (TensorBoard style): `Loss/train`/`Loss/val`.
+    4. Lightning's epoch aggregate: `train_loss_epoch` stands in for a missing `train_loss`.
+    5. bare form (Keras, transformers): `loss` with `val_loss` or `eval_loss` (any separator),
+       when no tagged training metric claimed that validation metric.
+    Words are matched case-insensitively, bases exactly; bases in `rules.ignore` (throughput,
+    learning rate, …) are skipped. Pairs are sorted by validation name.
+    """
+    present = list(dict.fromkeys(names))
+    used: set[str] = set()
+    pairs: list[MetricPair] = []
+
+    def add(train: str, val: str, base: str, convention: str) -> None:
+        used.update((train, val))
+        known = [rules.directions[n] for n in (val, train, base) if n in rules.directions]
+        maximize = known[0] if known else higher_is_better(base)
+        pairs.append(MetricPair(train, val, base, maximize, convention))
+
+    for train, val in rules.explicit:
+        if train in present and val in present and not {train, val} & used:
+            add(train, val, val, "explicit")
+
+    longest_first = sorted({*rules.train_words, *rules.val_words}, key=len, reverse=True)
+    words = "|".join(map(re.escape, longest_first))
+    seps, n = re.escape(rules.separators), r"(?:_(?P<n>\d+))?"
+    forms = [
+        ("prefix", re.compile(rf"(?P<word>{words}){n}(?P<sep>[{seps}])(?P<base>.+)", re.I)),
+        ("suffix", re.compile(rf"(?P<base>.+?)(?P<sep>[{seps}])(?P<word>{words}){n}", re.I)),
+    ]
+    trains: dict[_Key, list[_Tagged]] = defaultdict(list)
+    vals: dict[_Key, list[_Tagged]] = defaultdict(list)
+    bare: list[str] = []
+    for name in present:
+        found = next(((pos, m) for pos, form in forms if (m := form.fullmatch(name))), None)
+        if found is None:
+            bare.append(name)
+            continue
+        position, match = found
+        word, base = match["word"].lower(), match["base"]
+        is_train = word in rules.train_words
+        order = rules.train_words if is_train else rules.val_words
+        if name not in used and base.lower() not in rules.ignore:
+            rank = (order.index(word), int(match["n"] or 0))
+            (trains if is_train else vals)[(position, match["sep"], base)].append((rank, name))
+
+    def first(candidates: Iterable[_Tagged]) -> str | None:
+        free = [c for c in candidates if c[1] not in used]
+        return min(free)[1] if free else None
+
+    for (position, sep, base), candidates in vals.items():
+        if (train := first(trains.get((position, sep, base), ()))) and (val := first(candidates)):
+            add(train, val, base, position)
+    for (position, sep, base), candidates in vals.items():
+        epoch = first(trains.get((position, sep, base + "_epoch"), ()))
+        if epoch and not trains.get((position, sep, base)) and (val := first(candidates)):
+            add(epoch, val, base, position)
+    for name in bare if rules.bare else ():
+        tagged = [v for sep in rules.separators for v in vals.get(("prefix", sep, name), ())]
+        if name not in used and name.lower() not in rules.ignore and (val := first(tagged)):
+            add(name, val, name, "bare")
+    return sorted(pairs, key=lambda p: (p.val, p.train))
+
+
+# --- Overfitting ---------------------------------------------------------------------------------
+
+
+def checks_since_best(
+    values: Sequence[float], maximize: bool, min_delta: float = 0.0
+) -> tuple[int, int]:
+    """(index of the best value, number of values after it): early stopping's wait counter.
+
+    Definition (Keras `EarlyStopping` and Lightning `EarlyStopping`, which agree): the first
+    value is the best so far; a later value replaces it only if it improves on it by more than
+    `min_delta` (v > best + min_delta when maximizing, v < best − min_delta when minimizing).
+    Checks since best = len(values) − 1 − best index; training would stop once it reaches the
+    patience. Non-finite values never improve and never start the count. Raises ValueError
+    when no value is finite.
+    """
+    best_index: int | None = None
+    best = 0.0
+    for index, value in enumerate(values):
+        if not math.isfinite(value):
+            continue
+        if (
+            best_index is None
+            or (maximize and value > best + min_delta)
+            or (not maximize and value < best - min_delta)
+        ):
+            best_index, best = index, value
+    if best_index is None:
+        raise ValueError("checks since best of no finite values")
+    return best_index, len(values) - 1 - best_index
+
+
+def _history(points: Sequence[MetricPoint]) -> list[MetricPoint]:
+    """Finite points in step order, one per step (the last logged when a step repeats). A value
+    of None (how the mirror stores NaN) is skipped like NaN."""
+    ordered = sorted(points, key=lambda p: (p.step, p.timestamp_ms))
+    by_step = {p.step: p for p in ordered if p.value is not None and math.isfinite(p.value)}
+    return [by_step[step] for step in sorted(by_step)]
+
+
+def overfitting(
+    run: RunSummary,
+    train: Sequence[MetricPoint],
+    val: Sequence[MetricPoint],
+    pair: MetricPair,
+    *,
+    patience: int = 3,
+    min_delta: float = 0.0,
+) -> RunWarning | None:
+    """A warning when validation has stopped improving while the train/validation gap widens.
+
+    Definition: over the validation history (finite values, step order, one value per step),
+    `checks_since_best` with `min_delta` is at least `patience` (Lightning's default, 3; the
+    monitor is the pair's validation metric, as Keras's default monitor is `val_loss`), AND the
+    gap at the last check is strictly wider than at the best check. The gap is measured towards
+    "better": val − train for a minimized metric, train − val for a maximized one. Each check is
+    aligned with the latest training value logged at or before its step; without one, None.
+    """
+    if patience < 1 or min_delta < 0:
+        raise ValueError(f"need patience >= 1 and min_delta >= 0, got {patience}, {min_delta}")
+    checks, fits = _history(val), _history(train)
+    if len(checks) <= patience or not fits:
+        return None
+    best_index, since = checks_since_best([c.value for c in checks], pair.maximize, min_delta)
+    if since < patience:
+        return None
+    fit_steps = [f.step for f in fits]
+
+    def gap(check: MetricPoint) -> float | None:
+        index = bisect_right(fit_steps, check.step)
+        if not index:
+            return None
+        difference = check.value - fits[index - 1].value
+        return -difference if pair.maximize else difference
+
+    best, last = checks[best_index], checks[-1]
+    gap_best, gap_now = gap(best), gap(last)
+    if gap_best is None or gap_now is None or not gap_now > gap_best:
+        return None
+    message = (
+        f"run '{run.label}' overfits: {pair.val} best {best.value:.3g} at step {best.step}, "
+        f"{since} check{'' if since == 1 else 's'} without improvement (now {last.value:.3g}); "
+        f"train/val gap {gap_best:.3g} → {gap_now:.3g}"
+    )
+    evidence: dict[str, object] = dict(
+        train_metric=pair.train, val_metric=pair.val, maximize=pair.maximize,
+        best_step=best.step, best_value=best.value, checks_since_best=since,
+        last_step=last.step, last_value=last.value, gap_at_best=gap_best, gap_now=gap_now,
+        patience=patience, min_delta=min_delta,
+    )  # fmt: skip
+    return RunWarning(run.run_id, run.run_name, "overfitting", message, evidence)
+
+
+# --- Run health ----------------------------------------------------------------------------------
+
+
+def _span(run: RunSummary) -> int | None:
+    """end − start in ms, or None when a time is missing or the run ends before it starts."""
+    if run.start_ms is None or run.end_ms is None or run.end_ms < run.start_ms:
+        return None
+    return run.end_ms - run.start_ms
+
+
+def _duration(ms: float) -> str:
+    seconds = ms / 1000
+    for limit, unit, size in ((120, "s", 1), (7200, "min", 60), (172800, "h", 3600)):
+        if seconds < limit:
+            return f"{seconds / size:.{0 if size < 3600 else 1}f} {unit}"
+    return f"{seconds / 86400:.1f} d"
+
+
+def typical_durations(runs: Iterable[RunSummary]) -> dict[str, float | None]:
+    """Per experiment seen, the median duration (end − start, ms) of its FINISHED runs.
+
+    Runs without both times, or ending before they start, are left out. An experiment with
+    fewer than 3 such runs has no typical duration (None): too few to call anything unusual.
+    The median is `stats.percentile(…, 50)`, the same as `statistics.median`.
+    """
+    durations: dict[str, list[float]] = {}
+    for run in runs:
+        spans = durations.setdefault(run.experiment_id, [])
+        if run.status.upper() == "FINISHED" and (span := _span(run)) is not None:
+            spans.append(float(span))
+    return {exp: percentile(s, 50) if len(s) >= 3 else None for exp, s in durations.items()}
+
+
+def run_health(
+    run: RunSummary, now_ms: int, typical_duration_ms: float | None, factor: float = 2.0
+) -> list[RunWarning]:
+    """Warnings about a run's state: FAILED → `failed`, KILLED → `killed`, and RUNNING for
+    longer than `factor` × the typical duration of its experiment → `long_running` (elapsed is
+    now − start; no warning without a start time or a typical duration)."""
+    status, span = run.status.upper(), _span(run)
+    evidence: dict[str, object] = {"status": status, "experiment_id": run.experiment_id}
+    if status in ("FAILED", "KILLED"):
+        evidence["duration_ms"] = span
+        took = "" if span is None else f" after {_duration(span)}"
+        verb = "failed" if status == "FAILED" else "was killed"
+        message = f"run '{run.label}' {verb}{took}"
+        return [RunWarning(run.run_id, run.run_name, status.lower(), message, evidence)]
+    if status != "RUNNING" or run.start_ms is None or not typical_duration_ms:
+        return []
+    elapsed = now_ms - run.start_ms
+    if elapsed <= factor * typical_duration_ms:
+        return []
+    message = (
+        f"run '{run.label}' has been running for {_duration(elapsed)}, "
+        f"{elapsed / typical_duration_ms:.1f}× the typical {_duration(typical_duration_ms)} "
+        f"of finished runs in experiment {run.experiment_id}"
+    )
+    evidence |= {"elapsed_ms": elapsed, "typical_ms": typical_duration_ms, "factor": factor}
+    return [RunWarning(run.run_id, run.run_name, "long_running", message, evidence)]
+
+
+# --- Progress towards a story's target -----------------------------------------------------------
+
+
+class TrendPoint(NamedTuple):
+    """One run on the target chart: its value and the best value of it and all earlier runs."""
+
+    run_id: str
+    start_ms: int
+    value: float
+    best_so_far: float
+
+
+def _scored(
+    runs: Iterable[RunSummary], target: Target, include_running: bool
+) -> list[tuple[RunSummary, float]]:
+    counted = ("FINISHED", "RUNNING") if include_running else ("FINISHED",)
+    values = ((run, run.metrics.get(target.metric)) for run in runs)
+    return [
+        (run, float(value))
+        for run, value in values
+        if run.status.upper() in counted and value is not None and math.isfinite(value)
+    ]
+
+
+def best_run(
+    runs: Iterable[RunSummary], target: Target, *, include_running: bool = False
+) -> tuple[RunSummary, float] | None:
+    """The run with the best latest value of `target.metric`, and that value; None if none.
+
+    Better means higher for `>=`/`>` targets and lower for `<=`/`<` (`Target.maximize`). Only
+    FINISHED runs count (a running run's value may still move; failed and killed runs did not
+    produce a model); `include_running` adds RUNNING runs. Runs without a finite value of the
+    metric are ignored. Ties go to the earliest start (runs without one last), then run id.
+    """
+
+    def rank(item: tuple[RunSummary, float]) -> tuple[float, bool, int, str]:
+        (run, value), start = item, item[0].start_ms
+        return (-value if target.maximize else value, start is None, start or 0, run.run_id)
+
+    return min(_scored(runs, target, include_running), key=rank, default=None)
+
+
+def target_met(best_value: float | None, target: Target) -> bool | None:
+    """Whether the best value meets the target; None when there is no value to judge."""
+    return None if best_value is None else target.is_met(best_value)
+
+
+def trend(
+    runs: Iterable[RunSummary], target: Target, *, include_running: bool = False
+) -> list[TrendPoint]:
+    """The runs `best_run` would consider, by start time (then run id), each with the running
+    best so far — non-decreasing for maximized targets, non-increasing for minimized ones.
+    Runs without a start time cannot be placed on the time axis and are left out."""
+    placed = [(r, v) for r, v in _scored(runs, target, include_running) if r.start_ms is not None]
+    placed.sort(key=lambda item: (item[0].start_ms, item[0].run_id))
+    points: list[TrendPoint] = []
+    for run, value in placed:
+        best = value
+        if points:
+            best = (max if target.maximize else min)(points[-1].best_so_far, value)
+        points.append(TrendPoint(run.run_id, run.start_ms or 0, value, best))
+    return points
