@@ -52,13 +52,16 @@ def root(
 
 
 def _register() -> None:
-    from mlboard.cli import members, sprints, stories, transfer, workspace
+    from mlboard.cli import members, runs, sprints, stories, transfer, workspace
 
     app.add_typer(members.app, name="member")
     app.add_typer(sprints.app, name="sprint")
     app.add_typer(stories.app, name="story")
     app.add_typer(transfer.import_app, name="import")
     app.command("export")(transfer.export)
+    app.command("sync")(runs.sync)
+    stories.app.command("link")(runs.link)
+    stories.app.command("unlink")(runs.unlink)
     app.command("init")(workspace.init)
     app.command("demo")(workspace.demo)
     app.command("where")(workspace.where)

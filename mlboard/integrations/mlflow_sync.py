@@ -171,7 +171,26 @@ class TrackingStore:
             metrics={key: _finite(value) for key, value in data.metrics.items()},
         )
 
+    def _aliases(self) -> dict[tuple[str, int], list[str]]:
+        """Aliases by (model, version): version searches do not always carry them."""
+        aliases: dict[tuple[str, int], list[str]] = {}
+        token = None
+        while True:
+            page = self._call(
+                "search registered models",
+                self._client.search_registered_models,
+                max_results=PAGE_SIZE,
+                page_token=token,
+            )
+            for model in page:
+                for alias, version in (model.aliases or {}).items():
+                    aliases.setdefault((model.name, int(version)), []).append(alias)
+            token = page.token
+            if not token:
+                return aliases
+
     def model_versions(self) -> list[ModelVersionRecord]:
+        aliases = self._aliases()
         versions: list[ModelVersionRecord] = []
         token = None
         while True:
@@ -189,7 +208,9 @@ class TrackingStore:
                     run_id=v.run_id or None,
                     source=v.source or "",
                     description=v.description or "",
-                    aliases=tuple(sorted(v.aliases or ())),
+                    aliases=tuple(
+                        sorted({*(v.aliases or ()), *aliases.get((v.name, int(v.version)), ())})
+                    ),
                     created_ms=v.creation_timestamp,
                     updated_ms=v.last_updated_timestamp,
                 )
