@@ -30,9 +30,17 @@ def sync(
         ),
     ] = None,
     fmt: Annotated[Format, typer.Option("--format", help="text or json.")] = Format.TEXT,
+    history: Annotated[
+        bool,
+        typer.Option(
+            "--history/--no-history",
+            help="Also fetch the metric histories that charts and checks need.",
+        ),
+    ] = True,
 ) -> None:
     """Mirror MLflow runs, story links and registered models into the board."""
     from mlboard.errors import UserError
+    from mlboard.services.metric_history import refresh_histories
     from mlboard.services.sync import sync as sync_store
 
     uris = tuple(tracking_uri or ()) or ctx.obj.settings().tracking_uris
@@ -51,12 +59,26 @@ def sync(
                 status.update(f"{uri}: {message}")
 
             results.append(sync_store(workspace, uri, progress=None if quiet else progress))
+    if history:
+        with error_console().status("fetching metric histories") as status:
+            fetched = refresh_histories(
+                workspace,
+                progress=None
+                if quiet
+                else lambda done, total: status.update(f"metric histories: {done}/{total}"),
+            )
     if fmt is Format.JSON:
         totals = {
             key: sum(r.as_json()[key] for r in results)
             for key in ("runs_seen", "runs_added", "runs_updated", "links_added", "model_versions")
         }
-        print_json({**totals, "tracking_uris": [r.as_json() for r in results]})
+        print_json(
+            {
+                **totals,
+                "histories_fetched": fetched if history else 0,
+                "tracking_uris": [r.as_json() for r in results],
+            }
+        )
         return
     for r in results:
         console().print(

@@ -149,12 +149,14 @@ def show(
     fmt: FormatOption = Format.TEXT,
 ) -> None:
     """Show one story with its history."""
+    from mlboard.services.evidence import story_evidence
     from mlboard.services.stories import get_story, story_history
 
     workspace = ctx.obj.workspace()
     story = get_story(workspace, key)
+    evidence = story_evidence(workspace, key)
     if fmt is Format.JSON:
-        print_json(story.as_json())
+        print_json({**story.as_json(), **evidence.as_json()})
         return
     history = story_history(workspace, key)
     if fmt is Format.MD:

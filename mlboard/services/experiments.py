@@ -1,0 +1,210 @@
+"""Runs and registered models as the board shows them: listed, filtered, and tied to stories."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from mlboard.services.workspace import Workspace
+from mlboard.store.tables import ModelVersion, Run, Story, StoryRun
+
+
+@dataclass(frozen=True, slots=True)
+class RunView:
+    run_id: str
+    run_name: str
+    experiment_id: str
+    experiment_name: str
+    status: str
+    user: str
+    start: datetime | None
+    end: datetime | None
+    deleted: bool
+    parent_run_id: str | None
+    metrics: dict[str, float | None]
+    params: dict[str, str]
+    tracking_uri: str
+    stories: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        return self.run_name or self.run_id[:12]
+
+    def as_json(self) -> dict[str, Any]:
+        """One run in `story show --format json` (`runs`): the documented keys first."""
+        return {
+            "run_id": self.run_id,
+            "run_name": self.run_name,
+            "status": self.status,
+            "start": self.start.isoformat() if self.start else None,
+            "end": self.end.isoformat() if self.end else None,
+            "metrics": self.metrics,
+            "experiment": self.experiment_name,
+            "user": self.user,
+            "parent_run_id": self.parent_run_id,
+            "deleted": self.deleted,
+        }
+
+
+def run_views(session: Session, runs: Iterable[Run]) -> list[RunView]:
+    runs = list(runs)
+    keys: dict[int, list[str]] = defaultdict(list)
+    if runs:
+        for run_pk, key in session.exec(
+            select(StoryRun.run_pk, Story.key)
+            .join(Story, col(Story.id) == col(StoryRun.story_id))
+            .where(col(StoryRun.active).is_(True), col(StoryRun.run_pk).in_([r.id for r in runs]))
+        ):
+            keys[run_pk].append(key)
+    return [
+        RunView(
+            run_id=run.run_id,
+            run_name=run.run_name,
+            experiment_id=run.experiment_id,
+            experiment_name=run.experiment_name,
+            status=run.status,
+            user=run.user,
+            start=run.start_time,
+            end=run.end_time,
+            deleted=run.deleted,
+            parent_run_id=run.parent_run_id,
+            metrics=run.metrics,
+            params=run.params,
+            tracking_uri=run.tracking_uri,
+            stories=tuple(sorted(keys.get(run.id or 0, ()))),
+        )
+        for run in runs
+    ]
+
+
+def list_runs(
+    ws: Workspace,
+    *,
+    experiment: str | None = None,
+    status: str | None = None,
+    unlinked: bool = False,
+    include_deleted: bool = False,
+    limit: int | None = None,
+) -> list[RunView]:
+    """Runs, newest first; `unlinked` keeps those no story counts as evidence (yet)."""
+    query = select(Run)
+    if not include_deleted:
+        query = query.where(col(Run.deleted).is_(False))
+    if experiment:
+        query = query.where(Run.experiment_name == experiment)
+    if status:
+        query = query.where(Run.status == status.upper())
+    if unlinked:
+        linked = select(StoryRun.run_pk).where(col(StoryRun.active).is_(True))
+        query = query.where(col(Run.id).not_in(linked))
+    query = query.order_by(col(Run.start_time).desc(), col(Run.id).desc())
+    if limit is not None:
+        query = query.limit(limit)
+    with ws.reading() as session:
+        return run_views(session, session.exec(query))
+
+
+def experiment_names(ws: Workspace) -> list[str]:
+    with ws.reading() as session:
+        return list(
+            session.exec(select(Run.experiment_name).distinct().order_by(Run.experiment_name))
+        )
+
+
+def run_count(ws: Workspace) -> int:
+    with ws.reading() as session:
+        return session.exec(select(func.count()).select_from(Run)).one()
+
+
+def story_runs(session: Session, story_ids: Iterable[int]) -> dict[int, list[Run]]:
+    """Runs counted as evidence for each story: linked runs and their nested children.
+
+    A grid search logs one parent run and many children (`mlflow.parentRunId`); linking the
+    parent is enough for all of them to roll up to the story.
+    """
+    ids = list(story_ids)
+    if not ids:
+        return {}
+    linked = session.exec(
+        select(StoryRun.story_id, Run)
+        .join(Run, col(Run.id) == col(StoryRun.run_pk))
+        .where(col(StoryRun.story_id).in_(ids), col(StoryRun.active).is_(True))
+    ).all()
+    by_story: dict[int, dict[str, Run]] = defaultdict(dict)
+    for story_id, run in linked:
+        by_story[story_id][run.run_id] = run
+    parents = {run.run_id for _, run in linked}
+    if parents:
+        children = session.exec(select(Run).where(col(Run.parent_run_id).in_(parents))).all()
+        owners: dict[str, list[int]] = defaultdict(list)
+        for story_id, run in linked:
+            owners[run.run_id].append(story_id)
+        for child in children:
+            for story_id in owners[child.parent_run_id or ""]:
+                by_story[story_id].setdefault(child.run_id, child)
+    return {
+        story_id: sorted(
+            (run for run in runs.values() if not run.deleted),
+            key=lambda run: (run.start_time is None, run.start_time),
+        )
+        for story_id, runs in by_story.items()
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class ModelVersionView:
+    name: str
+    version: int
+    aliases: tuple[str, ...]
+    status: str
+    run_id: str | None
+    run_name: str | None
+    stories: tuple[str, ...]
+    created_at: datetime | None
+    description: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "version": self.version,
+            "aliases": list(self.aliases),
+            "status": self.status,
+            "run_id": self.run_id,
+            "stories": list(self.stories),
+            "created_at": self.created_at.isoformat() if self.created_at else None,
+        }
+
+
+def list_model_versions(ws: Workspace) -> list[ModelVersionView]:
+    """Every registered version, newest first per model, with the stories of its run."""
+    with ws.reading() as session:
+        versions = session.exec(
+            select(ModelVersion).order_by(col(ModelVersion.name), col(ModelVersion.version).desc())
+        ).all()
+        run_ids = [v.run_id for v in versions if v.run_id]
+        runs = {
+            view.run_id: view
+            for view in run_views(
+                session, session.exec(select(Run).where(col(Run.run_id).in_(run_ids)))
+            )
+        }
+    return [
+        ModelVersionView(
+            name=v.name,
+            version=v.version,
+            aliases=tuple(v.aliases),
+            status=v.status,
+            run_id=v.run_id,
+            run_name=runs[v.run_id].label if v.run_id in runs else None,
+            stories=runs[v.run_id].stories if v.run_id in runs else (),
+            created_at=v.created_at,
+            description=v.description,
+        )
+        for v in versions
+    ]
