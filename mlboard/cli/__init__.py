@@ -52,7 +52,7 @@ def root(
 
 
 def _register() -> None:
-    from mlboard.cli import members, runs, sprints, stories, transfer, workspace
+    from mlboard.cli import members, planning, runs, sprints, stories, transfer, workspace
 
     app.add_typer(members.app, name="member")
     app.add_typer(sprints.app, name="sprint")
@@ -60,6 +60,8 @@ def _register() -> None:
     app.add_typer(transfer.import_app, name="import")
     app.command("export")(transfer.export)
     app.command("sync")(runs.sync)
+    app.command("plan")(planning.plan)
+    sprints.app.command("report")(planning.report)
     stories.app.command("link")(runs.link)
     stories.app.command("unlink")(runs.unlink)
     app.command("init")(workspace.init)

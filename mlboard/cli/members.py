@@ -43,3 +43,39 @@ def list_(
         return
     rows = [(m.handle, m.name, m.role, m.points_per_day) for m in members]
     print_table("Members", ("handle", "name", "role", "points/day"), rows, fmt)
+
+
+@app.command("off")
+def off(
+    ctx: typer.Context,
+    handle: Annotated[
+        str | None, typer.Argument(help="Member handle (omit with --team).", show_default=False)
+    ] = None,
+    first: Annotated[str, typer.Option("--from", help="First day off, e.g. 2026-12-24.")] = "",
+    until: Annotated[str | None, typer.Option(help="Last day off (default: --from).")] = None,
+    team: Annotated[bool, typer.Option("--team", help="A team-wide day off (holiday).")] = False,
+    reason: Annotated[str, typer.Option(help="Why, e.g. 'conference'.")] = "",
+    remove: Annotated[bool, typer.Option("--remove", help="Take the days off back.")] = False,
+) -> None:
+    """Record days off: capacity in planning counts them."""
+    from datetime import date
+
+    from mlboard.errors import UserError
+    from mlboard.services.members import set_days_off
+
+    if team == (handle is not None):
+        raise UserError("name a member, or use --team for a team-wide day off (not both)")
+
+    def day(text: str, what: str) -> date:
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            raise UserError(f"{what}: {text!r} is not a date like 2026-12-24") from None
+
+    start = day(first, "--from")
+    end = day(until, "--until") if until else None
+    changed = set_days_off(ctx.obj.workspace(), handle, start, end, reason=reason, remove=remove)
+    who = "team" if team else handle
+    console().print(
+        f"{'removed' if remove else 'added'} {changed} day(s) off for {who}", markup=False
+    )

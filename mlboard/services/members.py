@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 from sqlmodel import col, select
 
 from mlboard.errors import UserError
+from mlboard.services.stories import find_member
 from mlboard.services.story_fields import FIELDS
 from mlboard.services.workspace import Workspace
-from mlboard.store.tables import Member
+from mlboard.store.tables import DayOff, Member
 
 _HANDLE = re.compile(r"[a-z0-9][a-z0-9._-]{0,31}")
 
@@ -88,3 +90,70 @@ def add_member(
 def list_members(ws: Workspace) -> list[MemberView]:
     with ws.reading() as session:
         return [_view(m) for m in session.exec(select(Member).order_by(col(Member.handle)))]
+
+
+def set_days_off(
+    ws: Workspace,
+    handle: str | None,
+    first: date,
+    last: date | None = None,
+    *,
+    reason: str = "",
+    remove: bool = False,
+) -> int:
+    """Mark (or unmark) days off for a member, or team-wide with `handle=None`.
+
+    Weekends are included as given: capacity already ignores non-working days, so marking a
+    holiday week end to end does no harm. Returns how many days changed.
+    """
+    last = last or first
+    if last < first:
+        raise UserError(f"days off: {last} is before {first}")
+    days = [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
+    with ws.writing() as session:
+        member_id = find_member(session, handle).id if handle else None
+        existing = {
+            off.day: off
+            for off in session.exec(
+                select(DayOff).where(
+                    DayOff.member_id == member_id if member_id else col(DayOff.member_id).is_(None),
+                    col(DayOff.day).in_(days),
+                )
+            )
+        }
+        if remove:
+            for off in existing.values():
+                session.delete(off)
+            return len(existing)
+        for day in days:
+            if day not in existing:
+                session.add(DayOff(member_id=member_id, day=day, reason=reason.strip()))
+        return len(days) - len(existing)
+
+
+@dataclass(frozen=True)
+class Availability:
+    team: frozenset[date]
+    members: dict[str, frozenset[date]]
+
+
+def availability(
+    ws: Workspace, first: date | None = None, last: date | None = None
+) -> Availability:
+    """Days off between `first` and `last` (inclusive; open ends allowed)."""
+    query = select(DayOff.day, Member.handle).outerjoin(
+        Member, col(Member.id) == col(DayOff.member_id)
+    )
+    if first:
+        query = query.where(col(DayOff.day) >= first)
+    if last:
+        query = query.where(col(DayOff.day) <= last)
+    team: set[date] = set()
+    members: dict[str, set[date]] = {}
+    with ws.reading() as session:
+        for day, handle in session.exec(query):
+            if handle is None:
+                team.add(day)
+            else:
+                members.setdefault(handle, set()).add(day)
+    return Availability(frozenset(team), {h: frozenset(d) for h, d in members.items()})

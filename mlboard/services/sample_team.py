@@ -21,7 +21,7 @@ from mlboard.domain import SprintState
 from mlboard.errors import UserError
 from mlboard.services.stories import add_story, apply_changes, find_story
 from mlboard.services.workspace import Workspace
-from mlboard.store.tables import Member, Sprint
+from mlboard.store.tables import DayOff, Member, Sprint
 
 STORY_FIELDS = (
     "kind",
@@ -93,16 +93,18 @@ def load_sample_team(ws: Workspace, sample: SampleTeam, today: date) -> None:
     )
     with ws.writing() as session:
         for member in sample.members:
-            session.add(
-                Member(
-                    handle=member["handle"],
-                    name=member["name"],
-                    role=member.get("role", ""),
-                    email=member.get("email", ""),
-                    points_per_day=float(member.get("points_per_day", 1.0)),
-                    created_at=first_story - timedelta(days=1),
-                )
+            row = Member(
+                handle=member["handle"],
+                name=member["name"],
+                role=member.get("role", ""),
+                email=member.get("email", ""),
+                points_per_day=float(member.get("points_per_day", 1.0)),
+                created_at=first_story - timedelta(days=1),
             )
+            session.add(row)
+            session.flush()
+            for day in member.get("days_off", []):
+                session.add(DayOff(member_id=row.id, day=day + shift, reason="day off"))
         sprints = [_sprint(spec, shift) for spec in sample.sprints]
         session.add_all(sprints)
         session.flush()

@@ -226,3 +226,17 @@ class ModelVersion(SQLModel, table=True):
     aliases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     created_at: datetime | None = Field(default=None, sa_column=_utc_column())
     updated_at: datetime | None = Field(default=None, sa_column=_utc_column())
+
+
+class DayOff(SQLModel, table=True):
+    """A day a member is away (or, with no member, a team-wide holiday): capacity reads these."""
+
+    __table_args__ = (UniqueConstraint("member_id", "day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="CASCADE"), nullable=True),
+    )
+    day: date = Field(index=True)
+    reason: str = ""

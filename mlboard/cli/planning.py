@@ -1,0 +1,118 @@
+"""`mlboard plan` and `mlboard sprint report`: numbers for planning and review meetings."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.text import Text
+
+from mlboard.cli.output import Format, console, markdown_table, print_json, print_table
+
+if TYPE_CHECKING:
+    from mlboard.services.planning import Plan
+    from mlboard.services.sprint_report import SprintReport
+
+FormatOption = Annotated[Format, typer.Option("--format", help="text, md or json.")]
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+def plan_lines(plan: Plan) -> list[str]:
+    """The headline figures, one per line, shared by the text and Markdown forms."""
+    velocity = "—" if plan.average_velocity is None else f"{plan.average_velocity:.1f}"
+    when = ", ".join(
+        f"{label} {day:%a %b %d}" if day else f"{label} —"
+        for label, day in (("50%", plan.p50), ("85%", plan.p85), ("95%", plan.p95))
+    )
+    return [
+        f"Sprint {plan.sprint} ({plan.state}), {plan.start} → {plan.end}",
+        f"Committed {plan.committed_points:g} points · capacity {plan.capacity_points:g} · "
+        f"average velocity {velocity}",
+        f"{plan.remaining} stories open · chance to finish by {plan.end}: "
+        f"{_pct(plan.p_finish_sprint)} · done by {when}",
+    ] + ([f"Forecast: {plan.forecast_note}"] if plan.forecast_note else [])
+
+
+def plan(
+    ctx: typer.Context,
+    sprint: Annotated[
+        str | None, typer.Option(help="Sprint to plan (default: active, else next).")
+    ] = None,
+    fmt: FormatOption = Format.TEXT,
+) -> None:
+    """Capacity, commitment, velocity, forecast and warnings for a sprint."""
+    from mlboard.services.planning import make_plan
+
+    result = make_plan(ctx.obj.workspace(), sprint)
+    if fmt is Format.JSON:
+        print_json(result.as_json())
+        return
+    velocity_rows = [(v.sprint, v.committed, v.completed) for v in result.velocity]
+    load_rows = [(m.handle, m.capacity, m.assigned, "over" if m.over else "") for m in result.loads]
+    if fmt is Format.MD:
+        parts = [f"## Plan: {result.sprint}", "", *[f"- {line}" for line in plan_lines(result)], ""]
+        parts.append(
+            markdown_table("Velocity", ("sprint", "committed", "completed"), velocity_rows)
+        )
+        parts.append(markdown_table("Load", ("member", "capacity", "assigned", ""), load_rows))
+        parts.append("### Warnings\n\n" + "\n".join(f"- {w}" for w in result.warnings) + "\n")
+        typer.echo("\n".join(parts), nl=False)
+        return
+    out = console()
+    for line in plan_lines(result):
+        out.print(Text(line))
+    print_table("Velocity", ("sprint", "committed", "completed"), velocity_rows, fmt)
+    print_table("Load", ("member", "capacity", "assigned", ""), load_rows, fmt)
+    for warning in result.warnings:
+        out.print(Text(f"⚠ {warning}", style="yellow"))
+
+
+def _days(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}"
+
+
+def report_lines(report: SprintReport) -> list[str]:
+    return [
+        f"Sprint {report.sprint}: {report.goal}" if report.goal else f"Sprint {report.sprint}",
+        f"Committed {report.committed:g} points, completed {report.completed:g}",
+        f"Scope: +{report.scope_added:g} added, -{report.scope_removed:g} removed "
+        f"({len(report.scope_changes)} changes)",
+        "Carried over: " + (", ".join(report.carried_over) or "nothing"),
+    ]
+
+
+def report(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Sprint name.")],
+    fmt: FormatOption = Format.TEXT,
+) -> None:
+    """The sprint review: committed vs completed, scope change, carry-over, cycle time, targets."""
+    from mlboard.services.sprint_report import sprint_report
+
+    result = sprint_report(ctx.obj.workspace(), name)
+    if fmt is Format.JSON:
+        print_json(result.as_json())
+        return
+    flow_rows = [
+        (kind, flow.cycle.count, _days(flow.cycle.median), _days(flow.cycle.p85))
+        for kind, flow in result.flow.items()
+    ]
+    target_rows = [
+        (t.key, t.target, t.best, {True: "met", False: "not met"}.get(t.met, "no runs"))
+        for t in result.targets
+    ]
+    flow_headers = ("kind", "stories", "median days", "85th pct days")
+    target_headers = ("story", "target", "best", "")
+    if fmt is Format.MD:
+        parts = [f"## Review: {result.sprint}", "", *[f"- {line}" for line in report_lines(result)]]
+        parts += ["", markdown_table("Cycle time", flow_headers, flow_rows)]
+        parts += [markdown_table("Targets", target_headers, target_rows)]
+        typer.echo("\n".join(parts), nl=False)
+        return
+    for line in report_lines(result):
+        console().print(Text(line))
+    print_table("Cycle time", flow_headers, flow_rows, fmt)
+    print_table("Targets", target_headers, target_rows, fmt)

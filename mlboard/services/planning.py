@@ -1,0 +1,213 @@
+"""Sprint planning: capacity, commitment, velocity, a forecast and the warnings that matter.
+
+Reads the store once, hands plain records to analytics/, and returns one `Plan` that the CLI
+(`mlboard plan`) and the Planning screen show. Definitions live in analytics/ docstrings:
+velocity is Jira's, capacity Azure Boards', the forecast ActionableAgile's Monte Carlo.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from mlboard.analytics.capacity import Member as CapacityMember
+from mlboard.analytics.capacity import TeamCapacity, capacity_summary, team_capacity
+from mlboard.analytics.forecast import daily_throughput, forecast_when
+from mlboard.analytics.velocity import SprintVelocity, average_velocity, velocity_chart
+from mlboard.domain import SprintState, StoryKind, StoryStatus
+from mlboard.errors import UserError
+from mlboard.services import sprint_points
+from mlboard.services.members import availability
+from mlboard.services.stories import StoryView, find_sprint, list_stories
+from mlboard.services.workspace import Workspace
+from mlboard.store.tables import Member, Sprint, Story
+
+FORECAST_SEED = 20_240_601  # fixed: the same board gives the same forecast
+FORECAST_RUNS = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class MemberLoad:
+    handle: str
+    capacity: float
+    assigned: float
+
+    @property
+    def over(self) -> bool:
+        return self.assigned > self.capacity
+
+    def as_json(self) -> dict[str, Any]:
+        return {"member": self.handle, "capacity": self.capacity, "assigned": self.assigned}
+
+
+@dataclass(frozen=True)
+class Plan:
+    sprint: str
+    state: str
+    start: date | None
+    end: date | None
+    capacity: TeamCapacity
+    committed_points: float
+    stories: list[StoryView]
+    velocity: list[SprintVelocity]
+    average_velocity: float | None
+    remaining: int
+    p50: date | None
+    p85: date | None
+    p95: date | None
+    p_finish_sprint: float | None
+    forecast_note: str | None
+    loads: list[MemberLoad]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def capacity_points(self) -> float:
+        return self.capacity.total
+
+    def as_json(self) -> dict[str, Any]:
+        """The stable shape of `mlboard plan --format json` (documented in the README)."""
+        return {
+            "sprint": self.sprint,
+            "state": self.state,
+            "start": self.start.isoformat() if self.start else None,
+            "end": self.end.isoformat() if self.end else None,
+            "capacity_points": self.capacity_points,
+            "committed_points": self.committed_points,
+            "velocity": {
+                "sprints": [
+                    {"name": v.sprint, "committed": v.committed, "completed": v.completed}
+                    for v in self.velocity
+                ],
+                "average": self.average_velocity,
+            },
+            "forecast": {
+                "remaining_stories": self.remaining,
+                "p_finish_sprint": self.p_finish_sprint,
+                "when": {
+                    "p50": self.p50.isoformat() if self.p50 else None,
+                    "p85": self.p85.isoformat() if self.p85 else None,
+                    "p95": self.p95.isoformat() if self.p95 else None,
+                },
+                "note": self.forecast_note,
+            },
+            "members": [load.as_json() for load in self.loads],
+            "warnings": self.warnings,
+        }
+
+
+def planned_sprint(session: Session, name: str | None) -> Sprint:
+    """The named sprint, else the active one, else the next future one."""
+    if name:
+        return find_sprint(session, name)
+    sprints = session.exec(select(Sprint).where(Sprint.state != SprintState.CLOSED)).all()
+    active = [s for s in sprints if s.state == SprintState.ACTIVE]
+    future = sorted(
+        (s for s in sprints if s.state == SprintState.FUTURE),
+        key=lambda s: (s.start is None, s.start, s.id),
+    )
+    chosen = (active or future or [None])[0]
+    if chosen is None:
+        raise UserError("no sprint to plan: add one with `mlboard sprint add NAME`")
+    return chosen
+
+
+def make_plan(ws: Workspace, sprint_name: str | None = None) -> Plan:
+    today = ws.now().astimezone().date()
+    with ws.reading() as session:
+        sprint = planned_sprint(session, sprint_name)
+        start = sprint.start or today
+        end = sprint.end or start + timedelta(days=13)
+        closed = session.exec(select(Sprint).where(Sprint.state == SprintState.CLOSED)).all()
+        timelines = list(sprint_points.load_timelines(session, closed).values())
+        spans = [sprint_points.span(s) for s in closed]
+        members = session.exec(select(Member).where(col(Member.active).is_(True))).all()
+        done_at = session.exec(select(Story.done_at).where(col(Story.done_at).is_not(None))).all()
+        name, state = sprint.name, sprint.state
+    stories = list_stories(ws, sprint=name)
+    days_off = availability(ws, start, end)
+    capacity = team_capacity(
+        [
+            CapacityMember(m.handle, m.points_per_day, days_off.members.get(m.handle, frozenset()))
+            for m in members
+        ],
+        start,
+        end,
+        team_days_off=days_off.team,
+    )
+    committed = sum(s.points or 0 for s in stories)
+    chart = velocity_chart(spans, timelines)
+    average = average_velocity(spans, timelines)
+    remaining = sum(1 for s in stories if s.status != StoryStatus.DONE)
+    throughput = daily_throughput(done_at, ws.now())
+    forecast = forecast_when(
+        throughput, remaining, max(today, start), runs=FORECAST_RUNS, seed=FORECAST_SEED
+    )
+    p_finish = 1.0 if remaining == 0 else forecast.p_finish_by(end)
+    per_member = {row.handle: row.capacity for row in capacity.members}
+    loads = [
+        MemberLoad(
+            handle,
+            per_member.get(handle, 0.0),
+            sum(s.points or 0 for s in stories if s.assignee == handle),
+        )
+        for handle in sorted(per_member)
+    ]
+    plan = Plan(
+        sprint=name,
+        state=state,
+        start=start,
+        end=end,
+        capacity=capacity,
+        committed_points=committed,
+        stories=stories,
+        velocity=chart,
+        average_velocity=average,
+        remaining=remaining,
+        p50=forecast.p50,
+        p85=forecast.p85,
+        p95=forecast.p95,
+        p_finish_sprint=p_finish,
+        forecast_note=None if remaining == 0 else forecast.reason,
+        loads=loads,
+    )
+    plan.warnings.extend(plan_warnings(plan))
+    return plan
+
+
+def plan_warnings(plan: Plan) -> list[str]:
+    """What a planning meeting should not miss, most serious first."""
+    warnings = []
+    summary = capacity_summary(plan.committed_points, plan.capacity, plan.average_velocity)
+    if summary.over_capacity:
+        warnings.append(
+            f"over-committed: {plan.committed_points:g} points against a capacity of "
+            f"{summary.capacity:g}"
+        )
+    if summary.over_velocity and plan.average_velocity is not None:
+        warnings.append(
+            f"commitment {plan.committed_points:g} is above the average velocity "
+            f"{plan.average_velocity:.1f} of the last sprints"
+        )
+    warnings += [
+        f"{load.handle} is over capacity: {load.assigned:g} of {load.capacity:g} points assigned"
+        for load in plan.loads
+        if load.over
+    ]
+    for story in plan.stories:
+        if story.status == StoryStatus.DONE:
+            continue
+        if story.points is None:
+            warnings.append(f"{story.key} has no estimate")
+        if story.kind == StoryKind.EXPERIMENT and story.target is None and not story.timebox_days:
+            warnings.append(
+                f"{story.key} is an experiment with neither a target nor a timebox: "
+                "nothing says when it is done"
+            )
+        if story.kind == StoryKind.RESEARCH and not story.timebox_days:
+            warnings.append(f"{story.key} is a research spike without a timebox")
+        if story.blocked:
+            warnings.append(f"{story.key} is blocked: {story.blocked_reason}")
+    return warnings
