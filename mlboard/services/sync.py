@@ -187,7 +187,7 @@ def _upsert_runs(
         elif any(getattr(old, name) != row[name] for name in _COMPARED):
             changed.append({"id": old.id, **row})
     if added:
-        session.execute(insert(Run), added)
+        session.connection().execute(insert(Run.__table__), added)
     if changed:
         session.execute(update(Run), changed)
     result.runs_added += len(added)
@@ -216,16 +216,23 @@ def _link_tagged(
             )
         ).all()
     )
-    added = 0
+    links, events = [], []
     for run_id, key in tagged.items():
         story_id, run_pk = stories.get(key or ""), runs.get(run_id)
         if story_id is None or run_pk is None or (story_id, run_pk) in linked:
             continue
-        session.add(
-            StoryRun(story_id=story_id, run_pk=run_pk, how="tag", actor=ws.actor, created_at=now)
-        )
-        session.add(StoryEvent(story_id=story_id, at=now, actor=ws.actor, field="run", new=run_id))
-        added += 1
+        links.append(
+            {"story_id": story_id, "run_pk": run_pk, "how": "tag", "active": True,
+             "actor": ws.actor, "created_at": now}
+        )  # fmt: skip
+        events.append(
+            {"story_id": story_id, "at": now, "actor": ws.actor, "field": "run", "old": None,
+             "new": run_id}
+        )  # fmt: skip
+    if links:
+        session.connection().execute(insert(StoryRun.__table__), links)
+        session.connection().execute(insert(StoryEvent.__table__), events)
+    added = len(links)
     return added
 
 
