@@ -52,13 +52,26 @@ def root(
 
 
 def _register() -> None:
-    from mlboard.cli import members, planning, runs, sprints, stories, transfer, workspace
+    from mlboard.cli import (
+        members,
+        monitoring,
+        pipelines,
+        planning,
+        runs,
+        sprints,
+        stories,
+        transfer,
+        workspace,
+    )
 
     app.add_typer(members.app, name="member")
     app.add_typer(sprints.app, name="sprint")
     app.add_typer(stories.app, name="story")
     app.add_typer(transfer.import_app, name="import")
     app.command("export")(transfer.export)
+    app.add_typer(pipelines.app, name="pipeline")
+    app.add_typer(monitoring.drift_app, name="drift")
+    app.add_typer(monitoring.alert_app, name="alert")
     app.command("sync")(runs.sync)
     app.command("plan")(planning.plan)
     sprints.app.command("report")(planning.report)
