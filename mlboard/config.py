@@ -13,6 +13,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,8 @@ _KNOWN_KEYS: dict[str, tuple[type, ...]] = {
     "tracking_uri": (str, list),
     "standup_time": (str,),
     "link_writes_tag": (bool,),
+    "timezone": (str,),
+    "alerts_open_stories": (bool,),
 }
 _KNOWN_TABLES = {"keymap"}
 
@@ -44,6 +47,8 @@ class Settings:
     keymap: Mapping[str, str] = field(default_factory=dict)
     tracking_uris: tuple[str, ...] = ()
     link_writes_tag: bool = True
+    timezone: str | None = None
+    alerts_open_stories: bool = False
     standup_time: str = "09:30"
     config_file: Path | None = None
 
@@ -122,6 +127,8 @@ def load_settings(
         keymap=dict(table.get("keymap", {})),
         tracking_uris=tracking_uris,
         link_writes_tag=table.get("link_writes_tag", True),
+        timezone=environ.get("MLBOARD_TIMEZONE") or table.get("timezone"),
+        alerts_open_stories=table.get("alerts_open_stories", False),
         standup_time=table.get("standup_time", "09:30"),
         config_file=config_file,
     )
@@ -144,6 +151,19 @@ def _check_table(path: Path | None, table: Mapping[str, Any]) -> None:
             raise UserError(f"{where}: {key!r} must be a {wanted}, not {type(value).__name__}")
         elif key == "tracking_uri" and not all(isinstance(uri, str) for uri in _listed(value)):
             raise UserError(f"{where}: 'tracking_uri' must be a URI or a list of URIs")
+
+
+def local_zone(name: str | None = None) -> tzinfo:
+    """The team's time zone: the `timezone` setting (IANA name), else this machine's."""
+    if name:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise UserError(f"unknown time zone {name!r} (e.g. Europe/Paris, UTC)") from None
+    zone = datetime.now().astimezone().tzinfo
+    return zone if zone is not None else UTC
 
 
 def _listed(value: object) -> list[object]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from mlflow_stores import MlflowStore, empty_store
 from sqlmodel import func, select
 
 from mlboard.errors import UserError
@@ -13,6 +12,8 @@ from mlboard.services.linking import link_run, unlink_run
 from mlboard.services.stories import create_story, story_history
 from mlboard.services.sync import sync
 from mlboard.store.tables import ModelVersion, Run, StoryRun, SyncCursor
+
+from mlflow_stores import MlflowStore, empty_store
 
 
 @pytest.fixture

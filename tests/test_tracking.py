@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import mlflow
 import pytest
-from mlflow_stores import empty_store
 
 from mlboard.services.evidence import story_evidence
 from mlboard.services.stories import create_story
 from mlboard.services.sync import sync
 from mlboard.tracking import story_key, story_run, tag_story
+
+from mlflow_stores import empty_store
 
 
 @pytest.fixture

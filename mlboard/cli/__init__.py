@@ -59,6 +59,7 @@ def _register() -> None:
         planning,
         runs,
         sprints,
+        standup,
         stories,
         transfer,
         workspace,
@@ -72,6 +73,7 @@ def _register() -> None:
     app.add_typer(pipelines.app, name="pipeline")
     app.add_typer(monitoring.drift_app, name="drift")
     app.add_typer(monitoring.alert_app, name="alert")
+    app.add_typer(standup.app, name="standup")
     app.command("sync")(runs.sync)
     app.command("plan")(planning.plan)
     sprints.app.command("report")(planning.report)

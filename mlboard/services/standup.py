@@ -1,0 +1,266 @@
+"""The daily standup digest: what changed since the last standup, per person and in the ML work.
+
+The window runs from the previous working day's standup time (weekends skipped) to now, in the
+team's local time; everything is stored in UTC. Each section of the digest is one function in
+`SECTIONS`: it reads the window and returns its part, so a new kind of news (pipelines, alerts)
+is one more function, not a change to the others. Items are reported in the window they
+happened in, so nothing said yesterday is said again today.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from mlboard.domain import StoryStatus
+from mlboard.errors import UserError
+from mlboard.services.workspace import Workspace
+from mlboard.store.tables import Member, StandupNote, Story, StoryEvent
+
+WORKFLOW = [status.value for status in StoryStatus]
+
+
+@dataclass(frozen=True)
+class Window:
+    since: datetime
+    until: datetime
+    zone: tzinfo
+
+    def holds(self, moment: datetime | None) -> bool:
+        return moment is not None and self.since < moment <= self.until
+
+    @property
+    def today(self) -> date:
+        return self.until.astimezone(self.zone).date()
+
+
+def previous_working_day(day: date) -> date:
+    """The working day before `day`: Friday for a Monday (or a weekend day)."""
+    day -= timedelta(days=1)
+    while day.weekday() >= 5:
+        day -= timedelta(days=1)
+    return day
+
+
+def standup_clock(text: str) -> time:
+    try:
+        return time.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"standup_time {text!r} is not a time like 09:30") from None
+
+
+_RELATIVE = re.compile(r"(\d+)\s*([hd])")
+
+
+def parse_since(text: str, now: datetime, zone: tzinfo, standup_at: time) -> datetime:
+    """`--since`: an ISO date or date-time (local), `yesterday`, or an age like `36h` / `3d`."""
+    text = text.strip().lower()
+    local_now = now.astimezone(zone)
+    if text == "yesterday":
+        day = local_now.date() - timedelta(days=1)
+        return datetime.combine(day, standup_at, zone)
+    if match := _RELATIVE.fullmatch(text):
+        amount, unit = int(match[1]), match[2]
+        return now - (timedelta(hours=amount) if unit == "h" else timedelta(days=amount))
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise UserError(
+            f"--since {text!r}: use a date (2026-11-24), a date-time (2026-11-24T09:30), "
+            "'yesterday', or an age like 36h or 3d"
+        ) from None
+    if moment.tzinfo is None:
+        if len(text) <= 10:  # a bare date: that day's standup
+            moment = datetime.combine(moment.date(), standup_at)
+        moment = moment.replace(tzinfo=zone)
+    return moment
+
+
+def default_window(now: datetime, zone: tzinfo, standup_at: time) -> Window:
+    """Since the previous working day's standup (Friday's, on a Monday), until now.
+
+    On a weekend day the window starts at Friday's standup: nothing since then was discussed.
+    """
+    today = now.astimezone(zone).date()
+    working = today.weekday() < 5
+    day = previous_working_day(today) if working else previous_working_day(today + timedelta(1))
+    return Window(datetime.combine(day, standup_at, zone), now, zone)
+
+
+@dataclass
+class DigestContext:
+    """What every section needs: one read session, the window and the workspace."""
+
+    session: Session
+    window: Window
+    ws: Workspace
+    members: dict[int, Member] = field(default_factory=dict)
+
+
+Section = Callable[[DigestContext], tuple[str, Any]]
+
+
+def _moved_back(old: str | None, new: str | None) -> bool:
+    if old not in WORKFLOW or new not in WORKFLOW:
+        return False
+    return WORKFLOW.index(new) < WORKFLOW.index(old)  # type: ignore[arg-type]
+
+
+def people_section(ctx: DigestContext) -> tuple[str, Any]:
+    """Per member: done, doing (days in status), blocked (reason), moved back, their note."""
+    window, session = ctx.window, ctx.session
+    stories = session.exec(select(Story).where(col(Story.assignee_id).is_not(None))).all()
+    changes = session.exec(
+        select(StoryEvent)
+        .where(
+            StoryEvent.field == "status",
+            col(StoryEvent.at) > window.since,
+            col(StoryEvent.at) <= window.until,
+        )
+        .order_by(col(StoryEvent.at))
+    ).all()
+    by_story = {story.id: story for story in stories}
+    last_status = _last_status_change(session, [s.id for s in stories if s.id is not None])
+    notes = {
+        note.member_id: note
+        for note in session.exec(
+            select(StandupNote)
+            .where(
+                col(StandupNote.day) > window.since.astimezone(window.zone).date(),
+                col(StandupNote.day) <= window.today,
+            )
+            .order_by(col(StandupNote.day))
+        )
+    }
+    people = []
+    for member in sorted(ctx.members.values(), key=lambda m: m.handle):
+        own = [s for s in stories if s.assignee_id == member.id]
+        done = sorted(
+            {by_story[c.story_id].key for c in changes
+             if c.new == StoryStatus.DONE and c.story_id in by_story
+             and by_story[c.story_id].assignee_id == member.id}
+        )  # fmt: skip
+        moved_back = [
+            {"story": by_story[c.story_id].key, "from": c.old, "to": c.new}
+            for c in changes
+            if c.story_id in by_story
+            and by_story[c.story_id].assignee_id == member.id
+            and _moved_back(c.old, c.new)
+        ]
+        doing = [
+            {
+                "story": s.key,
+                "title": s.title,
+                "status": s.status,
+                "days_in_status": _days(last_status.get(s.id or 0, s.updated_at), window.until),
+            }
+            for s in own
+            if s.status in (StoryStatus.IN_PROGRESS, StoryStatus.REVIEW)
+        ]
+        blocked = [{"story": s.key, "reason": s.blocked_reason} for s in own if s.blocked]
+        note = notes.get(member.id)
+        people.append(
+            {
+                "member": member.handle,
+                "name": member.name,
+                "done": done,
+                "doing": doing,
+                "blocked": blocked,
+                "moved_back": moved_back,
+                "note": (
+                    {"yesterday": note.yesterday, "today": note.today, "blockers": note.blockers}
+                    if note
+                    else None
+                ),
+            }
+        )
+    return "people", people
+
+
+def _last_status_change(session: Session, story_ids: list[int]) -> dict[int, datetime]:
+    from sqlalchemy import func
+
+    rows = session.exec(
+        select(StoryEvent.story_id, func.max(StoryEvent.at))
+        .where(col(StoryEvent.story_id).in_(story_ids), StoryEvent.field == "status")
+        .group_by(col(StoryEvent.story_id))
+    ).all()
+    return dict(rows)
+
+
+def _days(since: datetime, until: datetime) -> float:
+    return round((until - since).total_seconds() / 86_400, 1)
+
+
+def _sections() -> list[Section]:
+    from mlboard.services.standup_ml import ml_section
+    from mlboard.services.standup_sprint import sprint_section
+
+    return [people_section, ml_section, sprint_section]
+
+
+@dataclass(frozen=True)
+class Digest:
+    window: Window
+    sections: dict[str, Any]
+
+    def as_json(self) -> dict[str, Any]:
+        """Stable keys: since, until, people, ml, sprint (and later sections after them)."""
+        return {
+            "since": self.window.since.isoformat(),
+            "until": self.window.until.isoformat(),
+            **self.sections,
+        }
+
+
+def standup_digest(ws: Workspace, since: str | None = None) -> Digest:
+    from mlboard.config import local_zone
+
+    zone = local_zone(ws.settings.timezone)
+    standup_at = standup_clock(ws.settings.standup_time)
+    now = ws.now()
+    window = (
+        Window(
+            parse_since(since, now, zone, standup_at).astimezone(zone), now.astimezone(zone), zone
+        )
+        if since
+        else default_window(now.astimezone(zone), zone, standup_at)
+    )
+    if window.since >= window.until:
+        raise UserError(f"--since {since!r} is not in the past")
+    with ws.reading() as session:
+        members = {
+            m.id: m for m in session.exec(select(Member).where(col(Member.active).is_(True)))
+        }
+        ctx = DigestContext(session, window, ws, members)  # type: ignore[arg-type]
+        return Digest(window, dict(section(ctx) for section in _sections()))
+
+
+def write_note(
+    ws: Workspace,
+    handle: str,
+    *,
+    yesterday: str | None = None,
+    today: str | None = None,
+    blockers: str | None = None,
+) -> None:
+    """Record (or amend) a member's note for today's standup."""
+    from mlboard.config import local_zone
+    from mlboard.services.stories import find_member
+
+    day = ws.now().astimezone(local_zone(ws.settings.timezone)).date()
+    with ws.writing() as session:
+        member = find_member(session, handle)
+        note = session.exec(
+            select(StandupNote).where(StandupNote.member_id == member.id, StandupNote.day == day)
+        ).first() or StandupNote(member_id=member.id or 0, day=day, updated_at=ws.now())
+        for name, value in (("yesterday", yesterday), ("today", today), ("blockers", blockers)):
+            if value is not None:
+                setattr(note, name, value.strip())
+        note.updated_at = ws.now()
+        session.add(note)

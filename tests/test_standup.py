@@ -1,0 +1,160 @@
+"""The standup digest on a dated history with a frozen clock and a real MLflow store."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from typer.testing import CliRunner
+
+from mlboard.cli import app
+from mlboard.services.members import add_member
+from mlboard.services.sprints import add_sprint, start_sprint
+from mlboard.services.standup import default_window, standup_digest, write_note
+from mlboard.services.standup_text import digest_markdown
+from mlboard.services.stories import create_story, edit_story
+from mlboard.services.sync import sync
+
+from mlflow_stores import T0, empty_store
+
+MON = datetime(2026, 11, 23, tzinfo=UTC)
+
+
+def at(day: int, hour: int, minute: int = 0) -> datetime:
+    """A moment of the week of Mon 23 Nov 2026 (day 0 = Monday), UTC."""
+    return MON + timedelta(days=day, hours=hour, minutes=minute)
+
+
+def minutes_from_t0(moment: datetime) -> int:
+    return int((moment.timestamp() * 1000 - T0) // 60_000)
+
+
+@pytest.fixture
+def week(workspace, clock, tmp_path):
+    """Mon to Wed of a sprint week; the digest is read on Wednesday 09:45."""
+    ws = workspace
+    clock.current = at(-7, 9)
+    add_member(ws, "ana", "Ana Souza")
+    add_member(ws, "bob", "Bob Ng")
+    add_sprint(ws, "S1", start="2026-11-16", end="2026-11-27")
+    for title, owner in (("Churn model", "ana"), ("Backfill", "bob"), ("Legal", "bob"),
+                         ("Old news", "ana")):  # fmt: skip
+        create_story(ws, title, {"sprint": "S1", "assignee": owner, "points": "3"})
+    create_story(ws, "Fraud model", {"sprint": "S1", "assignee": "ana", "points": "5",
+                                     "target": "val_auc >= 0.85"})  # fmt: skip
+    start_sprint(ws, "S1")
+    clock.current = at(0, 10)
+    edit_story(ws, "ML-1", {"status": "in_progress"})
+    edit_story(ws, "ML-2", {"status": "in_progress"})
+    clock.current = at(0, 12)
+    edit_story(ws, "ML-4", {"status": "done"})  # Monday: told at Tuesday's standup
+    clock.current = at(1, 14)
+    edit_story(ws, "ML-1", {"status": "done"})
+    clock.current = at(1, 15)
+    edit_story(ws, "ML-2", {"status": "todo"})
+    edit_story(ws, "ML-3", {"status": "in_progress", "blocked": "waiting on legal"})
+
+    store = empty_store(tmp_path / "mlflow")
+    store.run("fraud", "baseline", story="ML-5", start=minutes_from_t0(at(0, 11)), minutes=30,
+              metrics={"val_auc": 0.80})  # fmt: skip
+    store.run("fraud", "lgbm", story="ML-5", start=minutes_from_t0(at(1, 11)), minutes=60,
+              metrics={"val_auc": 0.87})  # fmt: skip
+    store.run("fraud", "nan-loss", story="ML-5", start=minutes_from_t0(at(1, 16)), minutes=5,
+              status="FAILED")  # fmt: skip
+    clock.current = at(2, 9, 45)
+    sync(ws, store.uri)
+    write_note(ws, "ana", yesterday="finished churn", today="fraud eval", blockers="")
+    return ws
+
+
+def person(digest, handle):
+    return next(p for p in digest["people"] if p["member"] == handle)
+
+
+def test_people_section_reports_only_what_happened_since_the_last_standup(week):
+    digest = standup_digest(week).as_json()
+    assert digest["since"] == "2026-11-24T09:30:00+00:00"
+    assert digest["until"] == "2026-11-25T09:45:00+00:00"
+    ana, bob = person(digest, "ana"), person(digest, "bob")
+    assert ana["done"] == ["ML-1"]  # ML-4 was Monday's news
+    assert ana["note"] == {"yesterday": "finished churn", "today": "fraud eval", "blockers": ""}
+    assert bob["moved_back"] == [{"story": "ML-2", "from": "in_progress", "to": "todo"}]
+    assert [d["story"] for d in bob["doing"]] == ["ML-3"]
+    assert bob["doing"][0]["days_in_status"] == 0.8  # since Tue 15:00
+    assert bob["blocked"] == [{"story": "ML-3", "reason": "waiting on legal"}]
+
+
+def test_ml_section_finds_runs_new_bests_and_targets_met(week):
+    ml = standup_digest(week).as_json()["ml"]
+    assert [r["run_name"] for r in ml["runs_finished"]] == ["lgbm"]
+    assert [(r["run_name"], r["status"]) for r in ml["runs_failed"]] == [("nan-loss", "FAILED")]
+    assert ml["runs_finished"][0]["stories"] == ["ML-5"]
+    best = ml["new_bests"][0]
+    assert (best["story"], best["previous"], best["new"], best["target_met"]) == (
+        "ML-5",
+        0.80,
+        0.87,
+        True,
+    )
+    assert ml["targets_met"] == [{"story": "ML-5", "target": "val_auc >= 0.85", "value": 0.87}]
+
+
+def test_sprint_pulse(week):
+    sprint = standup_digest(week).as_json()["sprint"]
+    assert (sprint["name"], sprint["days_left"]) == ("S1", 3)
+    # 4 x 3 + 5 = 17 points in the sprint; ML-1 and ML-4 are done: 17 - 6 = 11 remain.
+    assert sprint["remaining_points"] == 11
+    # the ideal line burns 17 over 10 working days; 8 have ended by Wednesday night: 17 x 2/10
+    assert sprint["ideal_remaining_points"] == pytest.approx(3.4)
+    assert 0 <= sprint["p_finish"] <= 1
+
+
+def test_the_day_after_repeats_nothing(week, clock):
+    clock.current = at(3, 9, 45)  # Thursday: Wednesday had no changes
+    digest = standup_digest(week).as_json()
+    assert all(not p["done"] and not p["moved_back"] for p in digest["people"])
+    assert digest["ml"]["runs_finished"] == [] and digest["ml"]["new_bests"] == []
+
+
+def test_monday_looks_back_to_friday():
+    monday = datetime(2026, 11, 30, 9, 45, tzinfo=UTC)
+    window = default_window(monday, UTC, datetime.min.time().replace(hour=9, minute=30))
+    assert window.since == datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
+    saturday = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+    window = default_window(saturday, UTC, datetime.min.time().replace(hour=9, minute=30))
+    assert window.since == datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
+
+
+def test_the_window_follows_the_team_time_zone(week):
+    week.settings = replace(week.settings, timezone="Asia/Tokyo")
+    digest = standup_digest(week).as_json()
+    # Wed 09:45 UTC is Wed 18:45 in Tokyo; the previous working day's 09:30 there is Tue 00:30 UTC.
+    assert digest["since"] == "2026-11-24T09:30:00+09:00"
+    assert digest["until"] == "2026-11-25T18:45:00+09:00"
+
+
+def test_markdown_is_ready_to_paste(week):
+    text = digest_markdown(standup_digest(week))
+    assert text.startswith("## Standup since Tue Nov 24 09:30")
+    assert "**Ana Souza (@ana)**\n- done: ML-1" in text
+    assert "- ⚠ blocked: ML-3 — waiting on legal" in text
+    assert "- new best on ML-5: val_auc 0.8 → 0.87 (val_auc >= 0.85, target met)" in text
+    assert "- ⚠ failed: nan-loss (ML-5)" in text
+    assert "\x1b" not in text
+
+
+def test_cli_json_has_the_stable_keys_and_notes_are_written(week, monkeypatch):
+    monkeypatch.setenv("MLBOARD_USER", "bob")
+    db = week.settings.database
+    runner = CliRunner()
+    assert (
+        runner.invoke(app, ["--db", db, "standup", "note", "--today", "unblock legal"]).exit_code
+        == 0
+    )
+    result = runner.invoke(app, ["--db", db, "standup", "--since", "3d", "--format", "json"])
+    data = json.loads(result.output)
+    assert list(data)[:5] == ["since", "until", "people", "ml", "sprint"]
+    assert set(data["people"][0]) >= {"member", "done", "doing", "blocked", "note"}
+    assert set(data["ml"]) >= {"runs_finished", "runs_failed", "new_bests", "targets_met", "models"}
