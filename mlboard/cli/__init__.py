@@ -53,6 +53,7 @@ def root(
 
 def _register() -> None:
     from mlboard.cli import (
+        audit,
         members,
         monitoring,
         pipelines,
@@ -74,6 +75,7 @@ def _register() -> None:
     app.add_typer(monitoring.drift_app, name="drift")
     app.add_typer(monitoring.alert_app, name="alert")
     app.add_typer(standup.app, name="standup")
+    app.add_typer(audit.app, name="audit")
     app.command("sync")(runs.sync)
     app.command("plan")(planning.plan)
     sprints.app.command("report")(planning.report)

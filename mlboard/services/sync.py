@@ -28,6 +28,7 @@ from mlboard.integrations.mlflow_sync import (
     TrackingStore,
 )
 from mlboard.services.workspace import Workspace
+from mlboard.store import audit
 from mlboard.store.tables import ModelVersion, Run, Story, StoryEvent, StoryRun, SyncCursor
 
 Progress = Callable[[str], None]
@@ -232,6 +233,16 @@ def _link_tagged(
     if links:
         session.connection().execute(insert(StoryRun.__table__), links)
         session.connection().execute(insert(StoryEvent.__table__), events)
+        keys = {story_id: key for key, story_id in stories.items()}
+        audit.append(
+            session,
+            [
+                {"at": now, "actor": ws.actor, "action": "insert", "entity": "storyrun",
+                 "key": keys[link["story_id"]], "before": None,
+                 "after": {"run_id": event["new"], "how": "tag"}}
+                for link, event in zip(links, events, strict=True)
+            ],
+        )  # fmt: skip
     added = len(links)
     return added
 

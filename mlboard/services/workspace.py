@@ -40,6 +40,7 @@ class Workspace:
     def writing(self) -> Iterator[Session]:
         """One user action: everything inside commits together or not at all."""
         with write_session(self.engine) as session:
+            session.info.update(actor=self.actor, at=self.now())  # for the audit trail
             yield session
 
     @contextmanager

@@ -19,8 +19,9 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import Session
 
 from mlboard.errors import UserError
-from mlboard.store import migrations
+from mlboard.store import audit, migrations
 
+assert audit.AUDITED  # importing the audit module registers its session listeners
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _WRITE = "mlboard_write"

@@ -353,3 +353,66 @@ class Alert(SQLModel, table=True):
         default=None,
         sa_column=Column(Integer, ForeignKey("story.id", ondelete="SET NULL"), nullable=True),
     )
+
+
+class ChecklistItem(SQLModel, table=True):
+    """One Definition-of-Done item checked on a story: who, when, and the evidence."""
+
+    __table_args__ = (UniqueConstraint("story_id", "item"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    story_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("story.id", ondelete="CASCADE"), nullable=False)
+    )
+    item: str
+    actor: str
+    at: datetime = Field(sa_column=_utc_column(nullable=False))
+    note: str = ""
+    link: str = ""
+
+
+class Dataset(SQLModel, table=True):
+    """A dataset a run logged as input (MLflow `log_input`), with the label of its data."""
+
+    __table_args__ = (UniqueConstraint("name", "digest"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(index=True)
+    digest: str = ""
+    source: str = ""
+    source_type: str = ""
+    sensitivity: str = "none"
+
+
+class RunDataset(SQLModel, table=True):
+    """That a run used a dataset (as training, evaluation... data: `context`)."""
+
+    __table_args__ = (UniqueConstraint("run_pk", "dataset_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_pk: int = Field(
+        sa_column=Column(Integer, ForeignKey("run.id", ondelete="CASCADE"), nullable=False)
+    )
+    dataset_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("dataset.id", ondelete="CASCADE"), nullable=False)
+    )
+    context: str = ""
+
+
+class AuditEntry(SQLModel, table=True):
+    """One write to the board, append-only, chained: `hash` covers the entry and `prev_hash`.
+
+    Editing or deleting an entry breaks the chain at that point, which `mlboard audit verify`
+    reports. Entries are only ever inserted.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_column=_utc_column(nullable=False, index=True))
+    actor: str
+    action: str
+    entity: str = Field(index=True)
+    key: str = Field(index=True)
+    before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    prev_hash: str
+    hash: str = Field(unique=True)
