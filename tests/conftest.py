@@ -9,6 +9,7 @@ os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")  # read when Textual is impo
 os.environ["TZ"] = "UTC"  # dates shown "in local time" must not depend on the machine
 time.tzset()
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -41,9 +42,46 @@ def clock() -> Clock:
     return Clock()
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Modules of the store suite set `BACKENDS = ("sqlite", "postgresql")` to run on both."""
+    backends = getattr(metafunc.module, "BACKENDS", None)
+    if backends and "backend" in metafunc.fixturenames:
+        metafunc.parametrize("backend", backends)
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(database=str(tmp_path / "board.db"), database_origin="test", actor="tester")
+def backend() -> str:
+    return "sqlite"
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str | None]:
+    from postgres_server import postgres_server
+
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture
+def database(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A new, empty database of the backend under test."""
+    if backend == "sqlite":
+        yield str(tmp_path / "board.db")
+        return
+    server = request.getfixturevalue("postgres_url")
+    if server is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is not installed: CI must run the store suite on it")
+        pytest.skip("PostgreSQL is not installed here (apt-get install postgresql)")
+    from postgres_server import created_database
+
+    with created_database(server) as url:
+        yield url
+
+
+@pytest.fixture
+def settings(database: str) -> Settings:
+    return Settings(database=database, database_origin="test", actor="tester")
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 
 from typer.testing import CliRunner
 
@@ -15,6 +14,16 @@ from mlboard.services.stories import create_story, edit_story
 from mlboard.services.sync import sync
 
 from mlflow_stores import empty_store
+
+BACKENDS = ("sqlite", "postgresql")  # part of the store suite: runs on both
+
+
+def tamper(workspace, statement: str) -> None:
+    """Change the stored trail behind mlboard's back, as someone with database access could."""
+    from sqlalchemy import text
+
+    with workspace.engine.begin() as connection:
+        connection.execute(text(statement))
 
 
 def test_story_changes_and_other_writes_are_audited_with_who_and_when(workspace, clock):
@@ -54,8 +63,7 @@ def test_the_chain_verifies_and_a_hand_edited_row_is_detected(workspace):
     edit_story(workspace, "ML-2", {"title": "b2"})
     result = verify_audit(workspace)
     assert (result.ok, result.checked) == (True, 4)
-    with sqlite3.connect(workspace.settings.database) as connection:
-        connection.execute("UPDATE auditentry SET actor = 'mallory' WHERE id = 2")
+    tamper(workspace, "UPDATE auditentry SET actor = 'mallory' WHERE id = 2")
     broken = verify_audit(workspace)
     assert (broken.ok, broken.broken_at) == (False, 2)
     assert "content" in (broken.reason or "")
@@ -64,8 +72,7 @@ def test_the_chain_verifies_and_a_hand_edited_row_is_detected(workspace):
 def test_a_deleted_entry_breaks_the_chain(workspace):
     for title in ("a", "b", "c"):
         create_story(workspace, title)
-    with sqlite3.connect(workspace.settings.database) as connection:
-        connection.execute("DELETE FROM auditentry WHERE id = 2")
+    tamper(workspace, "DELETE FROM auditentry WHERE id = 2")
     assert verify_audit(workspace).broken_at == 3
 
 
@@ -80,6 +87,5 @@ def test_cli_lists_and_verifies(workspace, monkeypatch):
     assert csv_text.splitlines()[0] == "id,at,actor,action,entity,key,before,after"
     ok = runner.invoke(app, ["--db", db, "audit", "verify"])
     assert ok.exit_code == 0 and "1 entries verified" in ok.output
-    with sqlite3.connect(db) as connection:
-        connection.execute("UPDATE auditentry SET after = '{}' WHERE id = 1")
+    tamper(workspace, "UPDATE auditentry SET after = '{}' WHERE id = 1")
     assert runner.invoke(app, ["--db", db, "audit", "verify"]).exit_code == 1

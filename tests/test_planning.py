@@ -16,6 +16,8 @@ from mlboard.services.sprint_report import sprint_report
 from mlboard.services.sprints import add_sprint
 from mlboard.services.stories import create_story
 
+BACKENDS = ("sqlite", "postgresql")  # part of the store suite: runs on both
+
 
 @pytest.fixture
 def small_team(workspace):

@@ -8,6 +8,8 @@ from mlboard.errors import UserError
 from mlboard.services.sprints import add_sprint, close_sprint, list_sprints, start_sprint
 from mlboard.services.stories import create_story, edit_story, get_story, move_story
 
+BACKENDS = ("sqlite", "postgresql")  # part of the store suite: runs on both
+
 
 def test_committed_is_what_the_sprint_held_when_it_started(workspace, clock):
     add_sprint(workspace, "S1", start="2026-11-16")

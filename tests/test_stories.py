@@ -20,6 +20,8 @@ from mlboard.services.stories import (
 )
 from mlboard.store.tables import Story, StoryEvent
 
+BACKENDS = ("sqlite", "postgresql")  # part of the store suite: runs on both
+
 
 @pytest.fixture
 def team(workspace):

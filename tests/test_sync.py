@@ -16,6 +16,9 @@ from mlboard.store.tables import ModelVersion, Run, StoryRun, SyncCursor
 from mlflow_stores import MlflowStore, empty_store
 
 
+BACKENDS = ("sqlite", "postgresql")  # part of the store suite: runs on both
+
+
 @pytest.fixture
 def store(tmp_path) -> MlflowStore:
     return empty_store(tmp_path / "mlruns-store")
