@@ -53,17 +53,15 @@ def test_a_sprint_from_planning_to_close(mlboard):
         mlboard(
             "story",
             "add",
-            "Train churn model",
+            "Deploy churn model v2",
             "--kind",
-            "experiment",
+            "deploy",
             "--points",
             "5",
             "--sprint",
             "Sprint 1",
             "--assignee",
             "ana",
-            "--target",
-            "val_auc >= 0.9",
         )
     )
     ok(

@@ -14,7 +14,7 @@ BACKENDS = ("sqlite", "postgresql")  # part of the store suite: runs on both
 def test_committed_is_what_the_sprint_held_when_it_started(workspace, clock):
     add_sprint(workspace, "S1", start="2026-11-16")
     add_sprint(workspace, "S2")
-    a = create_story(workspace, "a", {"points": "3", "sprint": "S1"})
+    a = create_story(workspace, "a", {"points": "3", "sprint": "S1", "kind": "data"})
     b = create_story(workspace, "b", {"points": "5", "sprint": "S1"})
     clock.advance(hours=1)
     started = start_sprint(workspace, "S1")

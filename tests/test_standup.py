@@ -41,7 +41,7 @@ def week(workspace, clock, tmp_path):
     add_sprint(ws, "S1", start="2026-11-16", end="2026-11-27")
     for title, owner in (("Churn model", "ana"), ("Backfill", "bob"), ("Legal", "bob"),
                          ("Old news", "ana")):  # fmt: skip
-        create_story(ws, title, {"sprint": "S1", "assignee": owner, "points": "3"})
+        create_story(ws, title, {"sprint": "S1", "assignee": owner, "points": "3", "kind": "data"})
     create_story(ws, "Fraud model", {"sprint": "S1", "assignee": "ana", "points": "5",
                                      "target": "val_auc >= 0.85"})  # fmt: skip
     start_sprint(ws, "S1")

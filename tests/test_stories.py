@@ -89,7 +89,7 @@ def test_bad_values_are_refused_with_the_field_named(team, fields, message):
 
 
 def test_status_dates_follow_the_workflow(team, clock):
-    story = create_story(team, "x")
+    story = create_story(team, "x", {"kind": "infra"})
     started = clock.advance(hours=1)
     move_story(team, story.key, "in-progress")
     done = clock.advance(days=2)

@@ -24,18 +24,19 @@ from mlboard.analytics.training_signals import (
     run_health,
     target_met,
     trend,
-    typical_durations,
 )
 from mlboard.domain import Target, parse_target
-from mlboard.services.experiments import RunView, run_views, story_runs
+from mlboard.services.experiments import (
+    RunView,
+    ms_of,
+    recent_typical_durations,
+    run_views,
+    story_runs,
+)
 from mlboard.services.metric_history import load_histories
 from mlboard.services.stories import find_story
 from mlboard.services.workspace import Workspace
 from mlboard.store.tables import Run, Story
-
-
-def _ms(moment: datetime | None) -> int | None:
-    return None if moment is None else int(moment.timestamp() * 1000)
 
 
 def summary(run: Run) -> RunSummary:
@@ -44,8 +45,8 @@ def summary(run: Run) -> RunSummary:
         run_name=run.run_name,
         experiment_id=run.experiment_id,
         status=run.status,
-        start_ms=_ms(run.start_time),
-        end_ms=_ms(run.end_time),
+        start_ms=ms_of(run.start_time),
+        end_ms=ms_of(run.end_time),
         metrics={k: v for k, v in run.metrics.items() if v is not None},
     )
 
@@ -78,13 +79,6 @@ class Evidence:
         }
 
 
-def _typical(session: Session, experiment_ids: Iterable[str]) -> dict[str, float | None]:
-    finished = session.exec(
-        select(Run).where(col(Run.experiment_id).in_(set(experiment_ids)), Run.status == "FINISHED")
-    ).all()
-    return typical_durations(summary(run) for run in finished)
-
-
 def _warnings(
     runs: Sequence[Run],
     histories: dict[tuple[int, str], Any],
@@ -111,7 +105,7 @@ def evidence_for(session: Session, stories: Sequence[Story], now: datetime) -> d
     runs_by_story = story_runs(session, [s.id for s in stories if s.id is not None])
     all_runs = [run for runs in runs_by_story.values() for run in runs]
     histories = load_histories(session, [run.id for run in all_runs if run.id is not None])
-    typical = _typical(session, {run.experiment_id for run in all_runs})
+    typical = recent_typical_durations(session, {run.experiment_id for run in all_runs})
     result = {}
     for story in stories:
         runs = runs_by_story.get(story.id or 0, [])

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from mlboard.analytics.training_signals import RunSummary, typical_durations
 from mlboard.services.workspace import Workspace
 from mlboard.store.tables import ModelVersion, Run, Story, StoryRun
 
@@ -208,3 +209,53 @@ def list_model_versions(ws: Workspace) -> list[ModelVersionView]:
         )
         for v in versions
     ]
+
+
+def stories_by_run(session: Session, run_ids: Iterable[str]) -> dict[str, list[str]]:
+    """The story keys each run counts for: its own links, or its parent run's (nested runs)."""
+    runs = session.exec(
+        select(Run.run_id, Run.parent_run_id).where(col(Run.run_id).in_(list(run_ids)))
+    ).all()
+    lookup = {run.run_id for run in runs} | {run.parent_run_id for run in runs if run.parent_run_id}
+    links: dict[str, list[str]] = defaultdict(list)
+    for run_id, key in session.exec(
+        select(Run.run_id, Story.key)
+        .join(StoryRun, col(StoryRun.run_pk) == col(Run.id))
+        .join(Story, col(Story.id) == col(StoryRun.story_id))
+        .where(col(StoryRun.active).is_(True), col(Run.run_id).in_(lookup))
+    ):
+        links[run_id].append(key)
+    return {
+        run.run_id: sorted({*links.get(run.run_id, ()), *links.get(run.parent_run_id or "", ())})
+        for run in runs
+    }
+
+
+TYPICAL_SAMPLE = 50  # recent finished runs per experiment that define its typical duration
+
+
+def recent_typical_durations(
+    session: Session, experiment_ids: Iterable[str]
+) -> dict[str, float | None]:
+    """`analytics.training_signals.typical_durations` (ms) over each experiment's newest runs.
+
+    What "usual" means drifts as code and data change, and a board with fifty thousand runs
+    must not read them all to flag one slow run.
+    """
+    summaries = []
+    for experiment_id in set(experiment_ids):
+        rows = session.exec(
+            select(Run.run_id, Run.start_time, Run.end_time)
+            .where(Run.experiment_id == experiment_id, Run.status == "FINISHED")
+            .order_by(col(Run.start_time).desc())
+            .limit(TYPICAL_SAMPLE)
+        )
+        summaries += [
+            RunSummary(run_id, "", experiment_id, "FINISHED", ms_of(start), ms_of(end), {})
+            for run_id, start, end in rows
+        ]
+    return typical_durations(summaries)
+
+
+def ms_of(moment: datetime | None) -> int | None:
+    return None if moment is None else int(moment.timestamp() * 1000)

@@ -16,7 +16,13 @@ from sqlmodel import Session, col, select
 from mlboard.analytics.capacity import Member as CapacityMember
 from mlboard.analytics.capacity import TeamCapacity, capacity_summary, team_capacity
 from mlboard.analytics.forecast import daily_throughput, forecast_when
-from mlboard.analytics.velocity import SprintVelocity, average_velocity, velocity_chart
+from mlboard.analytics.velocity import (
+    CHART_SPRINTS,
+    SprintVelocity,
+    average_velocity,
+    closed_sprints,
+    velocity_chart,
+)
 from mlboard.domain import SprintState, StoryKind, StoryStatus
 from mlboard.errors import UserError
 from mlboard.services import sprint_points
@@ -120,9 +126,17 @@ def make_plan(ws: Workspace, sprint_name: str | None = None) -> Plan:
         sprint = planned_sprint(session, sprint_name)
         start = sprint.start or today
         end = sprint.end or start + timedelta(days=13)
-        closed = session.exec(select(Sprint).where(Sprint.state == SprintState.CLOSED)).all()
-        timelines = list(sprint_points.load_timelines(session, closed).values())
-        spans = [sprint_points.span(s) for s in closed]
+        closed = closed_sprints(
+            [
+                sprint_points.span(s)
+                for s in session.exec(select(Sprint).where(Sprint.state == SprintState.CLOSED))
+            ]
+        )[-CHART_SPRINTS:]
+        recent = session.exec(
+            select(Sprint).where(col(Sprint.name).in_([s.name for s in closed]))
+        ).all()
+        timelines = list(sprint_points.load_timelines(session, recent).values())
+        spans = closed
         members = session.exec(select(Member).where(col(Member.active).is_(True))).all()
         done_at = session.exec(select(Story.done_at).where(col(Story.done_at).is_not(None))).all()
         name, state = sprint.name, sprint.state

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from mlboard.domain import StoryStatus
@@ -114,7 +115,6 @@ def _moved_back(old: str | None, new: str | None) -> bool:
 def people_section(ctx: DigestContext) -> tuple[str, Any]:
     """Per member: done, doing (days in status), blocked (reason), moved back, their note."""
     window, session = ctx.window, ctx.session
-    stories = session.exec(select(Story).where(col(Story.assignee_id).is_not(None))).all()
     changes = session.exec(
         select(StoryEvent)
         .where(
@@ -123,6 +123,17 @@ def people_section(ctx: DigestContext) -> tuple[str, Any]:
             col(StoryEvent.at) <= window.until,
         )
         .order_by(col(StoryEvent.at))
+    ).all()
+    # Only stories somebody is on now, or that moved in the window, can be news.
+    stories = session.exec(
+        select(Story).where(
+            col(Story.assignee_id).is_not(None),
+            or_(
+                col(Story.status).in_((StoryStatus.IN_PROGRESS, StoryStatus.REVIEW)),
+                col(Story.blocked).is_(True),
+                col(Story.id).in_({c.story_id for c in changes}),
+            ),
+        )
     ).all()
     by_story = {story.id: story for story in stories}
     last_status = _last_status_change(session, [s.id for s in stories if s.id is not None])

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import or_
 from sqlmodel import col, select
 
-from mlboard.analytics.training_signals import best_run, run_health, typical_durations
+from mlboard.analytics.training_signals import best_run, overfitting, pair_metrics, run_health
 from mlboard.domain import parse_target
-from mlboard.services.evidence import evidence_for, summary
-from mlboard.services.experiments import story_runs
+from mlboard.services.evidence import summary
+from mlboard.services.experiments import recent_typical_durations, stories_by_run, story_runs
+from mlboard.services.metric_history import load_histories
 from mlboard.services.standup import DigestContext
 from mlboard.store.tables import ModelVersion, Run, Story
 
 ENDED = ("FINISHED", "FAILED", "KILLED")
+LONG_FACTOR = 2.0  # running longer than twice the usual is worth a word at the standup
 
 
 def _run_item(run: Run, stories: list[str]) -> dict[str, Any]:
@@ -29,15 +32,12 @@ def _run_item(run: Run, stories: list[str]) -> dict[str, Any]:
 
 
 def ml_section(ctx: DigestContext) -> tuple[str, Any]:
-    """What the runs and the registry did in the window, story by story."""
+    """What the runs and the registry did in the window, story by story.
+
+    Only stories whose runs ended in the window are examined, so the section costs the same on
+    a board with fifty thousand runs as on one with fifty.
+    """
     session, window = ctx.session, ctx.window
-    stories = session.exec(select(Story)).all()
-    runs_of = story_runs(session, [s.id for s in stories if s.id is not None])
-    key_of = {s.id: s.key for s in stories}
-    stories_of_run: dict[str, list[str]] = defaultdict(list)
-    for story_id, runs in runs_of.items():
-        for run in runs:
-            stories_of_run[run.run_id].append(key_of[story_id])
     ended = session.exec(
         select(Run)
         .where(
@@ -48,11 +48,29 @@ def ml_section(ctx: DigestContext) -> tuple[str, Any]:
         )
         .order_by(col(Run.end_time))
     ).all()
+    stories_of_run = stories_by_run(session, [run.run_id for run in ended])
     finished = [_run_item(r, stories_of_run[r.run_id]) for r in ended if r.status == "FINISHED"]
     failed = [_run_item(r, stories_of_run[r.run_id]) for r in ended if r.status != "FINISHED"]
+    touched_keys = {key for keys in stories_of_run.values() for key in keys}
+    touched = session.exec(select(Story).where(col(Story.key).in_(touched_keys))).all()
+    new_bests, targets_met = _bests(ctx, touched)
+    return "ml", {
+        "runs_finished": finished,
+        "runs_failed": failed,
+        "new_bests": new_bests,
+        "targets_met": targets_met,
+        "long_running": _long_running(ctx),
+        "overfitting": _new_overfitting(ctx, ended, stories_of_run),
+        "models": _models(ctx),
+    }
 
+
+def _bests(ctx: DigestContext, stories: list[Story]) -> tuple[list[dict], list[dict]]:
+    """New best values on story targets (previous -> new), and targets met by them."""
+    window = ctx.window
+    runs_of = story_runs(ctx.session, [s.id for s in stories if s.id is not None])
     new_bests, targets_met = [], []
-    for story in stories:
+    for story in sorted(stories, key=lambda s: s.number):
         if not story.target or not runs_of.get(story.id or 0):
             continue
         target = parse_target(story.target)
@@ -65,7 +83,8 @@ def ml_section(ctx: DigestContext) -> tuple[str, Any]:
         )
         if now is None or (before is not None and before[0].run_id == now[0].run_id):
             continue
-        met_now, met_before = target.is_met(now[1]), before is not None and target.is_met(before[1])
+        met_now = target.is_met(now[1])
+        met_before = before is not None and target.is_met(before[1])
         new_bests.append(
             {
                 "story": story.key,
@@ -79,58 +98,75 @@ def ml_section(ctx: DigestContext) -> tuple[str, Any]:
         )
         if met_now and not met_before:
             targets_met.append({"story": story.key, "target": str(target), "value": now[1]})
-
-    return "ml", {
-        "runs_finished": finished,
-        "runs_failed": failed,
-        "new_bests": new_bests,
-        "targets_met": targets_met,
-        "long_running": _long_running(ctx, stories_of_run),
-        "overfitting": _new_overfitting(ctx, stories, ended),
-        "models": _models(ctx, stories_of_run),
-    }
+    return new_bests, targets_met
 
 
-def _long_running(ctx: DigestContext, stories_of_run: dict[str, list[str]]) -> list[dict[str, Any]]:
-    session, until = ctx.session, ctx.window.until
+def _long_running(ctx: DigestContext) -> list[dict[str, Any]]:
+    """Runs still running that went past twice their experiment's typical duration during the
+    window: a run that was already overdue at the last standup was news then."""
+    session, window = ctx.session, ctx.window
     running = session.exec(
-        select(Run).where(Run.status == "RUNNING", col(Run.deleted).is_(False))
-    ).all()
-    if not running:
-        return []
-    finished = session.exec(
-        select(Run).where(
-            col(Run.experiment_id).in_({r.experiment_id for r in running}),
-            Run.status == "FINISHED",
+        select(Run.run_id, Run.experiment_id, Run.start_time).where(
+            Run.status == "RUNNING", col(Run.deleted).is_(False), col(Run.start_time).is_not(None)
         )
     ).all()
-    typical = typical_durations(summary(r) for r in finished)
-    now_ms = int(until.timestamp() * 1000)
-    found = []
-    for run in running:
-        for warning in run_health(summary(run), now_ms, typical.get(run.experiment_id)):
-            found.append({**_run_item(run, stories_of_run[run.run_id]), "message": warning.message})
-    return found
-
-
-def _new_overfitting(ctx: DigestContext, stories: list[Story], ended: list[Run]) -> list[dict]:
-    """Overfitting warnings of runs that ended in the window (older ones were news before)."""
-    ended_ids = {run.run_id for run in ended}
-    evidence = evidence_for(ctx.session, stories, ctx.window.until)
+    typical = recent_typical_durations(session, {experiment for _, experiment, _ in running})
+    overdue = [
+        run_id
+        for run_id, experiment, start in running
+        if typical.get(experiment)
+        and window.holds(start + timedelta(milliseconds=LONG_FACTOR * typical[experiment]))
+    ]
+    if not overdue:
+        return []
+    runs = session.exec(select(Run).where(col(Run.run_id).in_(overdue))).all()
+    stories_of_run = stories_by_run(session, overdue)
+    now_ms = int(window.until.timestamp() * 1000)
     return [
-        {"story": key, "run_id": w.run_id, "message": w.message}
-        for key, found in evidence.items()
-        for w in found.warnings
-        if w.kind == "overfitting" and w.run_id in ended_ids
+        {**_run_item(run, stories_of_run[run.run_id]), "message": warning.message}
+        for run in runs
+        for warning in run_health(
+            summary(run), now_ms, typical[run.experiment_id], factor=LONG_FACTOR
+        )
     ]
 
 
-def _models(ctx: DigestContext, stories_of_run: dict[str, list[str]]) -> list[dict[str, Any]]:
+def _new_overfitting(
+    ctx: DigestContext, ended: list[Run], stories_of_run: dict[str, list[str]]
+) -> list[dict[str, Any]]:
+    """Overfitting in runs that ended in the window and count for a story (older ones were
+    news at an earlier standup), from their cached metric histories."""
+    runs = [run for run in ended if stories_of_run.get(run.run_id)]
+    histories = load_histories(ctx.session, [run.id for run in runs if run.id is not None])
+    found = []
+    for run in runs:
+        for pair in pair_metrics(run.metrics):
+            train, val = histories.get((run.id, pair.train)), histories.get((run.id, pair.val))
+            warning = overfitting(summary(run), train, val, pair) if train and val else None
+            if warning is not None:
+                found += [
+                    {"story": key, "run_id": run.run_id, "message": warning.message}
+                    for key in stories_of_run[run.run_id]
+                ]
+    return found
+
+
+def _models(ctx: DigestContext) -> list[dict[str, Any]]:
     """Versions registered, and versions whose aliases changed, in the window."""
     window = ctx.window
     versions = ctx.session.exec(
-        select(ModelVersion).order_by(col(ModelVersion.name), col(ModelVersion.version))
+        select(ModelVersion)
+        .where(
+            or_(
+                (col(ModelVersion.created_at) > window.since)
+                & (col(ModelVersion.created_at) <= window.until),
+                (col(ModelVersion.updated_at) > window.since)
+                & (col(ModelVersion.updated_at) <= window.until),
+            )
+        )
+        .order_by(col(ModelVersion.name), col(ModelVersion.version))
     ).all()
+    stories_of_run = stories_by_run(ctx.session, [v.run_id for v in versions if v.run_id])
     news = []
     for version in versions:
         registered = window.holds(version.created_at)
