@@ -6,8 +6,10 @@ leaves nothing half-written, and a second run finds the finished workspace and r
 
 from __future__ import annotations
 
+import logging
 import os
-from dataclasses import dataclass
+import shutil
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -16,6 +18,8 @@ from mlboard.services.sample_team import load_sample_team, read_sample_team
 from mlboard.services.workspace import Workspace, open_workspace
 
 DATABASE_NAME = "mlboard.db"
+MLFLOW_NAME = "mlflow.db"
+ARTIFACTS_NAME = "mlartifacts"
 
 
 @dataclass(frozen=True)
@@ -41,23 +45,39 @@ def ensure_demo(folder: Path, settings: Settings, today: date) -> DemoWorkspace:
     if database.exists():
         return DemoWorkspace(folder, database, created=False)
     partial = folder / f".{DATABASE_NAME}.partial"
-    for leftover in folder.glob(f".{DATABASE_NAME}.partial*"):
-        leftover.unlink()
-    workspace: Workspace = open_workspace(_demo_settings(settings, partial))
+    tracking = folder / MLFLOW_NAME
+    # Whatever an interrupted build left behind belongs to no finished demo.
+    for leftover in (*folder.glob(f".{DATABASE_NAME}.partial*"), tracking):
+        leftover.unlink(missing_ok=True)
+    shutil.rmtree(folder / ARTIFACTS_NAME, ignore_errors=True)
+    tracking_uri = f"sqlite:///{tracking}"
+    demo_settings = replace(
+        settings, database=str(partial), database_origin="demo", tracking_uris=(tracking_uri,)
+    )
+    workspace: Workspace = open_workspace(demo_settings)
     try:
         load_sample_team(workspace, read_sample_team(sample_data_folder()), today)
+        _add_runs(workspace, tracking_uri, folder / ARTIFACTS_NAME, today)
     finally:
         workspace.close()
     os.replace(partial, database)
     (folder / "mlboard.toml").write_text(
         "# The mlboard demo workspace: run `mlboard` in this folder.\n"
-        f'database = "{DATABASE_NAME}"\n',
+        f'database = "{DATABASE_NAME}"\n'
+        f'tracking_uri = "{tracking_uri}"\n',
         encoding="utf-8",
     )
     return DemoWorkspace(folder, database, created=True)
 
 
-def _demo_settings(settings: Settings, database: Path) -> Settings:
-    from dataclasses import replace
+def _add_runs(workspace: Workspace, tracking_uri: str, artifacts: Path, today: date) -> None:
+    """Train the demo's models into a real MLflow store, then sync it like any other."""
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before numpy loads: 2 cores, no thrash
+    logging.getLogger("mlflow").setLevel(logging.WARNING)  # not its migration chatter
+    from mlboard.services.demo_runs import build_demo_runs
+    from mlboard.services.metric_history import refresh_histories
+    from mlboard.services.sync import sync
 
-    return replace(settings, database=str(database), database_origin="demo")
+    build_demo_runs(tracking_uri, str(artifacts), today=today)
+    sync(workspace, tracking_uri)
+    refresh_histories(workspace)
