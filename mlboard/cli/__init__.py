@@ -59,6 +59,7 @@ def _register() -> None:
         pipelines,
         planning,
         runs,
+        serve,
         sprints,
         standup,
         stories,
@@ -84,6 +85,7 @@ def _register() -> None:
     app.command("init")(workspace.init)
     app.command("demo")(workspace.demo)
     app.command("where")(workspace.where)
+    app.command("serve")(serve.serve)
 
 
 _register()

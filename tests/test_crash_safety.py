@@ -1,0 +1,101 @@
+"""Killed at any moment (SIGKILL), a command leaves a sound database with no half-written
+action, and running it again converges to the rows an uninterrupted run gives."""
+
+from __future__ import annotations
+
+import csv
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+KILLS = 20
+JIRA_HEADER = [
+    "Summary", "Issue key", "Issue id", "Issue Type", "Status", "Assignee", "Created",
+    "Sprint", "Sprint", "Custom field (Story Points)", "Status Category",
+]  # fmt: skip
+
+
+def jira_export(path: Path, rows: int) -> None:
+    """A Jira export big enough that importing it takes a noticeable moment."""
+    rng = random.Random(3)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(JIRA_HEADER)
+        for number in range(1, rows + 1):
+            category = rng.choice(["To Do", "In Progress", "Done"])
+            writer.writerow(
+                [f"Story {number}, with a comma", f"CRASH-{number}", str(10_000 + number),
+                 rng.choice(["Story", "Bug", "Task"]), category, f"Person {number % 7}",
+                 "22/Sep/25 9:26 AM", f"Sprint {number % 5}", f"Sprint {number % 5 + 1}",
+                 str(rng.choice([1, 2, 3, 5, 8])), category]
+            )  # fmt: skip
+
+
+def mlboard(*args: str, cwd: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "mlboard", *args],
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(cwd), "MLBOARD_USER": "crash"},
+    )
+
+
+def finish(*args: str, cwd: Path) -> None:
+    assert mlboard(*args, cwd=cwd).wait(timeout=300) == 0
+
+
+def kill_at_random(args: tuple[str, ...], cwd: Path, rng: random.Random, longest: float) -> None:
+    process = mlboard(*args, cwd=cwd)
+    time.sleep(rng.uniform(0, longest))
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=60)
+
+
+def sound(database: Path) -> bool:
+    with sqlite3.connect(database) as connection:
+        return connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def table(database: Path, query: str) -> list[tuple]:
+    with sqlite3.connect(database) as connection:
+        return sorted(connection.execute(query).fetchall())
+
+
+STORY_ROWS = "SELECT key, title, kind, status, points FROM story"
+AUDIT_OK = [sys.executable, "-m", "mlboard"]
+
+
+@pytest.mark.parametrize("rows", [500])
+def test_import_killed_at_random_points(tmp_path, rows):
+    export = tmp_path / "jira.csv"
+    jira_export(export, rows)
+    clean = tmp_path / "clean.db"
+    began = time.monotonic()
+    finish("--db", str(clean), "import", "jira", str(export), cwd=tmp_path)
+    longest = time.monotonic() - began
+    expected = table(clean, STORY_ROWS)
+    assert len(expected) == rows
+
+    database = tmp_path / "killed.db"
+    rng = random.Random(11)
+    for _ in range(KILLS):
+        kill_at_random(("--db", str(database), "import", "jira", str(export)), tmp_path, rng,
+                       longest)  # fmt: skip
+        if database.exists():
+            assert sound(database)
+            stories = table(database, STORY_ROWS)
+            assert stories in ([], expected)  # all of the import or none of it
+    finish("--db", str(database), "import", "jira", str(export), cwd=tmp_path)
+    assert table(database, STORY_ROWS) == expected
+    assert sound(database)
+    result = subprocess.run(
+        [*AUDIT_OK, "--db", str(database), "audit", "verify"], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
