@@ -1,0 +1,629 @@
+"""`mlboard drift check|list` and the drift service: real files, a real database, a real MLflow."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sqlmodel import func, select
+from typer.testing import CliRunner
+
+from mlboard.analytics.drift import ColumnSpec, check_drift, read_table
+from mlboard.cli import app
+from mlboard.config import Settings
+from mlboard.errors import UserError
+from mlboard.services.drift import (
+    ARTIFACT_NAME,
+    DRIFT_REPORT_TAG,
+    _metric_key,
+    latest_drift,
+    list_drift_reports,
+    parse_column_override,
+    run_drift_check,
+)
+from mlboard.services.workspace import Workspace
+from mlboard.store.engine import open_database
+from mlboard.store.tables import DriftReport
+
+from mlflow_stores import empty_store
+
+SAMPLES = Path(__file__).resolve().parents[1] / "sample_data" / "drift"
+CHECK_KEYS = [
+    "columns",
+    "drift_share",
+    "dataset_drift",
+    "report_id",
+    "model",
+    "reference_rows",
+    "current_rows",
+    "skipped",
+]
+COLUMN_KEYS = ["name", "method", "statistic", "p_value", "threshold", "drifted"]
+
+
+def churn_frame(rows: int, seed: int, *, shift: float = 0.0) -> pd.DataFrame:
+    """Churn-like features; `shift` moves income (in standard deviations) and the plan mix."""
+    rng = np.random.default_rng(seed)
+    premium = 0.2 + 0.4 * min(shift, 1.0)
+    return pd.DataFrame(
+        {
+            "tenure": rng.integers(1, 73, rows),
+            "income": rng.normal(50_000 + 10_000 * shift, 10_000, rows).round(2),
+            "plan": rng.choice(
+                ["basic", "standard", "premium"], rows, p=[0.8 - premium, 0.2, premium]
+            ),
+            "region": rng.choice(["north", "south", "east", "west"], rows),
+            "is_annual": rng.integers(0, 2, rows),
+        }
+    )
+
+
+def write_pair(folder: Path, *, rows: int = 1500, shift: float = 0.0, suffix: str = ".csv"):
+    """A reference and a current file in `folder`; `shift` > 0 makes income and plan drift.
+
+    The seeds are chosen so that, unshifted, no column drifts by chance at 400 or 1,500 rows
+    (Evidently's chi-squared takes the reference's shares as exact, so it flags chance
+    differences more often than 5% of the time).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, frame in (
+        ("reference", churn_frame(rows, 1)),
+        ("current", churn_frame(int(rows * 0.8), 10, shift=shift)),
+    ):
+        path = folder / f"{name}{suffix}"
+        if suffix == ".parquet":
+            frame.to_parquet(path, index=False)
+        else:
+            frame.to_csv(path, index=False)
+        paths.append(path)
+    return paths
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> str:
+    return str(tmp_path / "board.db")
+
+
+@pytest.fixture
+def mlboard(tmp_path: Path, database: str, monkeypatch: pytest.MonkeyPatch):
+    """Run `mlboard --db <tmp db> ARGS` in-process; return the result."""
+    monkeypatch.setenv("MLBOARD_USER", "tester")
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+
+    def run(*args: object):
+        return runner.invoke(app, ["--db", database, *map(str, args)])
+
+    return run
+
+
+def ok(result) -> str:
+    assert result.exit_code == 0, (result.output, result.exception)
+    return result.output
+
+
+def stored_reports(database: str) -> list[DriftReport]:
+    engine = open_database(database)
+    try:
+        with engine.connect() as connection:
+            return list(connection.execute(select(DriftReport)).all())
+    finally:
+        engine.dispose()
+
+
+def report_count(database: str) -> int:
+    if not Path(database).exists():
+        return 0
+    engine = open_database(database)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(select(func.count()).select_from(DriftReport)).scalar_one()
+    finally:
+        engine.dispose()
+
+
+# --------------------------------------------------------------------------------------------
+# The check and its JSON
+# --------------------------------------------------------------------------------------------
+
+
+def test_json_has_the_documented_keys_and_check_drifts_values(mlboard, tmp_path):
+    reference, current = write_pair(tmp_path / "data", shift=1.0)
+    data = json.loads(ok(mlboard("drift", "check", reference, current, "--format", "json")))
+    assert list(data) == CHECK_KEYS
+    assert all(list(column) == COLUMN_KEYS for column in data["columns"])
+    expected = check_drift(read_table(reference), read_table(current)).as_json()
+    assert data["columns"] == expected["columns"]
+    for key in ("drift_share", "dataset_drift", "reference_rows", "current_rows", "skipped"):
+        assert data[key] == expected[key]
+    assert (data["report_id"], data["model"]) == (1, None)
+    methods = {column["name"]: column["method"] for column in data["columns"]}
+    assert methods == {
+        "tenure": "wasserstein",
+        "income": "wasserstein",
+        "plan": "jensenshannon",
+        "region": "jensenshannon",
+        "is_annual": "jensenshannon",
+    }
+    drifted = {column["name"] for column in data["columns"] if column["drifted"]}
+    assert drifted == {"income", "plan"}
+    assert (data["drift_share"], data["dataset_drift"]) == (0.4, False)
+
+
+def test_a_report_is_stored_linked_to_the_model(tmp_path, clock):
+    settings = Settings(database=str(tmp_path / "b.db"), database_origin="test", actor="ana")
+    ws = Workspace(open_database(settings.database), settings, clock)
+    try:
+        reference, current = write_pair(tmp_path / "data", shift=1.0)
+        checked_at = clock()
+        stored = run_drift_check(ws, reference, current, model=" churn-classifier ")
+        clock.advance(hours=1)
+        other = run_drift_check(ws, reference, reference, model="fraud")
+        [report] = [r for r in stored_reports(settings.database) if r.id == stored.report_id]
+        assert (report.model_name, report.actor, report.created_at) == (
+            "churn-classifier",
+            "ana",
+            checked_at,
+        )
+        assert report.reference == str(reference.resolve())
+        assert report.current == str(current.resolve())
+        assert report.columns == stored.as_json()["columns"]
+        assert (report.drift_share, report.dataset_drift) == (0.4, False)
+        assert report.mlflow_run_id is None
+
+        assert [r.report_id for r in list_drift_reports(ws)] == [other.report_id, stored.report_id]
+        [view] = list_drift_reports(ws, "churn-classifier")
+        assert (view.report_id, view.drifted_columns, view.model) == (1, 2, "churn-classifier")
+        assert latest_drift(ws, "fraud").drift_share == 0.0
+        assert latest_drift(ws, None).report_id == other.report_id
+        assert latest_drift(ws, "recs") is None
+        assert len(list_drift_reports(ws, limit=1)) == 1
+    finally:
+        ws.close()
+
+
+def test_column_overrides_choose_the_test_and_threshold(mlboard, tmp_path):
+    reference, current = write_pair(tmp_path / "data", shift=1.0)
+    args = ["drift", "check", reference, current, "--format", "json"]
+    overrides = [
+        "--column=tenure=psi",
+        "--column=plan=chi2:0.01",
+        "--column=income=wasserstein:5",
+        "--column=region=:0.001",
+    ]
+    data = json.loads(ok(mlboard(*args, *overrides)))
+    columns = {column["name"]: column for column in data["columns"]}
+    assert (columns["tenure"]["method"], columns["tenure"]["threshold"]) == ("psi", 0.1)
+    assert (columns["plan"]["method"], columns["plan"]["threshold"]) == ("chi2", 0.01)
+    assert columns["plan"]["p_value"] is not None and columns["plan"]["drifted"]
+    assert (columns["income"]["threshold"], columns["income"]["drifted"]) == (5.0, False)
+    assert (columns["region"]["method"], columns["region"]["threshold"]) == (
+        "jensenshannon",
+        0.001,
+    )
+    expected = check_drift(
+        read_table(reference),
+        read_table(current),
+        overrides={
+            "tenure": ColumnSpec("psi"),
+            "plan": ColumnSpec("chi2", 0.01),
+            "income": ColumnSpec("wasserstein", 5),
+            "region": ColumnSpec(threshold=0.001),
+        },
+    )
+    assert data["columns"] == expected.as_json()["columns"]
+
+
+def test_psi_share_threshold_and_only(mlboard, tmp_path):
+    reference, current = write_pair(tmp_path / "data", shift=1.0)
+    base = ["drift", "check", reference, current, "--format", "json"]
+    data = json.loads(ok(mlboard(*base, "--psi", "--threshold-share", "0.4")))
+    assert {column["method"] for column in data["columns"]} == {"psi"}
+    assert data["dataset_drift"] is True
+    data = json.loads(ok(mlboard(*base, "--only", "income", "--only", "region")))
+    assert [column["name"] for column in data["columns"]] == ["income", "region"]
+    assert data["drift_share"] == 0.5
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "spec"),
+    [
+        ("tenure=psi", "tenure", ColumnSpec("psi")),
+        ("plan=chi2:0.01", "plan", ColumnSpec("chi2", 0.01)),
+        ("income=wasserstein:0.2", "income", ColumnSpec("wasserstein", 0.2)),
+        (" plan = CHISQUARE ", "plan", ColumnSpec("chi2")),
+        ("a=b=ks", "a=b", ColumnSpec("ks")),
+        ("plan=:0.2", "plan", ColumnSpec(None, 0.2)),
+    ],
+)
+def test_column_override_syntax(text, name, spec):
+    assert parse_column_override(text) == (name, spec)
+
+
+def test_finding_drift_exits_zero_unless_fail_on_drift(mlboard, tmp_path, database):
+    reference, current = write_pair(tmp_path / "data", shift=1.0)
+    share = ["--threshold-share", "0.4"]
+    assert mlboard("drift", "check", reference, current, *share).exit_code == 0
+    failed = mlboard("drift", "check", reference, current, *share, "--fail-on-drift")
+    assert failed.exit_code == 1
+    assert "Dataset drift: 2 of 5 columns drifted" in failed.output
+    assert mlboard("drift", "check", reference, reference, "--fail-on-drift").exit_code == 0
+    assert report_count(database) == 3  # drift is a finding: the failing check is kept too
+
+
+# --------------------------------------------------------------------------------------------
+# Bad input
+# --------------------------------------------------------------------------------------------
+
+
+def _bad_files(folder: Path) -> dict[str, tuple[list[object], str]]:
+    """Name -> (arguments after `drift check`, text the one-line error must contain)."""
+    reference, current = write_pair(folder / "good")
+    frame = churn_frame(400, 3)
+    cases: dict[str, tuple[list[object], str]] = {}
+
+    def csv(name: str, content: str | bytes) -> Path:
+        path = folder / name
+        path.write_bytes(content if isinstance(content, bytes) else content.encode())
+        return path
+
+    cases["missing file"] = ([folder / "nope.csv", current], "nope.csv: no such file")
+    cases["empty csv"] = ([reference, csv("empty.csv", "")], "empty.csv: the file is empty")
+    cases["header only"] = (
+        [reference, csv("header.csv", "tenure,plan\n")],
+        "header.csv: the table has no rows (only a header)",
+    )
+    garbage = bytes(np.random.default_rng(5).integers(128, 256, 3000, dtype=np.uint8))
+    cases["garbage bytes"] = ([reference, csv("garbage.csv", garbage)], "garbage.csv: not UTF-8")
+    cases["ragged csv"] = (
+        [reference, csv("ragged.csv", "tenure,plan\n1,basic\n2,basic,extra\n")],
+        "ragged.csv: cannot read the table: Error tokenizing data. C error: "
+        "Expected 2 fields in line 3",
+    )
+    cases["no common column"] = (
+        [reference, csv("other.csv", "a,b\n1,2\n")],
+        "have no column in common",
+    )
+    empty_income = frame.assign(income=np.nan)
+    empty_income.to_csv(folder / "nan.csv", index=False)
+    cases["all-NaN column"] = (
+        [reference, folder / "nan.csv"],
+        "nan.csv: column 'income' has no values (all 400 rows are missing)",
+    )
+    banded = frame.assign(income=pd.cut(frame["income"], 3, labels=["low", "mid", "high"]))
+    banded.to_csv(folder / "banded.csv", index=False)
+    cases["numbers vs text"] = (
+        [reference, folder / "banded.csv"],
+        f"banded.csv: column 'income' holds text where {reference} holds numbers (row 1: ",
+    )
+    texty = frame.astype({"income": object})
+    texty.loc[41, "income"] = "n.a."
+    texty.to_csv(folder / "texty.csv", index=False)
+    cases["mixed types"] = (
+        [texty_path := folder / "texty.csv", texty_path],
+        "texty.csv: column 'income' mixes numbers and text (row 42: 'n.a.')",
+    )
+    cases["numbers, then mixed"] = (
+        [reference, folder / "texty.csv"],
+        "texty.csv: column 'income' mixes numbers and text (row 42: 'n.a.')",
+    )
+    cases["bad --column spec"] = ([reference, current, "--column", "tenure"], "--column 'tenure'")
+    cases["unknown method"] = (
+        [reference, current, "--column", "tenure=kss"],
+        "unknown drift method 'kss'",
+    )
+    cases["numeric test on categories"] = (
+        [reference, current, "--column", "plan=ks"],
+        "column 'plan': method 'ks' needs numbers",
+    )
+    cases["override of a missing column"] = (
+        [reference, current, "--column", "churned=psi"],
+        "reference.csv: no column 'churned'",
+    )
+    cases["bad threshold"] = (
+        [reference, current, "--column", "plan=chi2:often"],
+        "threshold 'often' is not a number",
+    )
+    cases["bad share"] = ([reference, current, "--threshold-share", "1.5"], "share threshold")
+    cases["unknown file type"] = ([reference, csv("notes.txt", "x")], "unsupported file type")
+    return cases
+
+
+BAD_CASES = [
+    "missing file",
+    "empty csv",
+    "header only",
+    "garbage bytes",
+    "ragged csv",
+    "no common column",
+    "all-NaN column",
+    "numbers vs text",
+    "mixed types",
+    "numbers, then mixed",
+    "bad --column spec",
+    "unknown method",
+    "numeric test on categories",
+    "override of a missing column",
+    "bad threshold",
+    "bad share",
+    "unknown file type",
+]
+
+
+@pytest.mark.parametrize("case", BAD_CASES)
+def test_bad_input_is_a_user_error_and_stores_nothing(mlboard, tmp_path, database, case):
+    args, message = _bad_files(tmp_path)[case]
+    result = mlboard("drift", "check", *args, "--model", "churn")
+    assert isinstance(result.exception, UserError), (case, result.output, result.exception)
+    assert result.exception.exit_code == 2
+    assert message in str(result.exception)
+    assert "\n" not in str(result.exception)
+    assert report_count(database) == 0
+
+
+def test_bad_input_is_one_line_on_stderr_and_exit_two(tmp_path):
+    args, _ = _bad_files(tmp_path)["numbers, then mixed"]
+    database = tmp_path / "b.db"
+    result = subprocess.run(
+        [sys.executable, "-m", "mlboard", "--db", str(database), "drift", "check", *map(str, args)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "MLBOARD_USER": "tester", "HOME": str(tmp_path)},
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: ")
+    assert "texty.csv: column 'income' mixes numbers and text (row 42: 'n.a.')" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert result.stdout == ""
+    assert report_count(str(database)) == 0
+
+
+def test_a_column_empty_in_both_files_is_skipped_not_refused(mlboard, tmp_path):
+    reference, current = write_pair(tmp_path / "data")
+    for path in (reference, current):
+        pd.read_csv(path).assign(notes=np.nan).to_csv(path, index=False)
+    data = json.loads(ok(mlboard("drift", "check", reference, current, "--format", "json")))
+    assert data["skipped"] == [
+        {"name": "notes", "reason": "no values in reference (all missing or infinite)"}
+    ]
+    assert "notes" not in {column["name"] for column in data["columns"]}
+
+
+def test_a_categorical_override_compares_a_retyped_column_as_labels(mlboard, tmp_path):
+    reference, current = write_pair(tmp_path / "data", rows=400)
+    frame = pd.read_csv(current).astype({"is_annual": object})
+    frame.loc[3, "is_annual"] = "yes"
+    frame.to_csv(current, index=False)
+    refused = mlboard("drift", "check", reference, current)
+    assert "use --column is_annual=chi2" in str(refused.exception)
+    args = ["drift", "check", reference, current, "--column", "is_annual=chi2", "--format", "json"]
+    data = json.loads(ok(mlboard(*args)))
+    [column] = [c for c in data["columns"] if c["name"] == "is_annual"]
+    assert (column["method"], column["statistic"], column["drifted"]) == ("chi2", None, True)
+
+
+def test_an_override_on_a_column_that_cannot_be_compared_is_refused(mlboard, tmp_path, database):
+    reference, current = write_pair(tmp_path / "data")
+    for path in (reference, current):
+        pd.read_csv(path).assign(when="2026-11-25T09:30:00").to_csv(path, index=False)
+    frames = [read_table(reference).assign(when=pd.Timestamp("2026-11-25")) for _ in range(2)]
+    for frame, path in zip(frames, (reference, current), strict=True):
+        frame.to_parquet(path.with_suffix(".parquet"), index=False)
+    args = [reference.with_suffix(".parquet"), current.with_suffix(".parquet")]
+    result = mlboard("drift", "check", *args, "--column", "when=psi")
+    assert isinstance(result.exception, UserError)
+    assert "column 'when' has an override but was not compared: datetime" in str(result.exception)
+    result = mlboard("drift", "check", *args, "--only", "tenure", "--column", "plan=chi2")
+    assert "column 'plan' has an override but was not compared" in str(result.exception)
+    assert report_count(database) == 0
+
+
+# --------------------------------------------------------------------------------------------
+# Formats, Parquet, listing
+# --------------------------------------------------------------------------------------------
+
+
+def test_text_and_markdown_show_every_column_and_the_verdict(mlboard, tmp_path):
+    reference, current = write_pair(tmp_path / "data", rows=400, shift=1.0)
+    text = ok(mlboard("drift", "check", reference, current, "--model", "churn"))
+    for word in ("column", "method", "statistic", "p-value", "threshold", "drifted", "ks", "✓"):
+        assert word in text
+    assert "Drift report #1:" in text and "· churn" in text
+    assert "No dataset drift: 2 of 5 columns drifted (40%, below the 50% threshold)." in text
+    assert "Saved as drift report #1 (400 reference rows, 320 current rows)." in text
+    md = ok(mlboard("drift", "check", reference, current, "--format", "md"))
+    assert md.startswith("### Drift report #2: ")
+    assert "| column | method | statistic | p-value | threshold | drifted |" in md
+    assert "| income | ks | " in md and "| ✓ |" in md and "| ✗ |" in md
+    assert "- No dataset drift: 2 of 5 columns drifted" in md
+
+
+def test_parquet_round_trip_gives_the_csv_verdict(mlboard, tmp_path):
+    csv_pair = write_pair(tmp_path / "csv", shift=1.0)
+    parquet_pair = write_pair(tmp_path / "parquet", shift=1.0, suffix=".parquet")
+    assert read_table(parquet_pair[0]).equals(read_table(csv_pair[0]))
+    from_csv = json.loads(ok(mlboard("drift", "check", *csv_pair, "--format", "json")))
+    from_parquet = json.loads(ok(mlboard("drift", "check", *parquet_pair, "--format", "json")))
+    assert from_parquet["columns"] == from_csv["columns"]
+    assert from_parquet["report_id"] == from_csv["report_id"] + 1
+
+
+def test_drift_list_in_every_format(mlboard, tmp_path):
+    assert "No drift reports." in ok(mlboard("drift", "list"))
+    reference, current = write_pair(tmp_path / "data", shift=1.0)
+    ok(mlboard("drift", "check", reference, current, "--model", "churn"))
+    ok(mlboard("drift", "check", reference, reference, "--model", "fraud"))
+    data = json.loads(ok(mlboard("drift", "list", "--format", "json")))
+    assert [report["model"] for report in data] == ["fraud", "churn"]
+    assert list(data[0]) == [
+        "report_id",
+        "created_at",
+        "actor",
+        "model",
+        "reference",
+        "current",
+        "drift_share",
+        "dataset_drift",
+        "drifted_columns",
+        "columns",
+        "mlflow_run_id",
+    ]
+    assert (data[1]["drifted_columns"], data[1]["actor"]) == (2, "tester")
+    churn = json.loads(ok(mlboard("drift", "list", "--model", "churn", "--format", "json")))
+    assert [report["report_id"] for report in churn] == [1]
+    text = ok(mlboard("drift", "list"))
+    assert "reference.csv" in text and "2/5" in text and "40%" in text
+    md = ok(mlboard("drift", "list", "--format", "md", "--limit", "1"))
+    assert md.count("| fraud |") == 1 and "churn" not in md
+
+
+# --------------------------------------------------------------------------------------------
+# MLflow
+# --------------------------------------------------------------------------------------------
+
+
+def test_logging_to_an_mlflow_run_puts_metrics_tag_and_artifact_on_it(mlboard, tmp_path, database):
+    store = empty_store(tmp_path / "mlflow")
+    run_id = store.run("churn", "train-v3")
+    reference, current = write_pair(tmp_path / "data", shift=1.0)
+    output = ok(
+        mlboard(
+            "drift",
+            "check",
+            reference,
+            current,
+            "--model",
+            "churn",
+            "--log-to-run",
+            run_id,
+            "--tracking-uri",
+            store.uri,
+            "--format",
+            "json",
+        )
+    )
+    data = json.loads(output)
+    run = store.client.get_run(run_id)
+    assert run.data.tags[DRIFT_REPORT_TAG] == str(data["report_id"])
+    assert run.data.metrics["drift_share"] == data["drift_share"]
+    assert run.data.metrics["drifted_columns"] == 2
+    for column in data["columns"]:
+        assert run.data.metrics[f"drift.{column['name']}.statistic"] == column["statistic"]
+    [artifact] = store.client.list_artifacts(run_id)
+    assert artifact.path == ARTIFACT_NAME
+    local = store.client.download_artifacts(run_id, ARTIFACT_NAME, str(tmp_path))
+    assert json.loads(Path(local).read_text(encoding="utf-8")) == data
+    [report] = stored_reports(database)
+    assert report.mlflow_run_id == run_id
+    text = ok(mlboard("drift", "list"))
+    assert run_id in text
+
+
+def test_the_tracking_uri_can_come_from_the_configuration(mlboard, tmp_path, monkeypatch):
+    store = empty_store(tmp_path / "mlflow")
+    run_id = store.run("churn", "train-v3")
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", store.uri)
+    reference, current = write_pair(tmp_path / "data")
+    ok(mlboard("drift", "check", reference, current, "--log-to-run", run_id))
+    assert "drift_share" in store.client.get_run(run_id).data.metrics
+
+
+def test_a_synced_run_is_found_where_it_came_from(tmp_path, workspace):
+    from mlboard.services.sync import sync
+
+    store = empty_store(tmp_path / "mlflow")
+    run_id = store.run("churn", "train-v3")
+    sync(workspace, store.uri)
+    assert workspace.settings.tracking_uris == ()
+    reference, current = write_pair(tmp_path / "data")
+    stored = run_drift_check(workspace, reference, current, log_to_run=run_id)
+    tags = store.client.get_run(run_id).data.tags
+    assert tags[DRIFT_REPORT_TAG] == str(stored.report_id)
+    assert latest_drift(workspace, None).mlflow_run_id == run_id
+
+
+def test_an_unknown_or_deleted_run_is_refused_before_anything_is_stored(
+    mlboard, tmp_path, database
+):
+    store = empty_store(tmp_path / "mlflow")
+    deleted = store.run("churn", "old")
+    store.client.delete_run(deleted)
+    reference, current = write_pair(tmp_path / "data")
+    base = ["drift", "check", reference, current, "--tracking-uri", store.uri, "--log-to-run"]
+    missing = mlboard(*base, "0" * 32)
+    assert isinstance(missing.exception, UserError) and missing.exception.exit_code == 2
+    assert f"run {'0' * 32} not found at {store.uri}" in str(missing.exception)
+    gone = mlboard(*base, deleted)
+    assert "is deleted" in str(gone.exception)
+    nowhere = mlboard("drift", "check", reference, current, "--log-to-run", "abc")
+    assert "pass --tracking-uri" in str(nowhere.exception)
+    assert report_count(database) == 0
+
+
+def test_a_run_that_refuses_the_metrics_leaves_no_report(tmp_path, workspace, monkeypatch):
+    from mlboard.integrations.mlflow_sync import TrackingError
+
+    store = empty_store(tmp_path / "mlflow")
+    run_id = store.run("churn", "train")
+    reference, current = write_pair(tmp_path / "data")
+
+    def refuse(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("mlflow.MlflowClient.log_batch", refuse)
+    with pytest.raises(TrackingError, match=r"cannot log the drift metrics at .*: disk full"):
+        run_drift_check(workspace, reference, current, log_to_run=run_id, tracking_uri=store.uri)
+    assert list_drift_reports(workspace) == []
+
+
+def test_metric_keys_are_names_mlflow_accepts():
+    used: set[str] = set()
+    assert _metric_key("income", used) == "drift.income.statistic"
+    assert _metric_key("income($)", used) == "drift.income___.statistic"
+    assert _metric_key("income[$]", used) == "drift.income____2.statistic"
+    assert _metric_key("../x", used) == "drift.__/x.statistic"
+    assert len(_metric_key("a" * 400, used)) <= 250
+
+
+# --------------------------------------------------------------------------------------------
+# The sample files and import cost
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("prefix", "methods"),
+    [
+        ("", {"wasserstein", "jensenshannon"}),
+        ("small_", {"ks", "chi2", "z"}),
+    ],
+)
+def test_the_sample_files_drift_where_designed(mlboard, prefix, methods):
+    reference, current = SAMPLES / f"{prefix}reference.csv", SAMPLES / f"{prefix}current.csv"
+    data = json.loads(ok(mlboard("drift", "check", reference, current, "--format", "json")))
+    drifted = {column["name"] for column in data["columns"] if column["drifted"]}
+    assert drifted == {"monthly_charges", "plan"}
+    assert {column["method"] for column in data["columns"]} == methods
+    assert len(data["columns"]) == 6 and data["skipped"] == []
+    assert (data["reference_rows"] > 1000) == (prefix == "")
+    assert data["dataset_drift"] is False
+
+
+def test_importing_the_service_stays_cheap():
+    script = (
+        "import sys, mlboard.services.drift, mlboard.cli.monitoring; "
+        "print(' '.join(m for m in ('mlflow', 'pandas', 'scipy', 'numpy') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == ""
