@@ -17,6 +17,7 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
+from mlboard.domain import Sensitivity, StoryKind
 from mlboard.errors import UserError
 
 APP_NAME = "mlboard"
@@ -33,7 +34,111 @@ _KNOWN_KEYS: dict[str, tuple[type, ...]] = {
     "timezone": (str,),
     "alerts_open_stories": (bool,),
 }
-_KNOWN_TABLES = {"keymap"}
+_KNOWN_TABLES = {"keymap", "done"}
+
+
+# The Definition-of-Done checklist items every board knows; teams add their own in config.
+STANDARD_ITEMS = ("model_card", "bias_evaluation", "privacy_review", "approval")
+ACCEPTED_BELOW_TARGET = "accepted_below_target"
+# Gates decided by the board's own data, never checked by hand.
+COMPUTED_ITEMS = ("linked_run", "target_met")
+_ITEM = re.compile(r"[a-z][a-z0-9_]{0,49}")
+_DONE_KEYS: dict[str, type] = {
+    "sensitive_kinds": list,
+    "sensitive_levels": list,
+    "sensitive_items": list,
+    "experiment_needs_run": bool,
+    "target_needs_met_or_accepted": bool,
+    "kinds": dict,
+}
+_KINDS = tuple(kind.value for kind in StoryKind)
+_LEVELS = tuple(level.value for level in Sensitivity)
+
+
+@dataclass(frozen=True)
+class DoneRules:
+    """The Definition of Done as data (`[tool.mlboard.done]`): which items gate a move to done.
+
+    Kept as plain data so the rules can be shown (`story gates`), tested and changed by a team
+    without touching code; the defaults are the ones a regulated team starts from.
+    """
+
+    sensitive_kinds: tuple[str, ...] = ("deploy", "model")
+    sensitive_levels: tuple[str, ...] = ("personal", "special_category")
+    sensitive_items: tuple[str, ...] = STANDARD_ITEMS
+    experiment_needs_run: bool = True
+    target_needs_met_or_accepted: bool = True
+    kinds: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def items(self) -> tuple[str, ...]:
+        """Every item a person may check: the standard ones and those this team configured."""
+        extra = [item for items in self.kinds.values() for item in items]
+        return tuple(
+            dict.fromkeys((*STANDARD_ITEMS, ACCEPTED_BELOW_TARGET, *self.sensitive_items, *extra))
+        )
+
+
+def done_rules(table: Mapping[str, Any], where: str) -> DoneRules:
+    """Build the rules from the `done` table, naming the file and key of any mistake."""
+    for key, value in table.items():
+        if key not in _DONE_KEYS:
+            known = ", ".join(_DONE_KEYS)
+            raise UserError(f"{where}: unknown setting 'done.{key}' (known: {known})")
+        if not isinstance(value, _DONE_KEYS[key]):
+            wanted = {list: "list", bool: "true or false", dict: "table"}[_DONE_KEYS[key]]
+            raise UserError(f"{where}: 'done.{key}' must be a {wanted}, not {type(value).__name__}")
+    kinds = {}
+    for kind, items in table.get("kinds", {}).items():
+        _words([kind], _KINDS, where, "done.kinds", "a story kind")
+        kinds[kind] = _items(items, where, f"done.kinds.{kind}")
+    defaults = DoneRules()
+    return DoneRules(
+        sensitive_kinds=_words(
+            table.get("sensitive_kinds", defaults.sensitive_kinds), _KINDS, where,
+            "done.sensitive_kinds", "a story kind",
+        ),
+        sensitive_levels=_words(
+            table.get("sensitive_levels", defaults.sensitive_levels), _LEVELS, where,
+            "done.sensitive_levels", "a sensitivity",
+        ),
+        sensitive_items=_items(
+            table.get("sensitive_items", defaults.sensitive_items), where, "done.sensitive_items"
+        ),
+        experiment_needs_run=table.get("experiment_needs_run", defaults.experiment_needs_run),
+        target_needs_met_or_accepted=table.get(
+            "target_needs_met_or_accepted", defaults.target_needs_met_or_accepted
+        ),
+        kinds=kinds,
+    )  # fmt: skip
+
+
+def _words(
+    values: Any, allowed: tuple[str, ...], where: str, key: str, what: str
+) -> tuple[str, ...]:
+    for value in values:
+        if value not in allowed:
+            raise UserError(
+                f"{where}: '{key}' has {value!r}, which is not {what} "
+                f"(choose from {', '.join(allowed)})"
+            )
+    return tuple(values)
+
+
+def _items(values: Any, where: str, key: str) -> tuple[str, ...]:
+    """Checklist item names: snake_case ids, and not one of the gates the board computes."""
+    if not isinstance(values, list | tuple):
+        raise UserError(f"{where}: '{key}' must be a list of item names, e.g. [\"rollback_plan\"]")
+    for value in values:
+        if not isinstance(value, str) or not _ITEM.fullmatch(value):
+            raise UserError(
+                f"{where}: '{key}' has {value!r}: item names are snake_case, e.g. rollback_plan"
+            )
+        if value in COMPUTED_ITEMS:
+            raise UserError(
+                f"{where}: '{key}' has {value!r}, which the board decides from runs "
+                "(see done.experiment_needs_run and done.target_needs_met_or_accepted)"
+            )
+    return tuple(dict.fromkeys(values))
 
 
 @dataclass(frozen=True)
@@ -50,6 +155,7 @@ class Settings:
     timezone: str | None = None
     alerts_open_stories: bool = False
     standup_time: str = "09:30"
+    done: DoneRules = field(default_factory=DoneRules)
     config_file: Path | None = None
 
 
@@ -130,13 +236,18 @@ def load_settings(
         timezone=environ.get("MLBOARD_TIMEZONE") or table.get("timezone"),
         alerts_open_stories=table.get("alerts_open_stories", False),
         standup_time=table.get("standup_time", "09:30"),
+        done=done_rules(table.get("done", {}), _where(config_file)),
         config_file=config_file,
     )
 
 
+def _where(path: Path | None) -> str:
+    return f"{path} [tool.mlboard]" if path and path.name == "pyproject.toml" else str(path)
+
+
 def _check_table(path: Path | None, table: Mapping[str, Any]) -> None:
     """Reject misspelt or mistyped settings with the file and key named."""
-    where = f"{path} [tool.mlboard]" if path and path.name == "pyproject.toml" else str(path)
+    where = _where(path)
     for key, value in table.items():
         if key not in _KNOWN_KEYS.keys() | _KNOWN_TABLES:
             known = ", ".join(sorted(_KNOWN_KEYS.keys() | _KNOWN_TABLES))
@@ -151,6 +262,8 @@ def _check_table(path: Path | None, table: Mapping[str, Any]) -> None:
             raise UserError(f"{where}: {key!r} must be a {wanted}, not {type(value).__name__}")
         elif key == "tracking_uri" and not all(isinstance(uri, str) for uri in _listed(value)):
             raise UserError(f"{where}: 'tracking_uri' must be a URI or a list of URIs")
+        elif key == "done" and not isinstance(value, dict):
+            raise UserError(f"{where}: 'done' must be a table ([tool.mlboard.done])")
 
 
 def local_zone(name: str | None = None) -> tzinfo:

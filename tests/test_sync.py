@@ -15,7 +15,6 @@ from mlboard.store.tables import ModelVersion, Run, StoryRun, SyncCursor
 
 from mlflow_stores import MlflowStore, empty_store
 
-
 BACKENDS = ("sqlite", "postgresql")  # part of the store suite: runs on both
 
 

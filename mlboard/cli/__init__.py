@@ -54,6 +54,7 @@ def root(
 def _register() -> None:
     from mlboard.cli import (
         audit,
+        governance,
         members,
         monitoring,
         pipelines,
@@ -82,6 +83,10 @@ def _register() -> None:
     sprints.app.command("report")(planning.report)
     stories.app.command("link")(runs.link)
     stories.app.command("unlink")(runs.unlink)
+    stories.app.command("check")(governance.check)
+    stories.app.command("gates")(governance.gates)
+    app.add_typer(governance.model_app, name="model")
+    app.add_typer(governance.dataset_app, name="dataset")
     app.command("init")(workspace.init)
     app.command("demo")(workspace.demo)
     app.command("where")(workspace.where)

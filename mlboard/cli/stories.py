@@ -150,13 +150,22 @@ def show(
 ) -> None:
     """Show one story with its history."""
     from mlboard.services.evidence import story_evidence
+    from mlboard.services.sensitivity import story_sensitivity
     from mlboard.services.stories import get_story, story_history
 
     workspace = ctx.obj.workspace()
     story = get_story(workspace, key)
     evidence = story_evidence(workspace, key)
+    level, sources = story_sensitivity(workspace, key)
     if fmt is Format.JSON:
-        print_json({**story.as_json(), **evidence.as_json()})
+        print_json(
+            {
+                **story.as_json(),
+                **evidence.as_json(),
+                "sensitivity_effective": level,
+                "sensitivity_sources": sources,
+            }
+        )
         return
     history = story_history(workspace, key)
     if fmt is Format.MD:

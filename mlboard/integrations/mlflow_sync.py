@@ -8,6 +8,7 @@ with a sentence a user can act on.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 from collections.abc import Iterator, Sequence
@@ -19,6 +20,8 @@ from mlboard.errors import UserError
 
 STORY_TAG = "mlboard.story"
 PARENT_TAG = "mlflow.parentRunId"
+CONTEXT_TAG = "mlflow.data.context"  # training, evaluation... (`mlflow.log_input(context=)`)
+SENSITIVITY_TAG = "mlboard.sensitivity"  # a dataset input's label, set by training code
 PAGE_SIZE = 1000
 _IN_CHUNK = 100  # run ids per `attributes.run_id IN (...)` filter
 
@@ -31,6 +34,21 @@ class TrackingError(UserError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, exit_code=1)
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetRecord:
+    """A dataset a run logged as input: which data (name, digest) and for what (context).
+
+    `sensitivity` is the input's `mlboard.sensitivity` tag as written (empty when absent).
+    """
+
+    name: str
+    digest: str
+    source: str
+    source_type: str
+    context: str
+    sensitivity: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +65,7 @@ class RunRecord:
     params: dict[str, str]
     tags: dict[str, str]
     metrics: dict[str, float | None]
+    inputs: tuple[DatasetRecord, ...] = ()
 
     @property
     def story_key(self) -> str | None:
@@ -169,6 +188,7 @@ class TrackingStore:
             params=dict(data.params),
             tags=dict(data.tags),
             metrics={key: _finite(value) for key, value in data.metrics.items()},
+            inputs=_dataset_inputs(run),
         )
 
     def _aliases(self) -> dict[tuple[str, int], list[str]]:
@@ -224,12 +244,53 @@ class TrackingStore:
         history = self._call("read metric history", self._client.get_metric_history, run_id, key)
         return [PointRecord(m.step, _finite(m.value), m.timestamp) for m in history]
 
+    def log_text(self, run_id: str, text: str, artifact_file: str) -> str:
+        """Store `text` as an artifact of the run; returns its `runs:/` URI."""
+        self._call("log an artifact", self._client.log_text, run_id, text, artifact_file)
+        return f"runs:/{run_id}/{artifact_file}"
+
     def set_story_tag(self, run_id: str, story_key: str | None) -> None:
         """Write (or, with None, remove) the link tag on the run itself."""
         if story_key is None:
             self._call("remove the story tag", self._client.delete_tag, run_id, STORY_TAG)
         else:
             self._call("tag the run", self._client.set_tag, run_id, STORY_TAG, story_key)
+
+
+def _dataset_inputs(run: Any) -> tuple[DatasetRecord, ...]:
+    """The run's `log_input` datasets, as search results carry them (no extra request)."""
+    inputs = getattr(run, "inputs", None)
+    found = []
+    for item in getattr(inputs, "dataset_inputs", None) or ():
+        tags = {tag.key: tag.value for tag in item.tags or ()}
+        dataset = item.dataset
+        found.append(
+            DatasetRecord(
+                name=dataset.name or "",
+                digest=dataset.digest or "",
+                source=_source(dataset.source or ""),
+                source_type=dataset.source_type or "",
+                context=tags.get(CONTEXT_TAG, ""),
+                sensitivity=tags.get(SENSITIVITY_TAG, "").strip(),
+            )
+        )
+    return tuple(found)
+
+
+def _source(text: str) -> str:
+    """MLflow keeps a dataset's source as JSON; people read the URI or path inside it."""
+    try:
+        source = json.loads(text)
+    except ValueError:
+        return text
+    if isinstance(source, dict):
+        for key in ("uri", "url", "path", "table_name"):
+            if isinstance(source.get(key), str):
+                return source[key]
+        tags = source.get("tags")  # a "code" source: the script that built the data in memory
+        if isinstance(tags, dict) and isinstance(tags.get("mlflow.source.name"), str):
+            return tags["mlflow.source.name"]
+    return text
 
 
 def _check_uri(uri: str) -> None:

@@ -271,7 +271,7 @@ def edit_story(
     """Apply text changes to a story; unchanged values write no event."""
     with ws.writing() as session:
         story = find_story(session, key)
-        apply_changes(session, ws, story, changes, at=at)
+        apply_changes(session, ws, story, changes, at=at, gated=True)
     return get_story(ws, key)
 
 
@@ -282,10 +282,17 @@ def apply_changes(
     changes: Mapping[str, str],
     *,
     at: datetime | None = None,
+    gated: bool = False,
 ) -> int:
-    """Change fields inside the caller's transaction; return how many actually changed."""
+    """Change fields inside the caller's transaction; return how many actually changed.
+
+    `gated` checks the Definition-of-Done gates when the story moves to done, on the story as
+    changed (so one edit may set the assignee and move). People's moves are gated; replays of
+    history recorded elsewhere (Jira import, the sample team) are not.
+    """
     at = at or ws.now()
     parsed = {field: _parse(field, text) for field, text in changes.items()}
+    was_done = story.status == StoryStatus.DONE
     written = 0
     for field, value in parsed.items():
         before = _event_value(session, story, field)
@@ -295,6 +302,10 @@ def apply_changes(
             _record(session, ws, story, field, before, after, at)
             written += 1
     _check_estimate_range(story)
+    if gated and not was_done and story.status == StoryStatus.DONE:
+        from mlboard.services.gates import refuse_unmet_gates
+
+        refuse_unmet_gates(session, ws, story)
     if written:
         story.updated_at = at
         session.add(story)
@@ -313,7 +324,7 @@ def step_story(ws: Workspace, key: str, offset: int) -> StoryView:
         if target is None:
             edge = "last" if offset > 0 else "first"
             raise UserError(f"{story.key} is already in the {edge} status ({story.status})")
-        apply_changes(session, ws, story, {"status": target.value})
+        apply_changes(session, ws, story, {"status": target.value}, gated=True)
     return get_story(ws, key)
 
 

@@ -8,7 +8,8 @@ so each sync reads, per tracking URI:
   4. deleted runs (`DELETED_ONLY`), to mark deletions and restorations,
 then the registry's model versions. Every page of runs is written in one transaction together
 with the cursor it advances, so a sync killed at any point resumes where it stopped and ends
-with exactly the rows a clean sync gives.
+with exactly the rows a clean sync gives. The datasets a run logged (`mlflow.log_input`) come
+with the search results and are mirrored in the same transaction as their run.
 """
 
 from __future__ import annotations
@@ -29,7 +30,16 @@ from mlboard.integrations.mlflow_sync import (
 )
 from mlboard.services.workspace import Workspace
 from mlboard.store import audit
-from mlboard.store.tables import ModelVersion, Run, Story, StoryEvent, StoryRun, SyncCursor
+from mlboard.store.tables import (
+    Dataset,
+    ModelVersion,
+    Run,
+    RunDataset,
+    Story,
+    StoryEvent,
+    StoryRun,
+    SyncCursor,
+)
 
 Progress = Callable[[str], None]
 _COMPARED = (
@@ -165,6 +175,7 @@ def _store_page(
     now = ws.now()
     with ws.writing() as session:
         _upsert_runs(session, result, fresh, now)
+        _store_datasets(session, fresh)
         result.links_added += _link_tagged(session, ws, fresh, now)
         if advance and records:
             _advance(session, result.tracking_uri, records, advance, now)
@@ -193,6 +204,61 @@ def _upsert_runs(
         session.execute(update(Run), changed)
     result.runs_added += len(added)
     result.runs_updated += len(changed)
+
+
+def _store_datasets(session: Session, records: Sequence[RunRecord]) -> None:
+    """Mirror the datasets runs logged, and which run used which (for what context).
+
+    A dataset is one (name, digest): a new version of the data is a new row. An input's
+    `mlboard.sensitivity` tag can only raise the dataset's label, never lower one a person set.
+    """
+    from mlboard.services.sensitivity import known_level, rank
+
+    contexts: dict[tuple[str, str, str], set[str]] = {}
+    for record in records:
+        for used in record.inputs:
+            key = (record.run_id, used.name, used.digest)
+            contexts.setdefault(key, set()).update([used.context] if used.context else [])
+    if not contexts:
+        return
+    datasets = {
+        (row.name, row.digest): row
+        for row in session.exec(
+            select(Dataset).where(col(Dataset.name).in_({name for _, name, _ in contexts}))
+        )
+    }
+    for record in records:
+        for used in record.inputs:
+            row = datasets.get((used.name, used.digest))
+            if row is None:
+                row = Dataset(name=used.name, digest=used.digest, source=used.source,
+                              source_type=used.source_type)  # fmt: skip
+                datasets[(used.name, used.digest)] = row
+            label = known_level(used.sensitivity)
+            if label and rank(label) > rank(row.sensitivity):
+                row.sensitivity = label
+            session.add(row)
+    session.flush()
+    runs = dict(
+        session.exec(
+            select(Run.run_id, Run.id).where(col(Run.run_id).in_({r for r, _, _ in contexts}))
+        ).all()
+    )
+    existing = {
+        (row.run_pk, row.dataset_id): row
+        for row in session.exec(
+            select(RunDataset).where(col(RunDataset.run_pk).in_(list(runs.values())))
+        )
+    }
+    for (run_id, name, digest), used_as in contexts.items():
+        run_pk, dataset_id = runs[run_id], datasets[(name, digest)].id
+        context = ",".join(sorted(used_as))
+        row = existing.get((run_pk, dataset_id))
+        if row is None:
+            session.add(RunDataset(run_pk=run_pk, dataset_id=dataset_id, context=context))
+        elif row.context != context:
+            row.context = context
+            session.add(row)
 
 
 def _link_tagged(
