@@ -4,6 +4,7 @@ action, and running it again converges to the rows an uninterrupted run gives.""
 from __future__ import annotations
 
 import csv
+import os
 import random
 import signal
 import sqlite3
@@ -43,7 +44,12 @@ def mlboard(*args: str, cwd: Path) -> subprocess.Popen[bytes]:
         cwd=cwd,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        env={"PATH": "/usr/bin:/bin", "HOME": str(cwd), "MLBOARD_USER": "crash"},
+        env={
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(cwd),
+            "MLBOARD_USER": "crash",
+            **{k: v for k, v in os.environ.items() if k.startswith("MLBOARD_SYNC")},
+        },
     )
 
 
@@ -99,3 +105,47 @@ def test_import_killed_at_random_points(tmp_path, rows):
         [*AUDIT_OK, "--db", str(database), "audit", "verify"], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+RUN_ROWS = "SELECT run_id, status, deleted, metrics FROM run"
+LINK_ROWS = (
+    "SELECT story.key, run.run_id, storyrun.active FROM storyrun "
+    "JOIN story ON story.id = storyrun.story_id JOIN run ON run.id = storyrun.run_pk"
+)
+
+
+def test_sync_killed_at_random_points(tmp_path, monkeypatch):
+    from mlflow_stores import empty_store
+
+    store = empty_store(tmp_path / "mlflow")
+    for index in range(120):
+        store.run("churn", f"run-{index}", story=f"ML-{index % 3 + 1}" if index % 2 else None,
+                  start=index, metrics={"val_auc": 0.5 + index / 1000})  # fmt: skip
+    monkeypatch.setenv("MLBOARD_SYNC_PAGE_SIZE", "10")  # twelve commits per sync
+
+    def board(name: str) -> Path:
+        database = tmp_path / name
+        for title in ("Churn", "Fraud", "Recs"):
+            finish("--db", str(database), "story", "add", title, cwd=tmp_path)
+        return database
+
+    sync_args = ("sync", "--tracking-uri", store.uri, "--no-history")
+    clean = board("clean.db")
+    began = time.monotonic()
+    finish("--db", str(clean), *sync_args, cwd=tmp_path)
+    longest = time.monotonic() - began
+    expected = (table(clean, RUN_ROWS), table(clean, LINK_ROWS))
+    assert len(expected[0]) == 120 and len(expected[1]) == 60
+
+    database = board("killed.db")
+    rng = random.Random(5)
+    for _ in range(KILLS):
+        kill_at_random(("--db", str(database), *sync_args), tmp_path, rng, longest)
+        assert sound(database)
+        # no half-written page: every stored tagged run has its link, and no link lacks its run
+        runs = {run_id for run_id, *_ in table(database, RUN_ROWS)}
+        tagged = {run_id for _, run_id, _ in expected[1]}
+        linked = {run_id for _, run_id, _ in table(database, LINK_ROWS)}
+        assert linked == runs & tagged
+    finish("--db", str(database), *sync_args, cwd=tmp_path)
+    assert (table(database, RUN_ROWS), table(database, LINK_ROWS)) == expected

@@ -22,7 +22,9 @@ STORY_TAG = "mlboard.story"
 PARENT_TAG = "mlflow.parentRunId"
 CONTEXT_TAG = "mlflow.data.context"  # training, evaluation... (`mlflow.log_input(context=)`)
 SENSITIVITY_TAG = "mlboard.sensitivity"  # a dataset input's label, set by training code
-PAGE_SIZE = 1000
+# Runs per search page, and so per committed transaction of a sync. MLflow's maximum is the
+# default; MLBOARD_SYNC_PAGE_SIZE trades speed for smaller, more frequent commits.
+PAGE_SIZE = int(os.environ.get("MLBOARD_SYNC_PAGE_SIZE", "1000"))
 _IN_CHUNK = 100  # run ids per `attributes.run_id IN (...)` filter
 
 # ViewType values of mlflow.entities.ViewType, kept here so callers need not import MLflow.
