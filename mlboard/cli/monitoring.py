@@ -257,7 +257,15 @@ def alert_list(
 
 @alert_app.command("check")
 def alert_check(ctx: typer.Context, fmt: _AlertFormat = Format.TEXT) -> None:
-    """Evaluate every monitoring condition now: open new alerts, resolve cleared ones."""
+    """Evaluate every monitoring condition now: open new alerts, resolve cleared ones.
+
+    Conditions: a pipeline whose last finished run failed or that missed its freshness SLA,
+    dataset drift in the latest drift report of a model, an overfitting run of an unfinished
+    story, and a monitored metric past its threshold. A monitoring run is an MLflow run tagged
+    mlboard.monitor=<registered model>, mlboard.monitor.metric=<metric> and
+    mlboard.monitor.threshold=<number> (synced with `mlboard sync`); the latest one per model and
+    metric decides (below the threshold for scores, above it for losses and errors).
+    """
     from mlboard.services.alerts import evaluate_alerts
 
     changes = evaluate_alerts(ctx.obj.workspace())

@@ -1,0 +1,779 @@
+"""Data pipelines: their runs (from OpenLineage events or `pipeline record`) and freshness.
+
+A Pipeline is an OpenLineage job (namespace, name), created the first time an event names it;
+a PipelineRun is one run id. Ingest follows `integrations.openlineage.roll_up` exactly, but one
+event at a time against the stored run, so a file, a stream of HTTP posts, or both in any order
+and any repetition end with the same rows as `roll_up` over all the events:
+
+* A repeated event (same run id, type and time, recorded in LineageEventSeen) changes nothing.
+* The state is that of the latest COMPLETE/FAIL/ABORT by event time, else `running` after a
+  START/RUNNING; OTHER changes no state. A late START or RUNNING never reopens a finished run.
+* started_at is the earliest START/RUNNING time, else the earliest event's; ended_at the latest
+  end's. rows_out, error_message and the parent run come from the latest event carrying them.
+* A parent run named by a child but without events of its own is stored with no state, under its
+  own job's pipeline, so a DAG run shows with its tasks.
+
+To merge exactly whatever the arrival order, `PipelineRun.facets` keeps, next to the received
+facets (`{"run": {...}, "job": {...}}`, a later event's facet replacing an earlier one of the same
+name), an `"_order"` entry with the event-time keys of those fields. Readers skip it.
+
+Freshness (`pipeline_statuses`) is judged against each pipeline's SLA; a story that depends on a
+failed or stale pipeline is "blocked by data" (`data_blockers`), which the board, planning and
+the standup show.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import bindparam, insert, update
+from sqlmodel import Session, col, select
+
+from mlboard.domain import Sensitivity, parse_choice
+from mlboard.errors import UserError
+from mlboard.integrations.openlineage import EventError, LineageEvent, parse_payload
+from mlboard.services.workspace import Workspace
+from mlboard.store.tables import LineageEventSeen, Pipeline, PipelineRun
+
+STATES = ("running", "success", "failed", "aborted")
+FINISHED = frozenset({"success", "failed", "aborted"})
+DEFAULT_NAMESPACE = "mlboard"
+_RANK = {"START": 0, "RUNNING": 1, "OTHER": 1, "COMPLETE": 2, "FAIL": 2, "ABORT": 2}
+_END_EVENT = {"success": "COMPLETE", "failed": "FAIL", "aborted": "ABORT"}
+_TERMINAL = frozenset(_END_EVENT.values())
+_CHUNK = 500  # ids per IN (...) query, well under SQLite's variable limit
+
+
+@dataclass
+class IngestResult:
+    """What one ingest did; `as_json` is the shape of `pipeline ingest --format json`."""
+
+    events: int = 0  # valid events received
+    applied: int = 0  # new events stored
+    repeated: int = 0  # events seen before (or twice in the input): changed nothing
+    runs_added: int = 0
+    runs_updated: int = 0
+    pipelines_added: int = 0
+    errors: list[EventError] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "events": self.events,
+            "applied": self.applied,
+            "repeated": self.repeated,
+            "runs_added": self.runs_added,
+            "runs_updated": self.runs_updated,
+            "pipelines_added": self.pipelines_added,
+            "errors": [{"where": e.where, "reason": e.reason} for e in self.errors],
+        }
+
+
+def full_name(pipeline: Pipeline) -> str:
+    return f"{pipeline.namespace}/{pipeline.name}"
+
+
+# --- finding pipelines ---------------------------------------------------------------------
+
+
+def find_pipeline(session: Session, text: str) -> Pipeline:
+    """`namespace/name`, or just `name` when only one namespace has it.
+
+    Namespaces may hold slashes themselves (`postgres://db:5432`), so every split is tried.
+    """
+    found = match_pipelines(session, text)
+    if not found:
+        raise UserError(f"pipeline {text!r} not found (see: mlboard pipeline list)")
+    if len(found) > 1:
+        names = ", ".join(sorted(full_name(p) for p in found))
+        raise UserError(f"pipeline {text!r} is ambiguous: say which of {names}")
+    return found[0]
+
+
+def match_pipelines(session: Session, text: str) -> list[Pipeline]:
+    text = text.strip()
+    if not text:
+        raise UserError("pipeline name must not be empty")
+    found = {p.id: p for p in session.exec(select(Pipeline).where(Pipeline.name == text))}
+    for i, char in enumerate(text):
+        if char == "/":
+            namespace, name = text[:i], text[i + 1 :]
+            for p in session.exec(
+                select(Pipeline).where(Pipeline.namespace == namespace, Pipeline.name == name)
+            ):
+                found[p.id] = p
+    return list(found.values())
+
+
+def _get_or_create(
+    session: Session, cache: dict[tuple[str, str], Pipeline], key: tuple[str, str], now: datetime
+) -> tuple[Pipeline, bool]:
+    pipeline = cache.get(key)
+    if pipeline is not None:
+        return pipeline, False
+    pipeline = session.exec(
+        select(Pipeline).where(Pipeline.namespace == key[0], Pipeline.name == key[1])
+    ).first()
+    created = pipeline is None
+    if pipeline is None:
+        pipeline = Pipeline(namespace=key[0], name=key[1], created_at=now)
+        session.add(pipeline)
+        session.flush()
+    cache[key] = pipeline
+    return pipeline, created
+
+
+# --- ingest ----------------------------------------------------------------------------------
+
+
+def ingest_payload(ws: Workspace, data: str | bytes, source: str = "<input>") -> IngestResult:
+    """Parse a file or request body and store its valid events in one transaction.
+
+    Invalid events (placeholders, missing fields) come back in `errors`, never stored; the good
+    ones are applied all the same, so one bad line does not hold up a whole file.
+    """
+    events, errors = parse_payload(data, source)
+    result = ingest_events(ws, events) if events else IngestResult()
+    result.errors = errors
+    return result
+
+
+def ingest_events(ws: Workspace, events: Sequence[LineageEvent]) -> IngestResult:
+    """Store events in one write transaction.
+
+    Write transactions take turns (SQLite's IMMEDIATE transactions, PostgreSQL's advisory write
+    lock: see `store.engine`), so concurrent ingests cannot both miss a run and both insert it.
+    """
+    with ws.writing() as session:
+        return apply_events(session, events, ws.now())
+
+
+def apply_events(session: Session, events: Iterable[LineageEvent], now: datetime) -> IngestResult:
+    """Apply events inside the caller's transaction (see the module docstring for the rules).
+
+    Runs are folded as plain objects and written back with bulk statements: a 10,000-event
+    file is a handful of statements, not 10,000 ORM objects.
+    """
+    received = list(events)
+    unique: dict[tuple[str, str, datetime], LineageEvent] = {}
+    for event in received:
+        unique.setdefault(event.dedup_key, event)
+    run_ids = {e.run_id for e in unique.values()} | {
+        e.parent.run_id for e in unique.values() if e.parent is not None
+    }
+    seen = _seen_keys(session, run_ids)
+    new = [event for key, event in unique.items() if key not in seen]
+    result = IngestResult(events=len(received), applied=len(new), repeated=len(received) - len(new))
+    runs = _load_runs(session, run_ids)
+    existing = set(runs)
+    wanted: dict[str, tuple[str, str]] = {}  # new run id -> its job, from its first event
+    for event in new:
+        if event.run_id not in runs:
+            wanted.setdefault(event.run_id, (event.namespace, event.job_name))
+        if event.parent is not None and event.parent.run_id not in runs:
+            wanted.setdefault(event.parent.run_id, (event.parent.namespace, event.parent.name))
+    pipelines, result.pipelines_added = _pipeline_ids(session, set(wanted.values()), now)
+    for run_id, job in wanted.items():
+        runs[run_id] = _RunState(pipeline_id=pipelines[job], external_run_id=run_id, facets={})
+    touched: set[str] = set()
+    for event in new:
+        fold_event(runs[event.run_id], event)
+        touched.add(event.run_id)
+    result.runs_added, result.runs_updated = len(wanted), len(touched & existing)
+    _write(session, [runs[i] for i in wanted], [runs[i] for i in sorted(touched & existing)])
+    if new:
+        session.connection().execute(
+            insert(_SEEN),
+            [
+                {"run_id": e.run_id, "event_type": e.event_type, "event_time": e.event_time}
+                for e in new
+            ],
+        )
+    return result
+
+
+_RUNS = PipelineRun.__table__  # type: ignore[attr-defined]
+_SEEN = LineageEventSeen.__table__  # type: ignore[attr-defined]
+_PIPELINES = Pipeline.__table__  # type: ignore[attr-defined]
+_RUN_FIELDS = (
+    "pipeline_id", "external_run_id", "parent_run_id", "state", "started_at", "ended_at",
+    "last_event_at", "rows_out", "error_message", "facets",
+)  # fmt: skip
+
+
+class _RunState:
+    """A run being folded: plain attributes, none of the ORM's bookkeeping per assignment."""
+
+    __slots__ = ("id", *_RUN_FIELDS)
+
+    def __init__(self, **values: Any) -> None:
+        for name in self.__slots__:
+            setattr(self, name, values.get(name))
+
+    def row(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in _RUN_FIELDS}
+
+
+def _load_runs(session: Session, run_ids: set[str]) -> dict[str, _RunState]:
+    runs: dict[str, _RunState] = {}
+    columns = [_RUNS.c.id, *(_RUNS.c[name] for name in _RUN_FIELDS)]
+    for chunk in _chunks(run_ids):
+        query = select(*columns).where(_RUNS.c.external_run_id.in_(chunk))
+        for row in session.connection().execute(query):
+            runs[row.external_run_id] = _RunState(**row._mapping)
+    return runs
+
+
+def _pipeline_ids(
+    session: Session, keys: set[tuple[str, str]], now: datetime
+) -> tuple[dict[tuple[str, str], int], int]:
+    """Ids of the pipelines named (namespace, name), creating the missing ones."""
+    found: dict[tuple[str, str], int] = {}
+    for chunk in _chunks({name for _, name in keys}):
+        query = select(_PIPELINES.c.id, _PIPELINES.c.namespace, _PIPELINES.c.name)
+        for pid, namespace, name in session.connection().execute(
+            query.where(_PIPELINES.c.name.in_(chunk))
+        ):
+            if (namespace, name) in keys:
+                found[(namespace, name)] = pid
+    missing = sorted(keys - set(found))
+    for namespace, name in missing:
+        values = {"namespace": namespace, "name": name, "owner": "", "sensitivity": "none"}
+        inserted = session.connection().execute(insert(_PIPELINES).values(**values, created_at=now))
+        found[(namespace, name)] = inserted.inserted_primary_key[0]
+    return found, len(missing)
+
+
+def _write(session: Session, added: list[_RunState], changed: list[_RunState]) -> None:
+    connection = session.connection()
+    if added:
+        connection.execute(insert(_RUNS), [run.row() for run in added])
+    if changed:
+        statement = update(_RUNS).where(_RUNS.c.id == bindparam("run_pk"))
+        connection.execute(statement, [{"run_pk": run.id, **run.row()} for run in changed])
+
+
+def _chunks(items: Iterable[str]) -> Iterable[list[str]]:
+    ordered = sorted(items)
+    for start in range(0, len(ordered), _CHUNK):
+        yield ordered[start : start + _CHUNK]
+
+
+def _seen_keys(session: Session, run_ids: set[str]) -> set[tuple[str, str, datetime]]:
+    seen: set[tuple[str, str, datetime]] = set()
+    for chunk in _chunks(run_ids):
+        query = select(_SEEN.c.run_id, _SEEN.c.event_type, _SEEN.c.event_time).where(
+            _SEEN.c.run_id.in_(chunk)
+        )
+        seen.update((r, t, at) for r, t, at in session.connection().execute(query))
+    return seen
+
+
+def _order_key(at: datetime, event_type: str) -> str:
+    """Sorts like roll_up's (event time, START < RUNNING/OTHER < ends) as plain text."""
+    at = at.astimezone(UTC)
+    return f"{at.year:04d}-{at:%m-%dT%H:%M:%S.%f}/{_RANK[event_type]}"
+
+
+def fold_event(run: PipelineRun | _RunState, event: LineageEvent) -> None:
+    """Merge one new event into a stored run with roll_up's rules, whatever the arrival order.
+
+    Ties (same time and rank) go to the event that arrived last, as in roll_up.
+    """
+    facets = dict(run.facets or {})
+    order = dict(facets.get("_order", {}))
+    key = _order_key(event.event_time, event.event_type)
+    at = event.event_time
+    if run.last_event_at is None or at > run.last_event_at:
+        run.last_event_at = at
+
+    is_start = event.event_type in ("START", "RUNNING")
+    from_start = order.get("start") == "start"
+    if (
+        run.started_at is None
+        or (is_start and not from_start)
+        or (is_start == from_start and at < run.started_at)
+    ):
+        run.started_at = at
+    order["start"] = "start" if is_start or from_start else "other"
+
+    if event.event_type in _TERMINAL:
+        if run.ended_at is None or key >= _order_key(run.ended_at, event.event_type):
+            run.ended_at, run.state = at, event.state
+    elif event.state is not None and run.ended_at is None:
+        run.state = event.state
+
+    parent = event.parent.run_id if event.parent is not None else None
+    carried = (("rows_out", event.rows_out), ("error_message", event.error_message))
+    for name, value in (*carried, ("parent_run_id", parent)):
+        if value is not None and key >= order.get(name, ""):
+            setattr(run, name, value)
+            order[name] = key
+
+    newer = key >= order.get("facets", "")
+    for part in ("run", "job"):
+        merged = dict(facets.get(part, {}))
+        for name, value in event.facets.get(part, {}).items():
+            if newer or name not in merged:
+                merged[name] = value
+        facets[part] = merged
+    if newer:
+        order["facets"] = key
+    facets["_order"] = order
+    run.facets = facets  # a new dict: the JSON column notices the change
+
+
+# --- record and configure --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedRun:
+    pipeline: str  # namespace/name
+    run_id: str
+    state: str | None
+    started_at: datetime | None
+    ended_at: datetime | None
+    rows_out: int | None
+    error_message: str | None
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """Naive times are local times, as Python's own `astimezone` reads them."""
+    return None if value is None else value.astimezone(UTC)
+
+
+def record_run(
+    ws: Workspace,
+    name: str,
+    state: str,
+    *,
+    rows: int | None = None,
+    error: str | None = None,
+    run_id: str | None = None,
+    started_at: datetime | None = None,
+    ended_at: datetime | None = None,
+    namespace: str | None = None,
+) -> RecordedRun:
+    """Record a run reported by a script or CI job, with the same rules as an event stream.
+
+    `namespace=None` looks `name` up (`ns/name` or an unambiguous name) and otherwise creates it
+    in the `mlboard` namespace. Recording `running` then `success` with the same `run_id` is one
+    run; recording `running` for a finished run is refused, as a late event would be ignored.
+    """
+    state = _parse_state(state)
+    if rows is not None and (type(rows) is not int or not 0 <= rows < 2**63):
+        raise UserError(f"rows must be a whole number >= 0, got {rows!r}")
+    started, ended = _aware(started_at), _aware(ended_at)
+    if started and ended and ended < started:
+        raise UserError("the run cannot end before it started")
+    now = ws.now()
+    with ws.writing() as session:
+        pipeline = _pipeline_for_record(session, name, namespace, now)
+        run_id = (run_id or "").strip() or str(uuid.uuid4())
+        run = session.exec(select(PipelineRun).where(PipelineRun.external_run_id == run_id)).first()
+        if run is not None and run.pipeline_id != pipeline.id:
+            raise UserError(f"run {run_id} belongs to another pipeline")
+        if run is not None and state == "running" and run.state in FINISHED:
+            raise UserError(f"run {run_id} already finished ({run.state}); it cannot run again")
+        if run is None:
+            run = PipelineRun(pipeline_id=pipeline.id, external_run_id=run_id, facets={})
+            session.add(run)
+        base = {"run_id": run_id, "namespace": pipeline.namespace, "job_name": pipeline.name}
+        events = []
+        if state == "running" or run.started_at is None or started:
+            events.append(_event("START", started or ended or now, base))
+        if state != "running":
+            events.append(_event(_END_EVENT[state], ended or now, base))
+        events[-1] = _event(events[-1].event_type, events[-1].event_time, base, rows, error)
+        for event in events:
+            fold_event(run, event)
+        return RecordedRun(
+            full_name(pipeline), run_id, run.state, run.started_at, run.ended_at,
+            run.rows_out, run.error_message,
+        )  # fmt: skip
+
+
+def _event(
+    event_type: str, at: datetime, base: dict[str, str], rows: int | None = None,
+    error: str | None = None,
+) -> LineageEvent:  # fmt: skip
+    return LineageEvent(
+        event_type=event_type, event_time=at, parent=None, error_message=error,
+        rows_out=rows, producer="mlboard", schema_url=None,
+        facets={"run": {}, "job": {}}, warnings=(), **base,
+    )  # fmt: skip
+
+
+def _parse_state(text: str) -> str:
+    state = text.strip().lower()
+    if state not in STATES:
+        raise UserError(f"unknown state {text!r} (choose from {', '.join(STATES)})")
+    return state
+
+
+def _pipeline_for_record(
+    session: Session, name: str, namespace: str | None, now: datetime
+) -> Pipeline:
+    name = name.strip()
+    if not name:
+        raise UserError("pipeline name must not be empty")
+    if namespace is None:
+        found = match_pipelines(session, name)
+        if len(found) == 1:
+            return found[0]
+        if found:
+            find_pipeline(session, name)  # raises the ambiguity error
+        namespace = DEFAULT_NAMESPACE
+    return _get_or_create(session, {}, (namespace.strip() or DEFAULT_NAMESPACE, name), now)[0]
+
+
+def set_pipeline(
+    ws: Workspace,
+    name: str,
+    *,
+    owner: str | None = None,
+    sla_hours: str | float | None = None,
+    sensitivity: str | None = None,
+    create: bool = False,
+) -> str:
+    """Configure a pipeline; `sla_hours=""` clears the SLA. Returns `namespace/name`.
+
+    `create` adds a pipeline not seen yet (`ns/name`, or `name` in the mlboard namespace), so
+    its SLA can be set before the first run reports.
+    """
+    with ws.writing() as session:
+        if create and not match_pipelines(session, name):
+            namespace, _, short = name.strip().rpartition("/")
+            key = (namespace or DEFAULT_NAMESPACE, short)
+            pipeline = _get_or_create(session, {}, key, ws.now())[0]
+        else:
+            pipeline = find_pipeline(session, name)
+        if owner is not None:
+            pipeline.owner = owner.strip().lstrip("@")
+        if sla_hours is not None:
+            pipeline.freshness_sla_hours = _sla(sla_hours)
+        if sensitivity is not None:
+            try:
+                pipeline.sensitivity = parse_choice(Sensitivity, sensitivity, "sensitivity").value
+            except ValueError as error:
+                raise UserError(str(error)) from None
+        session.add(pipeline)
+        return full_name(pipeline)
+
+
+def _sla(value: str | float) -> float | None:
+    if isinstance(value, str):
+        if not value.strip():
+            return None
+        try:
+            value = float(value)
+        except ValueError:
+            raise UserError(f"--sla-hours must be a number of hours, got {value!r}") from None
+    if not 0 < value < float("inf"):
+        raise UserError(f"--sla-hours must be above 0, got {value:g}")
+    return float(value)
+
+
+# --- status, freshness, dependencies ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RunView:
+    """One run as `pipeline show` lists it. A run known only as a parent (no events of its own)
+    takes its state and times from its children, so a DAG run shows what its tasks did."""
+
+    run_id: str
+    pipeline_id: int
+    state: str | None
+    started_at: datetime | None
+    ended_at: datetime | None
+    rows_out: int | None
+    error_message: str | None
+    parent_run_id: str | None
+    derived: bool = False  # state and times come from the children
+    children: tuple[RunView, ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "state": self.state,
+            "started_at": _iso(self.started_at),
+            "ended_at": _iso(self.ended_at),
+            "rows_out": self.rows_out,
+            "error_message": self.error_message,
+            "parent_run_id": self.parent_run_id,
+            "children": [child.as_json() for child in self.children],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineStatus:
+    """A pipeline's health. `fresh` is None without an SLA; see `_status` for the definitions."""
+
+    id: int
+    namespace: str
+    name: str
+    owner: str
+    sla_hours: float | None
+    sensitivity: str
+    last_state: str | None
+    last_run_at: datetime | None
+    last_success_at: datetime | None
+    fresh: bool | None
+    failures_in_row: int
+    rows_last: int | None
+    last_error: str | None
+    runs: int
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+    @property
+    def failed(self) -> bool:
+        """The latest finished run failed: neither a run in progress since nor an aborted one
+        clears it, only a success."""
+        return self.failures_in_row > 0
+
+    def problems(self, now: datetime) -> list[str]:
+        """Why a story depending on this pipeline is blocked by data (empty: it is not)."""
+        found = []
+        if self.failed:
+            streak = (
+                f" ({self.failures_in_row} failures in a row)" if self.failures_in_row > 1 else ""
+            )
+            error = (self.last_error or "").strip().splitlines()[:1]
+            detail = f": {error[0][:100]}" if error else ""
+            found.append(f"pipeline {self.full_name} failed{streak}{detail}")
+        if self.fresh is False:
+            found.append(f"pipeline {self.full_name} is stale: {self.staleness(now)}")
+        return found
+
+    def staleness(self, now: datetime) -> str:
+        sla = f"SLA {self.sla_hours:g} h"
+        if self.last_success_at is None:
+            return f"never succeeded ({sla})"
+        return f"last success {duration(now - self.last_success_at)} ago ({sla})"
+
+    def as_json(self) -> dict[str, Any]:
+        """The stable shape of `pipeline list --format json` (one object per pipeline)."""
+        return {
+            "namespace": self.namespace,
+            "name": self.name,
+            "last_state": self.last_state,
+            "last_run_at": _iso(self.last_run_at),
+            "last_success_at": _iso(self.last_success_at),
+            "fresh": self.fresh,
+            "failures_in_row": self.failures_in_row,
+            "rows_last": self.rows_last,
+        }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def duration(delta: Any) -> str:
+    hours = delta.total_seconds() / 3600
+    if hours >= 72:
+        return f"{hours / 24:.1f} d"
+    return f"{hours:.1f} h" if hours < 10 else f"{hours:.0f} h"
+
+
+_RUN_COLUMNS = (
+    PipelineRun.external_run_id, PipelineRun.pipeline_id, PipelineRun.state,
+    PipelineRun.started_at, PipelineRun.ended_at, PipelineRun.rows_out,
+    PipelineRun.error_message, PipelineRun.parent_run_id,
+)  # fmt: skip
+
+
+def _run_views(session: Session, where: Any) -> list[RunView]:
+    """Runs (without their facets, which can be large), parents-only ones derived."""
+    views = [RunView(*row) for row in session.exec(select(*_RUN_COLUMNS).where(where))]
+    parents = [v.run_id for v in views if v.state is None]
+    kids: dict[str, list[RunView]] = {}
+    for chunk in _chunks(parents):
+        for row in session.exec(
+            select(*_RUN_COLUMNS).where(col(PipelineRun.parent_run_id).in_(chunk))
+        ):
+            child = RunView(*row)
+            kids.setdefault(child.parent_run_id or "", []).append(child)
+    return [_derive(v, kids.get(v.run_id, [])) if v.state is None else v for v in views]
+
+
+def _derive(view: RunView, children: list[RunView]) -> RunView:
+    states = {c.state for c in children}
+    for state in ("running", "failed", "aborted", "success"):
+        if state in states:
+            break
+    else:
+        return view
+    starts = [c.started_at for c in children if c.started_at]
+    ends = [c.ended_at for c in children if c.ended_at]
+    return RunView(
+        view.run_id, view.pipeline_id, state, min(starts, default=None),
+        None if state == "running" else max(ends, default=None), view.rows_out,
+        view.error_message, view.parent_run_id, derived=True,
+    )  # fmt: skip
+
+
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+
+
+def _when(run: RunView) -> tuple[datetime, str]:
+    return (run.started_at or run.ended_at or _EARLIEST, run.run_id)
+
+
+def _status(pipeline: Pipeline, runs: list[RunView], now: datetime) -> PipelineStatus:
+    """Runs are ordered by start time. `last_*` describe the latest run with a state:
+    `last_run_at` is its end if it ended, else its start. `last_success_at` is when the latest
+    successful run ended. `fresh` (with an SLA) is last_success_at >= now - SLA, inclusive.
+    `failures_in_row` counts failed runs back from the latest finished one up to a success
+    (aborted runs neither count nor break the streak). `rows_last` is the row count of the
+    latest run that reported one.
+    """
+    known = sorted((r for r in runs if r.state is not None), key=_when)
+    last = known[-1] if known else None
+    successes = [r.ended_at or r.started_at for r in known if r.state == "success"]
+    last_success = max((t for t in successes if t is not None), default=None)
+    finished = [r for r in known if r.state in FINISHED]
+    streak, last_failure = 0, None
+    for run in reversed(finished):
+        if run.state == "success":
+            break
+        if run.state == "failed":
+            streak, last_failure = streak + 1, last_failure or run
+    sla = pipeline.freshness_sla_hours
+    fresh = None
+    if sla is not None:
+        fresh = last_success is not None and (now - last_success).total_seconds() <= sla * 3600
+    with_rows = [r for r in known if r.rows_out is not None]
+    return PipelineStatus(
+        id=pipeline.id or 0,
+        namespace=pipeline.namespace,
+        name=pipeline.name,
+        owner=pipeline.owner,
+        sla_hours=sla,
+        sensitivity=pipeline.sensitivity,
+        last_state=last.state if last else None,
+        last_run_at=(last.ended_at or last.started_at) if last else None,
+        last_success_at=last_success,
+        fresh=fresh,
+        failures_in_row=streak,
+        rows_last=with_rows[-1].rows_out if with_rows else None,
+        last_error=last_failure.error_message if last_failure else None,
+        runs=len(known),
+    )
+
+
+def statuses(
+    session: Session, now: datetime, pipeline_ids: Iterable[int] | None = None
+) -> list[PipelineStatus]:
+    """Status of every pipeline (or of the given ones), by namespace and name."""
+    query = select(Pipeline).order_by(col(Pipeline.namespace), col(Pipeline.name))
+    wanted = None if pipeline_ids is None else sorted(set(pipeline_ids))
+    if wanted is not None:
+        query = query.where(col(Pipeline.id).in_(wanted))
+    pipelines = list(session.exec(query))
+    where = True if wanted is None else col(PipelineRun.pipeline_id).in_(wanted)
+    by_pipeline: dict[int, list[RunView]] = {}
+    for run in _run_views(session, where):
+        by_pipeline.setdefault(run.pipeline_id, []).append(run)
+    return [_status(p, by_pipeline.get(p.id or 0, []), now) for p in pipelines]
+
+
+def pipeline_statuses(ws: Workspace) -> list[PipelineStatus]:
+    with ws.reading() as session:
+        return statuses(session, ws.now())
+
+
+def pipeline_detail(
+    ws: Workspace, name: str, limit: int = 10
+) -> tuple[PipelineStatus, list[RunView]]:
+    """A pipeline's status and its `limit` latest runs, each with its child runs (3 levels)."""
+    with ws.reading() as session:
+        pipeline = find_pipeline(session, name)
+        runs = _run_views(session, PipelineRun.pipeline_id == pipeline.id)
+        status = _status(pipeline, runs, ws.now())
+        recent = sorted(runs, key=_when, reverse=True)[: max(limit, 0)]
+        return status, _with_children(session, recent, depth=3)
+
+
+def _with_children(session: Session, runs: list[RunView], depth: int) -> list[RunView]:
+    if depth == 0 or not runs:
+        return runs
+    ids = [r.run_id for r in runs]
+    kids: dict[str, list[RunView]] = {}
+    for chunk in _chunks(ids):
+        for child in _run_views(session, col(PipelineRun.parent_run_id).in_(chunk)):
+            kids.setdefault(child.parent_run_id or "", []).append(child)
+    result = []
+    for run in runs:
+        children = sorted(kids.get(run.run_id, []), key=_when)
+        nested = tuple(_with_children(session, children, depth - 1))
+        result.append(RunView(*(getattr(run, f) for f in RunView.__slots__[:-1]), nested))
+    return result
+
+
+def depend(ws: Workspace, key: str, pipeline_name: str, *, remove: bool = False) -> tuple[str, str]:
+    """Make a story depend on a pipeline (or stop), recorded in the story's history."""
+    from mlboard.services.stories import find_story
+    from mlboard.store.tables import StoryEvent, StoryPipeline
+
+    with ws.writing() as session:
+        story, pipeline = find_story(session, key), find_pipeline(session, pipeline_name)
+        link = session.exec(
+            select(StoryPipeline).where(
+                StoryPipeline.story_id == story.id, StoryPipeline.pipeline_id == pipeline.id
+            )
+        ).first()
+        name = full_name(pipeline)
+        if remove and link is None:
+            raise UserError(f"{story.key} does not depend on pipeline {name}")
+        if not remove and link is not None:
+            raise UserError(f"{story.key} already depends on pipeline {name}")
+        if remove:
+            session.delete(link)
+        else:
+            session.add(StoryPipeline(story_id=story.id, pipeline_id=pipeline.id))
+        change = {"old": name} if remove else {"new": name}
+        session.add(
+            StoryEvent(story_id=story.id, at=ws.now(), actor=ws.actor, field="pipeline", **change)
+        )
+        return story.key, name
+
+
+def data_blockers(
+    ws_or_session: Workspace | Session, story_keys: Iterable[str], *, now: datetime | None = None
+) -> dict[str, list[str]]:
+    """Stories blocked by data: story key -> reasons, one per failed or stale dependency.
+
+    Only blocked stories appear (keys as stored, upper case). `now` defaults to the
+    workspace's clock (or the real time when given a session).
+    """
+    from mlboard.store.tables import Story, StoryPipeline
+
+    if isinstance(ws_or_session, Workspace):
+        with ws_or_session.reading() as session:
+            return data_blockers(session, story_keys, now=now or ws_or_session.now())
+    session, now = ws_or_session, now or datetime.now(UTC)
+    keys = sorted({k.strip().upper() for k in story_keys})
+    links: list[tuple[str, int]] = []
+    for chunk in _chunks(keys):
+        links += session.exec(
+            select(Story.key, StoryPipeline.pipeline_id)
+            .join(StoryPipeline, col(StoryPipeline.story_id) == col(Story.id))
+            .where(col(Story.key).in_(chunk))
+        ).all()
+    if not links:
+        return {}
+    found = {s.id: s for s in statuses(session, now, {pid for _, pid in links})}
+    blockers: dict[str, list[str]] = {}
+    for key, pipeline_id in sorted(links, key=lambda link: (link[0], found[link[1]].full_name)):
+        reasons = found[pipeline_id].problems(now)
+        if reasons:
+            blockers.setdefault(key, []).extend(reasons)
+    return blockers
