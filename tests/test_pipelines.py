@@ -21,14 +21,16 @@ from typer.testing import CliRunner
 from mlboard.cli import app
 from mlboard.errors import UserError
 from mlboard.integrations.openlineage import parse_event, parse_payload, roll_up
-from mlboard.services.pipelines import (
-    apply_events,
+from mlboard.services.pipeline_status import (
     data_blockers,
     depend,
-    ingest_events,
-    ingest_payload,
     pipeline_detail,
     pipeline_statuses,
+)
+from mlboard.services.pipelines import (
+    apply_events,
+    ingest_events,
+    ingest_payload,
     record_run,
     set_pipeline,
 )

@@ -13,7 +13,7 @@ from rich.text import Text
 from mlboard.cli.output import Format, console, error_console, plain, print_json, print_table
 
 if TYPE_CHECKING:
-    from mlboard.services.pipelines import PipelineStatus, RunView
+    from mlboard.services.pipeline_status import PipelineStatus, RunView
 
 app = typer.Typer(help="Data pipelines: runs, freshness, lineage events.", no_args_is_help=True)
 
@@ -139,7 +139,7 @@ def record(
 @app.command("list")
 def list_(ctx: typer.Context, fmt: FormatOption = Format.TEXT) -> None:
     """List pipelines with their last run, freshness against the SLA and failure streak."""
-    from mlboard.services.pipelines import pipeline_statuses
+    from mlboard.services.pipeline_status import pipeline_statuses
 
     statuses = pipeline_statuses(ctx.obj.workspace())
     if fmt is Format.JSON:
@@ -176,7 +176,7 @@ def show(
     fmt: FormatOption = Format.TEXT,
 ) -> None:
     """Show a pipeline and its recent runs, with the child runs (tasks) of each."""
-    from mlboard.services.pipelines import pipeline_detail
+    from mlboard.services.pipeline_status import pipeline_detail
 
     status, runs = pipeline_detail(ctx.obj.workspace(), name, limit)
     if fmt is Format.JSON:
@@ -258,7 +258,7 @@ def depend(
     remove: Annotated[bool, typer.Option("--remove", help="Remove the dependency.")] = False,
 ) -> None:
     """Make a story depend on a pipeline: a failed or stale pipeline blocks it by data."""
-    from mlboard.services.pipelines import depend as depend_on
+    from mlboard.services.pipeline_status import depend as depend_on
 
     story, name = depend_on(ctx.obj.workspace(), key, pipeline, remove=remove)
     verb = "no longer depends" if remove else "depends"

@@ -38,7 +38,7 @@ from sqlmodel import Session, col, select
 from mlboard.analytics.training_signals import higher_is_better
 from mlboard.domain import StoryStatus, format_number
 from mlboard.errors import UserError
-from mlboard.services.pipelines import statuses
+from mlboard.services.pipeline_status import statuses
 from mlboard.services.workspace import Workspace
 from mlboard.store.tables import Alert, DriftReport, Run, Story, StoryRun
 
