@@ -158,3 +158,20 @@ def test_cli_json_has_the_stable_keys_and_notes_are_written(week, monkeypatch):
     assert list(data)[:5] == ["since", "until", "people", "ml", "sprint"]
     assert set(data["people"][0]) >= {"member", "done", "doing", "blocked", "note"}
     assert set(data["ml"]) >= {"runs_finished", "runs_failed", "new_bests", "targets_met", "models"}
+
+
+def test_the_data_section_reports_failed_pipelines_and_blocked_stories(week, clock):
+    from mlboard.services.pipeline_status import depend
+    from mlboard.services.pipelines import record_run
+
+    clock.current = at(1, 20)  # Tuesday evening: inside the window
+    record_run(week, "features", "failed", error="disk full")
+    depend(week, "ML-2", "features")
+    clock.current = at(2, 9, 45)
+    data = standup_digest(week).as_json()["data"]
+    assert data["pipelines_failed"][0]["pipeline"] == "mlboard/features"
+    assert data["pipelines_failed"][0]["error"] == "disk full"
+    assert data["blocked_by_data"][0]["story"] == "ML-2"
+    assert "- ⚠ pipeline mlboard/features failed: disk full" in digest_markdown(
+        standup_digest(week)
+    )

@@ -209,10 +209,11 @@ def _days(since: datetime, until: datetime) -> float:
 
 
 def _sections() -> list[Section]:
+    from mlboard.services.standup_data import data_section
     from mlboard.services.standup_ml import ml_section
     from mlboard.services.standup_sprint import sprint_section
 
-    return [people_section, ml_section, sprint_section]
+    return [people_section, ml_section, sprint_section, data_section]
 
 
 @dataclass(frozen=True)

@@ -109,12 +109,33 @@ def _sprint(sprint: dict[str, Any] | None) -> Iterator[Line]:
         yield "item", f"chance to finish on time: {now:.0%}{change}"
 
 
+def _data(data: dict[str, Any] | None) -> Iterator[Line]:
+    if not data or not any(data.values()):
+        return
+    yield "h2", "Data"
+    for run in data["pipelines_failed"]:
+        error = f": {_clean(run['error'])[:120]}" if run["error"] else ""
+        yield "warn", f"pipeline {_clean(run['pipeline'])} failed{error}"
+    for item in data["pipelines_stale"]:
+        yield "warn", f"pipeline {_clean(item['pipeline'])} went stale"
+    for report in data["drift"]:
+        columns = ", ".join(report["columns"])
+        yield "warn", f"drift on {_clean(report['model'] or 'a dataset')}: {columns}"
+    for alert in data["alerts_opened"]:
+        yield "warn", f"alert #{alert['id']}: {_clean(alert['message'])}"
+    for alert in data["alerts_resolved"]:
+        yield "item", f"resolved: alert #{alert['id']} {_clean(alert['subject'])}"
+    for item in data["blocked_by_data"]:
+        yield "warn", f"{item['story']} blocked by data: {_clean('; '.join(item['reasons']))}"
+
+
 def digest_lines(data: dict[str, Any]) -> list[Line]:
     since = datetime.fromisoformat(data["since"])
     lines: list[Line] = [("h1", f"Standup since {since:%a %b %d %H:%M} ({since:%Z})")]
     lines += list(_people(data["people"]))
     lines += list(_ml(data["ml"]))
     lines += list(_sprint(data["sprint"]))
+    lines += list(_data(data.get("data")))
     return lines
 
 
