@@ -1,24 +1,57 @@
-"""The mlboard Textual app: opens on the Board of the active sprint."""
+"""The mlboard Textual app: the Board, Experiments and Models screens, and MLflow sync."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from mlboard.config import Settings
 from mlboard.services.workspace import Workspace, open_workspace
 from mlboard.tui.screens.board import BoardScreen
+from mlboard.tui.sync_worker import (
+    NO_TRACKING_URI,
+    SyncFailed,
+    SyncFinished,
+    SyncProgress,
+    sync_all,
+)
+
+
+def _experiments_screen() -> Screen[None]:
+    """Imported on first switch: the board's first paint does not pay for the run table."""
+    from mlboard.tui.screens.experiments import ExperimentsScreen
+
+    return ExperimentsScreen()
+
+
+def _models_screen() -> Screen[None]:
+    from mlboard.tui.screens.models import ModelsScreen
+
+    return ModelsScreen()
 
 
 class MlboardApp(App[None]):
-    """Every action has a binding id, so `[tool.mlboard.keymap]` can remap its keys."""
+    """Every action has a binding id, so `[tool.mlboard.keymap]` can remap its keys.
+
+    Each screen is a mode with its own stack (a story opened from the board stays open there
+    while you look at experiments). `data_version` counts changes made behind a screen's back
+    (a sync, a link); screens compare it with what they last loaded when they are shown again.
+    """
 
     CSS_PATH = "app.tcss"
     TITLE = "mlboard"
+    MODES = {"board": BoardScreen, "experiments": _experiments_screen, "models": _models_screen}
+    DEFAULT_MODE = "board"
     BINDINGS = [
+        Binding("b", "switch_mode('board')", "Board", id="show_board"),
+        Binding("x", "switch_mode('experiments')", "Experiments", id="show_experiments"),
+        Binding("m", "switch_mode('models')", "Models", id="show_models"),
+        Binding("s", "sync", "Sync", tooltip="Sync runs and models from MLflow", id="sync"),
         Binding("question_mark", "toggle_help", "Help", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
     ]
@@ -26,10 +59,14 @@ class MlboardApp(App[None]):
     def __init__(self, workspace: Workspace) -> None:
         super().__init__()
         self.workspace = workspace
+        self.data_version = 0
 
     def on_mount(self) -> None:
         self.set_keymap(dict(self.workspace.settings.keymap))
-        self.push_screen(BoardScreen())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The current screen's own switch key is hidden: the footer stays one line at 120."""
+        return not (action == "switch_mode" and parameters[:1] == (self.current_mode,))
 
     def action_toggle_help(self) -> None:
         if self.screen.query("HelpPanel"):
@@ -37,13 +74,77 @@ class MlboardApp(App[None]):
         else:
             self.action_show_help_panel()
 
+    def data_changed(self) -> None:
+        """Runs or links changed: redraw the visible stack now, the other screens when shown."""
+        self.data_version += 1
+        for screen in self.screen_stack:
+            refresh = getattr(screen, "refresh_data", None)
+            if refresh is not None and screen.is_mounted:
+                refresh()
+
+    @property
+    def syncing(self) -> bool:
+        return any(w.group == "sync" and w.is_running for w in self.workers)
+
+    def action_sync(self) -> None:
+        uris = self.workspace.settings.tracking_uris
+        if not uris:
+            self.notify(NO_TRACKING_URI, title="Nothing to sync", severity="warning", markup=False)
+            return
+        if self.syncing:
+            self.notify("A sync is already running.", markup=False)
+            return
+        self.sub_title = "syncing…"
+        self._sync(uris)
+
+    @work(thread=True, exclusive=True, group="sync", exit_on_error=False)
+    def _sync(self, uris: tuple[str, ...]) -> None:
+        """Thread worker: never touches a widget, reports through messages only."""
+        worker = get_current_worker()
+        summary = sync_all(
+            self.workspace, uris, self.post_message, cancelled=lambda: worker.is_cancelled
+        )
+        self.post_message(SyncFinished(summary))
+
+    @on(SyncProgress)
+    def _sync_progress(self, message: SyncProgress) -> None:
+        self.sub_title = f"⟳ {message.text}"
+
+    @on(SyncFailed)
+    def _sync_failed(self, message: SyncFailed) -> None:
+        self.notify(message.text, title="Sync failed", severity="error", markup=False, timeout=10)
+
+    @on(SyncFinished)
+    def _sync_finished(self, message: SyncFinished) -> None:
+        self.sub_title = ""
+        summary = message.summary
+        if len(summary.failures) < len(self.workspace.settings.tracking_uris):
+            self.notify(summary.describe(), title="Synced", markup=False)
+        if summary.changed or summary.model_versions:
+            self.data_changed()
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        """A bug or a locked database in a worker: say so, keep the app running."""
+        if event.state == WorkerState.ERROR:
+            if event.worker.group == "sync":
+                self.sub_title = ""
+            error = event.worker.error
+            self.notify(
+                f"{type(error).__name__}: {error}",
+                title=f"{event.worker.group.capitalize()} failed",
+                severity="error",
+                markup=False,
+                timeout=10,
+            )
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The palette offers every action of the current screen, with its key."""
         yield from super().get_system_commands(screen)
         seen = {"quit", "command_palette"}
         for active in screen.active_bindings.values():
             binding = active.binding
-            if not binding.description or binding.action in seen:
+            if not binding.description or binding.action in seen or not active.enabled:
                 continue
             seen.add(binding.action)
             key = self.get_key_display(binding)

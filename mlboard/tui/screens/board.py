@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, OptionList, Static
 
 from mlboard.domain import StoryStatus
 from mlboard.errors import UserError
 from mlboard.services.board import BoardData, BoardFilter, load_board, parse_filter
+from mlboard.services.evidence import Evidence, sprint_evidence
 from mlboard.services.sprints import SprintView
 from mlboard.services.stories import step_story
 from mlboard.tui.screens.story_detail import StoryDetailScreen
@@ -44,6 +47,22 @@ def sprint_summary(sprint: SprintView | None, done_points: float, today: date) -
     return Content.assemble(*parts)
 
 
+def _badge(evidence: Evidence | None) -> tuple[float | None, bool | None, int]:
+    """What a card shows of a story's evidence (see `card.render_card`)."""
+    if evidence is None:
+        return (None, None, 0)
+    return (evidence.best_value, evidence.target_met, len(evidence.warnings))
+
+
+class EvidenceLoaded(Message):
+    """The sprint's evidence, read in a worker; `request` tells a stale answer from a fresh one."""
+
+    def __init__(self, evidence: Mapping[str, Evidence], request: int) -> None:
+        super().__init__()
+        self.evidence = evidence
+        self.request = request
+
+
 class BoardScreen(Screen[None]):
     """Columns of cards; focus moves with arrows (or h/j/k/l), cards move with `[` and `]`."""
 
@@ -62,6 +81,9 @@ class BoardScreen(Screen[None]):
         super().__init__()
         self.board = BoardData(None, [])
         self.filter = BoardFilter()
+        self.evidence: Mapping[str, Evidence] = {}
+        self.data_seen = -1
+        self._evidence_request = 0
         self._return_to: BoardColumn | None = None
 
     def compose(self) -> ComposeResult:
@@ -89,18 +111,52 @@ class BoardScreen(Screen[None]):
     def workspace(self):  # type: ignore[no-untyped-def]
         return self.app.workspace  # type: ignore[attr-defined]
 
-    def reload(self, select: str | None = None) -> None:
-        """Read the board again and redraw it, keeping the highlighted cards."""
+    def reload(self, select: str | None = None, *, evidence: bool = True) -> None:
+        """Read the board again and redraw it, keeping the highlighted cards.
+
+        The evidence of every story (best run against target, warnings) is read for the whole
+        sprint at once, in a worker: on a team with tens of thousands of runs it takes longer
+        than the board itself, so cards show their targets first and their progress when it
+        arrives. A move between columns does not change it, so `evidence=False` skips it.
+        """
         self.board = load_board(self.workspace)
+        if evidence:
+            self.data_seen = getattr(self.app, "data_version", 0)
+            self._evidence_request += 1
+            keys = [s.key for s in self.board.stories]
+            # after the paint, so the first screen does not wait for the thread's start-up
+            self.call_after_refresh(self._load_evidence, keys, self._evidence_request)
         self.redraw(select)
+
+    @work(thread=True, exclusive=True, group="evidence", exit_on_error=False)
+    def _load_evidence(self, keys: list[str], request: int) -> None:
+        """Thread worker: reads only, and hands the result to `evidence_loaded`."""
+        self.post_message(EvidenceLoaded(sprint_evidence(self.workspace, keys), request))
+
+    @on(EvidenceLoaded)
+    def evidence_loaded(self, message: EvidenceLoaded) -> None:
+        """Redraw only if a card would change: most stories have no runs to show."""
+        if message.request != self._evidence_request:
+            return
+        old, self.evidence = self.evidence, message.evidence
+        if any(_badge(old.get(key)) != _badge(self.evidence.get(key)) for key in self.evidence):
+            self.redraw()
 
     def action_reload(self) -> None:
         self.reload()
 
+    def refresh_data(self) -> None:
+        """New runs were synced or linked elsewhere: redraw in place, keeping the highlight."""
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        if self.is_mounted and self.data_seen != getattr(self.app, "data_version", 0):
+            self.reload()
+
     def redraw(self, select: str | None = None) -> None:
         stories = [story for story in self.board.stories if self.filter.matches(story)]
         for column in self.columns:
-            column.show([s for s in stories if s.status == column.status], select)
+            column.show([s for s in stories if s.status == column.status], select, self.evidence)
         done = sum(s.points or 0 for s in self.board.stories if s.status == StoryStatus.DONE)
         today = self.workspace.now().astimezone().date()
         summary = sprint_summary(self.board.sprint, done, today)
@@ -135,7 +191,7 @@ class BoardScreen(Screen[None]):
         except UserError as error:
             self.notify(error.message, severity="warning", markup=False)
             return
-        self.reload(select=story.key)
+        self.reload(select=story.key, evidence=False)
         self.query_one(f"#cards-{story.status}", CardList).focus()
 
     def action_new_story(self) -> None:

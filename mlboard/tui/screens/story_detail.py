@@ -1,16 +1,39 @@
-"""A story in full: every field, the description, and its history."""
+"""A story in full: every field, the description, its runs against the target, and history.
+
+The evidence (runs, best against target, warnings, charts) is read in a worker: on a team with
+tens of thousands of runs it takes longer than the story itself, which shows at once. The charts
+(plotext) are mounted only for a story with a target and runs reporting it, so opening any other
+story, and the board's start-up, never import plotext.
+"""
 
 from __future__ import annotations
 
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
-from mlboard.services.stories import EventView, StoryView, get_story, story_history
+from mlboard.analytics.training_signals import MetricPoint
+from mlboard.services.evidence import Evidence, story_evidence
+from mlboard.services.experiments import story_runs
+from mlboard.services.metric_history import load_histories
+from mlboard.services.stories import (
+    EventView,
+    StoryView,
+    find_story,
+    get_story,
+    story_history,
+)
+from mlboard.services.workspace import Workspace
 from mlboard.tui.screens.story_form import StoryFormScreen
+from mlboard.tui.widgets.card import metric_value
+
+MAX_RUNS_LISTED = 30
+STATUS_STYLES = {"FINISHED": "$success", "FAILED": "$error", "KILLED": "$warning"}
 
 
 def _value(value: object) -> str:
@@ -52,6 +75,84 @@ def event_line(event: EventView) -> Content:
     )
 
 
+def verdict(evidence: Evidence) -> Content:
+    """`best 0.87 (run 'lr-0.01') — target val_auc >= 0.86 met ✓`, or why there is none."""
+    target = evidence.target
+    if target is None:
+        return Content.styled("No metric target: runs are listed, not judged.", "$text-muted")
+    if evidence.best_value is None:
+        return Content.assemble(
+            (f"target {target}", "bold"),
+            ("  ·  no finished run reports ", "$text-muted"),
+            (target.metric, "$text-muted"),
+            (" yet", "$text-muted"),
+        )
+    best = next((r for r in evidence.runs if r.run_id == evidence.best_run_id), None)
+    label = best.label if best else (evidence.best_run_id or "")
+    met = (" met ✓", "bold $success") if evidence.target_met else (" not met", "bold $warning")
+    return Content.assemble(
+        ("best ", "bold"),
+        (metric_value(evidence.best_value), "bold"),
+        " (run '",
+        label,
+        f"') — target {target}",
+        met,
+    )
+
+
+def warning_lines(evidence: Evidence) -> list[Content]:
+    return [
+        Content.assemble(("⚠ ", "bold $warning"), warning.message) for warning in evidence.warnings
+    ]
+
+
+def run_lines(evidence: Evidence) -> list[Content]:
+    """Linked runs in start order; ★ marks the best, the target metric's value on each."""
+    metric = evidence.target.metric if evidence.target else None
+    lines = [Content.styled(f"Runs ({len(evidence.runs)})", "bold")]
+    for run in evidence.runs[:MAX_RUNS_LISTED]:
+        best = run.run_id == evidence.best_run_id
+        value = run.metrics.get(metric) if metric else None
+        started = run.start.astimezone().strftime("%b %d %H:%M") if run.start else ""
+        lines.append(
+            Content.assemble(
+                ("★ " if best else "  ", "bold $success"),
+                (f"{run.label[:28]:<28}", "bold" if best else ""),
+                "  ",
+                (f"{run.status:<9}", STATUS_STYLES.get(run.status, "$text-muted")),
+                (f"{metric} {metric_value(value)}" if value is not None else "", ""),
+                ("  " if value is not None else "", ""),
+                (f"{started}  {run.experiment_name}", "$text-muted"),
+            )
+        )
+    hidden = len(evidence.runs) - MAX_RUNS_LISTED
+    if hidden > 0:
+        lines.append(Content.styled(f"  … and {hidden} more (Experiments screen)", "$text-muted"))
+    return lines
+
+
+def best_run_steps(ws: Workspace, key: str, evidence: Evidence) -> list[MetricPoint]:
+    """The cached history of the target metric for the best run (empty when not fetched)."""
+    if evidence.best_run_id is None or evidence.target is None:
+        return []
+    with ws.reading() as session:
+        story = find_story(session, key)
+        runs = story_runs(session, [story.id or 0]).get(story.id or 0, [])
+        pks = [run.id for run in runs if run.run_id == evidence.best_run_id and run.id]
+        if not pks:
+            return []
+        return load_histories(session, pks).get((pks[0], evidence.target.metric), [])
+
+
+class EvidenceRead(Message):
+    """A story's evidence and its best run's history, read in a worker."""
+
+    def __init__(self, evidence: Evidence, steps: list[MetricPoint]) -> None:
+        super().__init__()
+        self.evidence = evidence
+        self.steps = steps
+
+
 class StoryDetailScreen(ModalScreen[str | None]):
     """Dismissed with the story's key when it was edited here, so the board can refresh."""
 
@@ -70,6 +171,9 @@ class StoryDetailScreen(ModalScreen[str | None]):
             yield Static(id="story-title")
             yield Static(id="story-fields")
             yield Static(id="story-description")
+            yield Static(id="story-verdict")
+            yield Horizontal(id="story-charts")
+            yield Static(id="story-runs")
             yield Static(id="story-history")
         yield Footer()
 
@@ -92,6 +196,48 @@ class StoryDetailScreen(ModalScreen[str | None]):
         lines = [Content.assemble((f"History ({len(history)})", "bold"))]
         lines += [event_line(event) for event in reversed(history)]
         self.query_one("#story-history", Static).update(Content("\n").join(lines))
+        self._read_evidence(workspace)
+
+    @work(thread=True, exclusive=True, group="story_evidence", exit_on_error=False)
+    def _read_evidence(self, workspace: Workspace) -> None:
+        """Thread worker: reads only; `evidence_read` shows the result."""
+        evidence = story_evidence(workspace, self.key)
+        self.post_message(EvidenceRead(evidence, best_run_steps(workspace, self.key, evidence)))
+
+    @on(EvidenceRead)
+    def evidence_read(self, message: EvidenceRead) -> None:
+        self.show_evidence(message.evidence, message.steps)
+
+    def refresh_data(self) -> None:
+        """A sync finished while the story was open: show its new runs."""
+        self.show_story()
+
+    def show_evidence(self, evidence: Evidence, steps: list[MetricPoint]) -> None:
+        summary = self.query_one("#story-verdict", Static)
+        runs = self.query_one("#story-runs", Static)
+        summary.display = bool(evidence.runs or evidence.target)
+        summary.update(Content("\n").join([verdict(evidence), *warning_lines(evidence)]))
+        runs.display = bool(evidence.runs)
+        runs.update(Content("\n").join(run_lines(evidence)) if evidence.runs else "")
+        self.show_charts(evidence, steps)
+
+    def show_charts(self, evidence: Evidence, steps: list[MetricPoint]) -> None:
+        """Mount the charts the first time there is something to draw; hide them otherwise."""
+        charts = self.query_one("#story-charts", Horizontal)
+        target = evidence.target
+        if target is None or not evidence.trend:
+            charts.display = False
+            return
+        from mlboard.tui.widgets.metric_chart import MetricChart
+
+        if not charts.children:
+            charts.mount(MetricChart(id="runs-chart"), MetricChart(id="steps-chart"))
+        charts.display = True
+        self.query_one("#runs-chart", MetricChart).show_runs(evidence.trend, target)
+        step_chart = self.query_one("#steps-chart", MetricChart)
+        step_chart.display = len(steps) > 1
+        if len(steps) > 1:
+            step_chart.show_steps(steps, target)
 
     def action_close(self) -> None:
         self.dismiss(self.key if self.edited else None)

@@ -6,6 +6,8 @@ to paint as a column of ten (one widget per column, not one per card).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -14,6 +16,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from mlboard.domain import StoryStatus
+from mlboard.services.evidence import Evidence
 from mlboard.services.stories import StoryView
 from mlboard.tui.widgets.card import render_card
 
@@ -47,13 +50,20 @@ class BoardColumn(Vertical):
         option = self.cards.highlighted_option
         return option.id if option else None
 
-    def show(self, stories: list[StoryView], select: str | None = None) -> None:
+    def show(
+        self,
+        stories: list[StoryView],
+        select: str | None = None,
+        evidence: Mapping[str, Evidence] | None = None,
+    ) -> None:
+        """Replace the cards; `evidence` (by story key) adds best/target and warning markers."""
         previous = select or self.highlighted_key
+        evidence = evidence or {}
         self.stories = stories
         cards = self.cards
         options: list[Option | None] = []
         for story in stories:
-            options += [Option(render_card(story), id=story.key), None]
+            options += [Option(render_card(story, evidence.get(story.key)), id=story.key), None]
         cards.set_options(options[:-1])
         keys = [story.key for story in stories]
         if previous in keys:

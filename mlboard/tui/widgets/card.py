@@ -1,9 +1,15 @@
-"""How a story looks on the board: a few lines of styled, always-literal text."""
+"""How a story looks on the board: a few lines of styled, always-literal text.
+
+A card is a pure function of the story and its evidence (best run against target, warnings),
+so the board can fetch the evidence of the whole sprint in one query and re-render any card
+without touching the database.
+"""
 
 from __future__ import annotations
 
 from textual.content import Content
 
+from mlboard.services.evidence import Evidence
 from mlboard.services.stories import StoryView
 
 KIND_STYLES = {
@@ -21,8 +27,26 @@ def _points(points: float | None) -> str:
     return "? pts" if points is None else f"{points:g} pts"
 
 
-def render_card(story: StoryView) -> Content:
-    """Key, kind and points; the title; then owner, target and the blocked marker.
+def metric_value(value: float) -> str:
+    """A metric as a card or table cell shows it: three significant digits, no exponent noise."""
+    return f"{value:.3g}" if abs(value) < 100 else f"{value:,.0f}"
+
+
+def target_progress(story: StoryView, evidence: Evidence | None) -> list[str | tuple[str, str]]:
+    """`◎ val_auc 0.87/0.86 ✓` once a run reports the metric, else the target itself."""
+    target = story.target
+    if target is None:
+        return []
+    if evidence is None or evidence.best_value is None:
+        return [(f"◎ {target}", "$text-muted")]
+    reached = f"◎ {target.metric} {metric_value(evidence.best_value)}/{metric_value(target.value)}"
+    if evidence.target_met:
+        return [(reached, "$success"), (" ✓", "bold $success")]
+    return [(reached, "$warning")]
+
+
+def render_card(story: StoryView, evidence: Evidence | None = None) -> Content:
+    """Key, kind and points; the title; then owner, target progress, warnings and blocked.
 
     Built with `Content.assemble`, which takes text literally: a title like `[red]x` is shown as
     typed and control characters are stripped.
@@ -37,8 +61,11 @@ def render_card(story: StoryView) -> Content:
     details: list[str | tuple[str, str]] = []
     if story.assignee:
         details.append((f"@{story.assignee}", "$text-primary"))
-    if story.target:
-        details += ["  " if details else "", (f"◎ {story.target}", "$text-muted")]
+    progress = target_progress(story, evidence)
+    if progress:
+        details += ["  " if details else "", *progress]
+    if evidence is not None and evidence.warnings:
+        details += ["  " if details else "", (f"⚠ {len(evidence.warnings)}", "bold $warning")]
     lines = [first, Content(story.title)]
     if details:
         lines.append(Content.assemble(*details))

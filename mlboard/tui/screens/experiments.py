@@ -1,0 +1,334 @@
+"""Experiments: every synced run, newest first; filter, sort, and link runs to stories.
+
+Fifty thousand runs do not go into a table at once: the screen asks for the newest page
+(`list_runs(limit=…)`) and more when the cursor or the scroll reaches the end. Experiment,
+status and "unlinked" narrow the query itself; free words narrow the loaded rows (the service
+has no text search yet). Linking runs in a thread: writing the run's tag back to MLflow imports
+MLflow and may wait on a server, and the table must stay responsive meanwhile.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from mlboard.errors import UserError
+from mlboard.services.experiments import RunView, experiment_names, list_runs, run_count
+from mlboard.services.linking import link_run, unlink_run
+from mlboard.services.stories import list_stories
+from mlboard.tui.run_filter import RunFilter, RunFilterSuggester, parse_run_filter
+from mlboard.tui.screens.story_detail import StoryDetailScreen
+from mlboard.tui.screens.story_picker import StoryPickerScreen
+from mlboard.tui.widgets.run_table import RunColumn, RunTable, common_metrics, sort_runs
+
+PAGE = 500
+
+
+class LinkChanged(Message):
+    """A link or unlink finished (in a worker): `error` says why it did not happen."""
+
+    def __init__(self, text: str, error: str | None = None) -> None:
+        super().__init__()
+        self.text = text
+        self.error = error
+
+
+class ExperimentsScreen(Screen[None]):
+    """The runs table; the summary line says how many are loaded of how many synced."""
+
+    TITLE = "mlboard · Experiments"
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", id="filter"),
+        Binding("o", "sort", "Sort", tooltip="Sort by the next column", id="sort_runs"),
+        Binding("O", "reverse", "Reverse", show=False, id="reverse_runs"),
+        Binding(
+            "plus", "more", "More", show=False, tooltip="Load the next page of runs", id="more_runs"
+        ),
+        Binding("L", "link", "Link", tooltip="Link the run to a story", id="link_run"),
+        Binding("U", "unlink", "Unlink", tooltip="Unlink the run from its story", id="unlink_run"),
+        Binding("r", "reload", "Refresh", show=False, id="refresh"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.filter = RunFilter()
+        self.limit = PAGE
+        self.loaded: list[RunView] = []
+        self.shown: list[RunView] = []
+        self.has_more = False
+        self.total = 0
+        self._experiments: list[str] | None = None
+        self.sort: tuple[str, bool] | None = None  # column key, descending; None: newest first
+        self.data_seen = -1
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="runs-summary")
+        yield Input(
+            placeholder="Filter: exp:NAME status:failed unlinked words — Esc to clear",
+            suggester=RunFilterSuggester(lambda: self.experiments),
+            id="run-filter",
+        )
+        yield RunTable(id="runs")
+        yield Footer()
+
+    @property
+    def workspace(self):  # type: ignore[no-untyped-def]
+        return self.app.workspace  # type: ignore[attr-defined]
+
+    @property
+    def experiments(self) -> list[str]:
+        """Names for the filter's checks and completion: read when the filter is first used."""
+        if self._experiments is None:
+            self._experiments = experiment_names(self.workspace)
+        return self._experiments
+
+    @property
+    def table(self) -> RunTable:
+        return self.query_one(RunTable)
+
+    def on_mount(self) -> None:
+        self.load()
+        self.table.focus()
+
+    def on_screen_resume(self) -> None:
+        if self.is_mounted and self.data_seen != getattr(self.app, "data_version", 0):
+            self.refresh_data()
+
+    def refresh_data(self) -> None:
+        """After a sync or a link: same filter, same number of rows, the cursor kept."""
+        self._experiments = None  # a sync may have brought new ones
+        self.load()
+
+    def action_reload(self) -> None:
+        self.refresh_data()
+
+    def load(self) -> None:
+        """Query the newest `limit` runs matching the filter and show them."""
+        ws, query = self.workspace, self.filter
+        self.data_seen = getattr(self.app, "data_version", 0)
+        self.total = run_count(ws)
+        runs = list_runs(
+            ws,
+            experiment=query.experiment,
+            status=query.status,
+            unlinked=query.unlinked,
+            limit=self.limit + 1,
+        )
+        self.has_more = len(runs) > self.limit
+        self.loaded = runs[: self.limit]
+        self.redraw()
+
+    def redraw(self) -> None:
+        table = self.table
+        keep = table.highlighted_run_id
+        shown = [run for run in self.loaded if self.filter.matches(run)]
+        metrics = common_metrics(shown)
+        if table.metric_names != metrics or not table.run_columns:
+            table.set_columns(metrics)
+        column = self._sort_column()
+        if column is None:
+            self.sort = None
+        else:
+            shown = sort_runs(shown, column, reverse=self.sort[1])  # type: ignore[index]
+        table.now = self.workspace.now()
+        table.show_runs(shown, keep)
+        self.shown = shown
+        self.show_summary()
+
+    def _sort_column(self) -> RunColumn | None:
+        if self.sort is None:
+            return None
+        return next((c for c in self.table.run_columns if c.key == self.sort[0]), None)
+
+    def show_summary(self) -> None:
+        muted = "$text-muted"
+        if not self.total:
+            text = Content.assemble(
+                ("No runs synced yet. ", "bold"),
+                "Press s to sync from MLflow (tracking_uri in [tool.mlboard] or "
+                "MLFLOW_TRACKING_URI).",
+            )
+        else:
+            more = "+" if self.has_more and self.filter.active else ""
+            parts: list[str | tuple[str, str]] = [
+                (f"{len(self.shown):,}{more}", "bold"),
+                f" of {self.total:,} runs",
+                " match the filter" if self.filter.active else "",
+            ]
+            if self.has_more:
+                parts += [
+                    ("  ·  ", muted),
+                    f"newest {len(self.loaded):,} loaded (End or + loads more)",
+                ]
+            column = self._sort_column()
+            order = "newest first" if column is None else f"by {column.label}"
+            if column is not None:
+                order += " ↓" if self.sort and self.sort[1] else " ↑"
+            parts += [("  ·  ", muted), order]
+            text = Content.assemble(*parts)
+        self.query_one("#runs-summary", Static).update(text)
+
+    def action_more(self) -> None:
+        self.load_more()
+
+    @on(RunTable.NearEnd)
+    def reached_end(self, message: RunTable.NearEnd) -> None:
+        if message.rows == self.table.row_count:
+            self.load_more()
+
+    def load_more(self) -> None:
+        """The next page: appended in place when the order allows, else redrawn."""
+        if not self.has_more:
+            return
+        before = len(self.loaded)
+        query = self.filter
+        self.limit += PAGE
+        runs = list_runs(
+            self.workspace,
+            experiment=query.experiment,
+            status=query.status,
+            unlinked=query.unlinked,
+            limit=self.limit + 1,
+        )
+        self.has_more = len(runs) > self.limit
+        fresh = runs[before : self.limit]
+        unchanged = [r.run_id for r in runs[:before]] == [r.run_id for r in self.loaded]
+        self.loaded = runs[: self.limit]
+        if unchanged and self.sort is None:
+            added = [run for run in fresh if query.matches(run)]
+            self.table.append_runs(added)
+            self.shown += added
+            self.show_summary()
+        else:
+            self.redraw()
+
+    # Filtering
+
+    def action_filter(self) -> None:
+        box = self.query_one("#run-filter", Input)
+        box.add_class("shown")
+        box.focus()
+
+    @on(Input.Changed, "#run-filter")
+    def filter_changed(self, event: Input.Changed) -> None:
+        try:
+            self.filter = parse_run_filter(event.value, self.experiments)
+        except ValueError as error:
+            event.input.add_class("invalid")
+            event.input.tooltip = str(error)
+            return
+        event.input.remove_class("invalid")
+        event.input.tooltip = None
+        self.limit = PAGE
+        self.load()
+
+    @on(Input.Submitted, "#run-filter")
+    def filter_submitted(self) -> None:
+        self.table.focus()
+
+    def key_escape(self) -> None:
+        box = self.query_one("#run-filter", Input)
+        if box.has_class("shown"):
+            box.value = ""
+            box.remove_class("shown")
+            self.table.focus()
+
+    # Sorting
+
+    def action_sort(self) -> None:
+        keys = [column.key for column in self.table.run_columns]
+        current = keys.index(self.sort[0]) if self.sort and self.sort[0] in keys else -1
+        following = keys[current + 1] if current + 1 < len(keys) else None
+        self.sort = None if following is None else (following, following == "start")
+        self.redraw()
+
+    def action_reverse(self) -> None:
+        self.sort = ("start", False) if self.sort is None else (self.sort[0], not self.sort[1])
+        self.redraw()
+
+    @on(DataTable.HeaderSelected)
+    def header_clicked(self, event: DataTable.HeaderSelected) -> None:
+        key = event.column_key.value or ""
+        same = self.sort is not None and self.sort[0] == key
+        self.sort = (key, not self.sort[1]) if same and self.sort else (key, key == "start")
+        self.redraw()
+
+    # Links
+
+    def highlighted_run(self) -> RunView | None:
+        run_id = self.table.highlighted_run_id
+        return next((run for run in self.shown if run.run_id == run_id), None)
+
+    def _story_choices(self, keys: Sequence[str] | None = None) -> list[tuple[str, str]]:
+        stories = list_stories(self.workspace)
+        return [(s.key, s.title) for s in stories if keys is None or s.key in keys]
+
+    def action_link(self) -> None:
+        run = self.highlighted_run()
+        if run is None:
+            return
+        heading = Content.assemble("Link run ", (run.label, "bold"), " to a story")
+        self.app.push_screen(
+            StoryPickerScreen(heading, self._story_choices()),
+            lambda key: self._change_link(run, key, link=True) if key else None,
+        )
+
+    def action_unlink(self) -> None:
+        run = self.highlighted_run()
+        if run is None:
+            return
+        if not run.stories:
+            self.notify(f"Run {run.label} is not linked to a story.", markup=False)
+        elif len(run.stories) == 1:
+            self._change_link(run, run.stories[0], link=False)
+        else:
+            heading = Content.assemble("Unlink run ", (run.label, "bold"), " from")
+            self.app.push_screen(
+                StoryPickerScreen(heading, self._story_choices(run.stories)),
+                lambda key: self._change_link(run, key, link=False) if key else None,
+            )
+
+    @work(thread=True, group="link", exit_on_error=False)
+    def _change_link(self, run: RunView, key: str, *, link: bool) -> None:
+        """Thread worker: link or unlink (and write the MLflow tag, per the settings)."""
+        try:
+            if link:
+                link_run(self.workspace, key, run.run_id)
+            else:
+                unlink_run(self.workspace, key, run.run_id)
+        except UserError as error:  # TrackingError included: nothing was changed
+            self.post_message(LinkChanged("", error.message))
+            return
+        verb = f"Linked run {run.label} to" if link else f"Unlinked run {run.label} from"
+        self.post_message(LinkChanged(f"{verb} {key.upper()}"))
+
+    @on(LinkChanged)
+    def link_changed(self, message: LinkChanged) -> None:
+        if message.error is not None:
+            self.notify(message.error, title="Link failed", severity="error", markup=False)
+            return
+        self.notify(message.text, markup=False)
+        self.app.data_changed()  # type: ignore[attr-defined]
+
+    @on(DataTable.RowSelected)
+    def open_run(self) -> None:
+        """Enter on a linked run opens its story; on an unlinked one, the link dialog."""
+        run = self.highlighted_run()
+        if run is None:
+            return
+        if not run.stories:
+            self.action_link()
+            return
+        self.app.push_screen(StoryDetailScreen(run.stories[0]), self._after_story)
+
+    def _after_story(self, edited: str | None) -> None:
+        if edited is not None:
+            self.app.data_changed()  # type: ignore[attr-defined]

@@ -1,0 +1,125 @@
+"""Models: every registered version, grouped by model, newest first, with its run and stories.
+
+Registries are small (tens to hundreds of versions), so the whole list is one table. Aliases
+(`champion`, `challenger`) replace MLflow's deprecated stages and are what a team promotes, so
+they get the colour.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from mlboard.services.experiments import ModelVersionView, list_model_versions
+from mlboard.tui.screens.story_detail import StoryDetailScreen
+
+COLUMNS = (
+    ("model", "Model", 24),
+    ("version", "Version", 7),
+    ("aliases", "Aliases", 18),
+    ("status", "Status", 20),
+    ("run", "Run", 24),
+    ("stories", "Stories", 14),
+    ("created", "Created", 16),
+)
+
+
+class ModelsScreen(Screen[None]):
+    """Enter on a version whose run is linked opens the story."""
+
+    TITLE = "mlboard · Models"
+    BINDINGS = [Binding("r", "reload", "Refresh", id="refresh")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.versions: list[ModelVersionView] = []
+        self.data_seen = -1
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="models-summary")
+        yield DataTable(id="models", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    @property
+    def table(self) -> DataTable[Text]:
+        return self.query_one("#models", DataTable)
+
+    def on_mount(self) -> None:
+        for key, label, width in COLUMNS:
+            self.table.add_column(Text(label), width=width, key=key)
+        self.load()
+        self.table.focus()
+
+    def on_screen_resume(self) -> None:
+        if self.is_mounted and self.data_seen != getattr(self.app, "data_version", 0):
+            self.load()
+
+    def refresh_data(self) -> None:
+        self.load()
+
+    def action_reload(self) -> None:
+        self.load()
+
+    def load(self) -> None:
+        self.data_seen = getattr(self.app, "data_version", 0)
+        self.versions = list_model_versions(self.app.workspace)  # type: ignore[attr-defined]
+        table = self.table
+        keep = table.cursor_row
+        table.clear()
+        for row, version in zip(self.rows(self.versions), self.versions, strict=True):
+            table.add_row(*row, key=f"{version.name}\x00{version.version}")
+        if self.versions:
+            table.move_cursor(row=min(keep, len(self.versions) - 1), animate=False)
+        self.query_one("#models-summary", Static).update(self.summary())
+
+    def summary(self) -> Content:
+        if not self.versions:
+            return Content.assemble(
+                ("No registered models synced yet. ", "bold"),
+                "Press s to sync from MLflow; registered versions and their aliases show here.",
+            )
+        models = len({v.name for v in self.versions})
+        return Content.assemble(
+            (f"{models}", "bold"),
+            f" model{'s' if models != 1 else ''} · ",
+            (f"{len(self.versions)}", "bold"),
+            " versions · newest first",
+        )
+
+    def rows(self, versions: Sequence[ModelVersionView]) -> list[list[Text]]:
+        """One row per version; the model's name only on its newest, so groups stand out."""
+        colors = self.app.theme_variables
+        rows, previous = [], None
+        for version in versions:
+            created = version.created_at
+            rows.append(
+                [
+                    Text(version.name if version.name != previous else "", style="bold"),
+                    Text(f"v{version.version}", justify="right"),
+                    Text(" ".join(version.aliases), style=f"bold {colors.get('accent', '')}"),
+                    Text(version.status, style=colors.get("text-muted", "")),
+                    Text(version.run_name or "—", overflow="ellipsis", no_wrap=True),
+                    Text(", ".join(version.stories) or "—", style=colors.get("text-primary", "")),
+                    Text(created.astimezone().strftime("%Y-%m-%d %H:%M") if created else ""),
+                ]
+            )
+            previous = version.name
+        return rows
+
+    @on(DataTable.RowSelected)
+    def open_story(self, event: DataTable.RowSelected) -> None:
+        version = self.versions[event.cursor_row]
+        if version.stories:
+            self.app.push_screen(StoryDetailScreen(version.stories[0]), self._after_story)
+
+    def _after_story(self, edited: str | None) -> None:
+        if edited is not None:
+            self.app.data_changed()  # type: ignore[attr-defined]
