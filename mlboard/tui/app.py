@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from mlboard.config import Settings
+from mlboard.services.changes import change_marker
 from mlboard.services.workspace import Workspace, open_workspace
 from mlboard.tui.screens.board import BoardScreen
 from mlboard.tui.sync_worker import (
@@ -35,6 +36,15 @@ def _models_screen() -> Screen[None]:
     return ModelsScreen()
 
 
+def _standup_screen() -> Screen[None]:
+    from mlboard.tui.screens.standup import StandupScreen
+
+    return StandupScreen()
+
+
+CHANGE_POLL_SECONDS = 2.0  # how soon others' changes (CLI, sync job, lineage events) appear
+
+
 class MlboardApp(App[None]):
     """Every action has a binding id, so `[tool.mlboard.keymap]` can remap its keys.
 
@@ -45,12 +55,18 @@ class MlboardApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "mlboard"
-    MODES = {"board": BoardScreen, "experiments": _experiments_screen, "models": _models_screen}
+    MODES = {
+        "board": BoardScreen,
+        "experiments": _experiments_screen,
+        "models": _models_screen,
+        "standup": _standup_screen,
+    }
     DEFAULT_MODE = "board"
     BINDINGS = [
         Binding("b", "switch_mode('board')", "Board", id="show_board"),
         Binding("x", "switch_mode('experiments')", "Experiments", id="show_experiments"),
         Binding("m", "switch_mode('models')", "Models", id="show_models"),
+        Binding("u", "switch_mode('standup')", "Standup", id="show_standup"),
         Binding("s", "sync", "Sync", tooltip="Sync runs and models from MLflow", id="sync"),
         Binding("question_mark", "toggle_help", "Help", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
@@ -63,6 +79,15 @@ class MlboardApp(App[None]):
 
     def on_mount(self) -> None:
         self.set_keymap(dict(self.workspace.settings.keymap))
+        self._marker = change_marker(self.workspace)
+        self.set_interval(CHANGE_POLL_SECONDS, self.poll_changes)
+
+    def poll_changes(self) -> None:
+        """Reload the screens when someone else changed the data (one tiny query otherwise)."""
+        marker = change_marker(self.workspace)
+        if marker != self._marker:
+            self._marker = marker
+            self.data_changed()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The current screen's own switch key is hidden: the footer stays one line at 120."""

@@ -1,0 +1,146 @@
+"""One database, many writers at once: people, a sync job, a lineage endpoint, an open TUI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from mlboard.config import Settings
+from mlboard.integrations.lineage_server import make_server
+from mlboard.services.audit import audit_entries
+from mlboard.services.experiments import run_count
+from mlboard.services.pipeline_status import pipeline_statuses
+from mlboard.services.sprints import add_sprint, start_sprint
+from mlboard.services.stories import create_story, edit_story, get_story, list_stories
+from mlboard.services.workspace import Workspace
+from mlboard.store.engine import open_database
+from mlboard.tui.app import MlboardApp
+
+from mlflow_stores import empty_store
+
+BACKENDS = ("sqlite", "postgresql")
+
+
+def second_workspace(workspace: Workspace, actor: str) -> Workspace:
+    """Another person's process: its own engine and connections on the same database."""
+    settings = Settings(workspace.settings.database, "test", actor=actor)
+    return Workspace(open_database(settings.database), settings, workspace.clock)
+
+
+def test_edits_of_different_fields_both_survive(backend, workspace):
+    create_story(workspace, "Churn", {"kind": "data", "points": "3"})
+    other = second_workspace(workspace, "bob")
+    barrier = threading.Barrier(2)
+
+    def edit(ws: Workspace, changes: dict[str, str]) -> None:
+        barrier.wait()
+        edit_story(ws, "ML-1", changes)
+
+    threads = [
+        threading.Thread(target=edit, args=(workspace, {"points": "8"})),
+        threading.Thread(target=edit, args=(other, {"title": "Churn v2"})),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    story = get_story(workspace, "ML-1")
+    assert (story.points, story.title) == (8.0, "Churn v2")
+    other.close()
+
+
+def test_the_later_edit_of_one_field_wins_and_both_are_audited(backend, workspace, clock):
+    create_story(workspace, "Churn", {"points": "3"})
+    other = second_workspace(workspace, "bob")
+    edit_story(workspace, "ML-1", {"points": "5"})
+    clock.advance(minutes=1)
+    edit_story(other, "ML-1", {"points": "8"})
+    assert get_story(workspace, "ML-1").points == 8
+    changes = [
+        (e.actor, e.after["old"], e.after["new"])
+        for e in audit_entries(workspace, story="ML-1")
+        if e.after and e.after.get("field") == "points"
+    ]
+    assert changes == [("tester", "3", "5"), ("bob", "5", "8")]
+    other.close()
+
+
+async def test_the_open_board_picks_up_others_changes(backend, workspace):
+    add_sprint(workspace, "S1")
+    create_story(workspace, "Churn", {"kind": "data", "sprint": "S1"})
+    start_sprint(workspace, "S1")
+    app = MlboardApp(workspace)
+    async with app.run_test(size=(150, 40)) as pilot:
+        await pilot.pause()
+        other = second_workspace(workspace, "bob")
+        edit_story(other, "ML-1", {"status": "in_progress"})
+        app.poll_changes()  # what the app's timer does every CHANGE_POLL_SECONDS
+        await pilot.pause()
+        column = app.screen.query_one("#column-in_progress")
+        assert [story.key for story in column.stories] == ["ML-1"]
+        other.close()
+
+
+def test_cli_edits_a_sync_and_lineage_events_at_once(backend, workspace, tmp_path):
+    """Everything writes together; nothing is lost, nobody sees 'database is locked'."""
+    for number in range(1, 7):
+        create_story(workspace, f"Story {number}", {"kind": "data"})
+    store = empty_store(tmp_path / "mlflow")
+    for index in range(40):
+        store.run("churn", f"run-{index}", story=f"ML-{index % 6 + 1}", start=index)
+    server = make_server(workspace, "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/api/v1/lineage"
+
+    def post_events() -> None:
+        import urllib.request
+
+        started = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
+        for index in range(30):
+            event = {
+                "eventType": "COMPLETE",
+                "eventTime": (started + timedelta(minutes=index)).isoformat(),
+                "run": {"runId": str(uuid.UUID(int=index + 1))},
+                "job": {"namespace": "airflow", "name": f"features_{index % 3}"},
+                "producer": "https://example.com/tests",
+                "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+            }
+            request = urllib.request.Request(
+                url, json.dumps(event).encode(), {"Content-Type": "application/json"}
+            )
+            with urllib.request.urlopen(request, timeout=30) as response:
+                assert response.status == 200
+
+    def cli(*args: str) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [sys.executable, "-m", "mlboard", "--db", workspace.settings.database, *args],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "MLBOARD_USER": "cli",
+                 "MLBOARD_SYNC_PAGE_SIZE": "5"},
+        )  # fmt: skip
+
+    poster = threading.Thread(target=post_events)
+    poster.start()
+    processes = [cli("sync", "--tracking-uri", store.uri, "--no-history")]
+    processes += [cli("story", "edit", f"ML-{n}", "--points", str(n)) for n in range(1, 7)]
+    processes += [cli("story", "move", f"ML-{n}", "in_progress") for n in range(1, 7)]
+    results = [(p.wait(timeout=300), p.stderr.read() if p.stderr else "") for p in processes]
+    poster.join(timeout=300)
+    server.shutdown()
+    server.server_close()
+
+    assert all(code == 0 for code, _ in results), results
+    assert not any("locked" in err for _, err in results)
+    stories = {s.key: s for s in list_stories(workspace)}
+    assert {k: (s.points, s.status) for k, s in stories.items()} == {
+        f"ML-{n}": (float(n), "in_progress") for n in range(1, 7)
+    }
+    assert sum(status.runs for status in pipeline_statuses(workspace)) == 30
+    assert run_count(workspace) == 40
