@@ -1,0 +1,59 @@
+"""Every budget of DESIGN.md, measured on this machine, in one report.
+
+    python benchmarks/run_all.py [--workspace /tmp/mlboard-scale.db] [--quick]
+
+Builds (once) the scale workspace — 5,000 stories with their history over 40 sprints, 50,000
+runs, 500,000 metric points, 10,000 pipeline runs — then runs each benchmark script in its own
+process and prints their figures, each against its budget. `--quick` runs fewer repetitions.
+Figures depend on the machine and on what else it is doing (the load average is printed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def run(script: str, *args: str) -> int:
+    print(f"\n## {script} {' '.join(args)}".rstrip(), flush=True)
+    began = time.perf_counter()
+    code = subprocess.run([sys.executable, str(HERE / script), *args], check=False).returncode
+    print(f"({script}: {time.perf_counter() - began:.0f} s, exit {code})", flush=True)
+    return code
+
+
+def ensure_workspace(path: Path) -> None:
+    if path.exists():
+        return
+    run("generate.py", "--stories", "5000", "--sprints", "40", "--out", str(path))
+    run("generate_ml.py", "--db", str(path))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workspace", type=Path, default=Path("/tmp/mlboard-scale.db"))
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    repeat = "3" if args.quick else "5"
+    print(f"mlboard benchmarks on {os.cpu_count()} CPUs; load average {os.getloadavg()}")
+    ensure_workspace(args.workspace)
+    codes = [
+        run("bench_foundation.py", "--db", str(args.workspace), "--runs", repeat),
+        run("bench_screens.py", "--db", str(args.workspace)),
+        run("bench_analytics.py", "--db", str(args.workspace), "--repeat", repeat),
+        run("bench_sync.py", "--repeat", repeat),
+        run("bench_drift.py"),
+        run("bench_pipelines.py"),
+    ]
+    print(f"\nload average after: {os.getloadavg()}")
+    return max(codes)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
