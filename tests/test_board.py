@@ -195,3 +195,30 @@ async def test_help_panel_and_palette_open(sample_workspace, size):
         assert not app.screen.query("HelpPanel")
         commands = [c.title for c in app.get_system_commands(app.screen)]
         assert {"Move →", "New", "Filter", "Theme"} <= set(commands)
+
+
+async def test_cards_mark_data_blockers_sensitivity_and_gates(workspace):
+    from mlboard.services.pipeline_status import depend
+    from mlboard.services.pipelines import record_run
+    from mlboard.services.sprints import add_sprint, start_sprint
+
+    add_sprint(workspace, "S1")
+    create_story(workspace, "Features", {"sprint": "S1", "kind": "data"})
+    create_story(
+        workspace,
+        "Churn model",
+        {"sprint": "S1", "kind": "model", "sensitivity": "personal", "status": "review"},
+    )
+    start_sprint(workspace, "S1")
+    record_run(workspace, "features", "failed", error="disk full")
+    depend(workspace, "ML-1", "features")
+    app = MlboardApp(workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        todo = str(column(app, "todo").cards.get_option_at_index(0).prompt)
+        review = str(column(app, "review").cards.get_option_at_index(0).prompt)
+    assert "⛁ blocked by data: pipeline mlboard/features failed: disk full" in todo
+    assert "◆ personal data" in review
+    assert "☐ before done: model_card" in review

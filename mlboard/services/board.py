@@ -10,6 +10,7 @@ import shlex
 from dataclasses import dataclass, field
 
 from mlboard.domain import StoryKind, parse_choice
+from mlboard.services.evidence import Evidence
 from mlboard.services.sprints import SprintView, active_sprint_name, get_sprint
 from mlboard.services.stories import StoryView, list_stories
 from mlboard.services.workspace import Workspace
@@ -68,3 +69,49 @@ def parse_filter(query: str) -> BoardFilter:
         else:
             words.append(term.casefold())
     return BoardFilter(tuple(words), frozenset(assignees), frozenset(kinds))
+
+
+@dataclass(frozen=True)
+class CardFacts:
+    """What a card shows besides the story itself, read for a whole sprint at once."""
+
+    evidence: Evidence | None = None
+    data_blockers: tuple[str, ...] = ()
+    gates_missing: tuple[str, ...] = ()
+    sensitivity: str = "none"
+
+    def badge(self) -> tuple[object, ...]:
+        """Everything the card draws from these facts: cards redraw only when it changes."""
+        evidence = self.evidence
+        return (
+            evidence.best_value if evidence else None,
+            evidence.target_met if evidence else None,
+            len(evidence.warnings) if evidence else 0,
+            self.data_blockers,
+            self.gates_missing,
+            self.sensitivity,
+        )
+
+
+def card_facts(ws: Workspace, keys: list[str]) -> dict[str, CardFacts]:
+    """Evidence, data blockers, unmet Definition-of-Done gates and inherited sensitivity."""
+    from mlboard.services.evidence import sprint_evidence
+    from mlboard.services.gates import gate_reports
+    from mlboard.services.pipeline_status import data_blockers
+
+    evidence = sprint_evidence(ws, keys)
+    blockers = data_blockers(ws, keys)
+    gates = gate_reports(ws, keys)
+    return {
+        key: CardFacts(
+            evidence=evidence.get(key),
+            data_blockers=tuple(blockers.get(key, ())),
+            gates_missing=(
+                tuple(gate.item for gate in gates[key].gates if not gate.done)
+                if key in gates
+                else ()
+            ),
+            sensitivity=gates[key].sensitivity if key in gates else "none",
+        )
+        for key in keys
+    }

@@ -16,8 +16,14 @@ from textual.widgets import Footer, Header, Input, OptionList, Static
 
 from mlboard.domain import StoryStatus
 from mlboard.errors import UserError
-from mlboard.services.board import BoardData, BoardFilter, load_board, parse_filter
-from mlboard.services.evidence import Evidence, sprint_evidence
+from mlboard.services.board import (
+    BoardData,
+    BoardFilter,
+    CardFacts,
+    card_facts,
+    load_board,
+    parse_filter,
+)
 from mlboard.services.sprints import SprintView
 from mlboard.services.stories import step_story
 from mlboard.tui.screens.story_detail import StoryDetailScreen
@@ -25,6 +31,7 @@ from mlboard.tui.screens.story_form import StoryFormScreen
 from mlboard.tui.widgets.board_column import BoardColumn, CardList
 
 COLUMNS = tuple(StoryStatus)
+NO_FACTS = CardFacts()
 
 
 def sprint_summary(sprint: SprintView | None, done_points: float, today: date) -> Content:
@@ -47,17 +54,10 @@ def sprint_summary(sprint: SprintView | None, done_points: float, today: date) -
     return Content.assemble(*parts)
 
 
-def _badge(evidence: Evidence | None) -> tuple[float | None, bool | None, int]:
-    """What a card shows of a story's evidence (see `card.render_card`)."""
-    if evidence is None:
-        return (None, None, 0)
-    return (evidence.best_value, evidence.target_met, len(evidence.warnings))
-
-
 class EvidenceLoaded(Message):
     """The sprint's evidence, read in a worker; `request` tells a stale answer from a fresh one."""
 
-    def __init__(self, evidence: Mapping[str, Evidence], request: int) -> None:
+    def __init__(self, evidence: Mapping[str, CardFacts], request: int) -> None:
         super().__init__()
         self.evidence = evidence
         self.request = request
@@ -81,7 +81,7 @@ class BoardScreen(Screen[None]):
         super().__init__()
         self.board = BoardData(None, [])
         self.filter = BoardFilter()
-        self.evidence: Mapping[str, Evidence] = {}
+        self.evidence: Mapping[str, CardFacts] = {}
         self.data_seen = -1
         self._evidence_request = 0
         self._return_to: BoardColumn | None = None
@@ -131,7 +131,7 @@ class BoardScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="evidence", exit_on_error=False)
     def _load_evidence(self, keys: list[str], request: int) -> None:
         """Thread worker: reads only, and hands the result to `evidence_loaded`."""
-        self.post_message(EvidenceLoaded(sprint_evidence(self.workspace, keys), request))
+        self.post_message(EvidenceLoaded(card_facts(self.workspace, keys), request))
 
     @on(EvidenceLoaded)
     def evidence_loaded(self, message: EvidenceLoaded) -> None:
@@ -139,7 +139,9 @@ class BoardScreen(Screen[None]):
         if message.request != self._evidence_request:
             return
         old, self.evidence = self.evidence, message.evidence
-        if any(_badge(old.get(key)) != _badge(self.evidence.get(key)) for key in self.evidence):
+        if any(
+            old.get(key, NO_FACTS).badge() != facts.badge() for key, facts in self.evidence.items()
+        ):
             self.redraw()
 
     def action_reload(self) -> None:

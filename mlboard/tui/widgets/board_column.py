@@ -16,7 +16,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from mlboard.domain import StoryStatus
-from mlboard.services.evidence import Evidence
+from mlboard.services.board import CardFacts
 from mlboard.services.stories import StoryView
 from mlboard.tui.widgets.card import render_card
 
@@ -54,9 +54,9 @@ class BoardColumn(Vertical):
         self,
         stories: list[StoryView],
         select: str | None = None,
-        evidence: Mapping[str, Evidence] | None = None,
+        evidence: Mapping[str, CardFacts] | None = None,
     ) -> None:
-        """Replace the cards; `evidence` (by story key) adds best/target and warning markers."""
+        """Replace the cards; `evidence` (by story key) adds the markers of `CardFacts`."""
         previous = select or self.highlighted_key
         evidence = evidence or {}
         self.stories = stories

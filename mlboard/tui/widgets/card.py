@@ -1,14 +1,15 @@
 """How a story looks on the board: a few lines of styled, always-literal text.
 
-A card is a pure function of the story and its evidence (best run against target, warnings),
-so the board can fetch the evidence of the whole sprint in one query and re-render any card
-without touching the database.
+A card is a pure function of the story and its facts (best run against target, warnings, data
+blockers, Definition-of-Done gates, inherited sensitivity), so the board fetches the facts of
+the whole sprint in one read and re-renders any card without touching the database.
 """
 
 from __future__ import annotations
 
 from textual.content import Content
 
+from mlboard.services.board import CardFacts
 from mlboard.services.evidence import Evidence
 from mlboard.services.stories import StoryView
 
@@ -45,19 +46,26 @@ def target_progress(story: StoryView, evidence: Evidence | None) -> list[str | t
     return [(reached, "$warning")]
 
 
-def render_card(story: StoryView, evidence: Evidence | None = None) -> Content:
-    """Key, kind and points; the title; then owner, target progress, warnings and blocked.
+SENSITIVE = {"personal": "◆ personal data", "special_category": "◆ special-category data"}
+
+
+def render_card(story: StoryView, facts: CardFacts | None = None) -> Content:
+    """Key, kind and points; the title; then owner, target progress, warnings and blockers.
 
     Built with `Content.assemble`, which takes text literally: a title like `[red]x` is shown as
     typed and control characters are stripped.
     """
+    facts = facts or CardFacts()
+    evidence = facts.evidence
     first = Content.assemble(
         (story.key, "bold"),
         "  ",
         (story.kind, KIND_STYLES.get(story.kind, "")),
         "  ",
         (_points(story.points), "$text-muted"),
-    )
+        *([("  ", ""), (SENSITIVE[facts.sensitivity], "$warning")]
+          if facts.sensitivity in SENSITIVE else []),
+    )  # fmt: skip
     details: list[str | tuple[str, str]] = []
     if story.assignee:
         details.append((f"@{story.assignee}", "$text-primary"))
@@ -73,4 +81,13 @@ def render_card(story: StoryView, evidence: Evidence | None = None) -> Content:
         lines.append(
             Content.assemble(("⊘ blocked: ", "bold $error"), (story.blocked_reason, "$error"))
         )
+    if facts.data_blockers:
+        lines.append(
+            Content.assemble(
+                ("⛁ blocked by data: ", "bold $error"), (facts.data_blockers[0], "$error")
+            )
+        )
+    if story.status == "review" and facts.gates_missing:
+        missing = ", ".join(facts.gates_missing)
+        lines.append(Content.assemble(("☐ before done: ", "bold $warning"), (missing, "$warning")))
     return Content("\n").join(lines)
