@@ -16,6 +16,7 @@ import pytest
 from textual.widgets import Input, Static
 
 from mlboard.errors import UserError
+from mlboard.files import write_atomically
 from mlboard.services.members import add_member
 from mlboard.services.sprints import add_sprint, start_sprint
 from mlboard.services.standup import standup_digest, write_note
@@ -23,16 +24,14 @@ from mlboard.services.standup_text import digest_markdown
 from mlboard.services.stories import create_story, edit_story
 from mlboard.services.sync import sync
 from mlboard.tui.app import MlboardApp
-from mlboard.tui.screens.standup import (
+from mlboard.tui.screens.standup import StandupScreen
+from mlboard.tui.screens.standup_dialogs import NoteScreen, SaveDigestScreen
+from mlboard.tui.screens.standup_panels import (
     MEETING_MINUTES,
-    NoteScreen,
-    SaveDigestScreen,
-    StandupScreen,
     ml_for,
     ml_lines,
     percent,
     timer_text,
-    write_atomically,
 )
 
 from mlflow_stores import T0, empty_store

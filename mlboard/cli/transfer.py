@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -14,6 +12,7 @@ import typer
 from rich.text import Text
 
 from mlboard.cli.output import console, markdown_table, plain, print_json
+from mlboard.files import write_atomically
 
 if TYPE_CHECKING:
     from mlboard.services.stories import StoryView
@@ -142,17 +141,3 @@ def render_export(stories: list[StoryView], fmt: ExportFormat) -> str:
         }
         writer.writerow(plain(values.get(column)) for column in CSV_COLUMNS)
     return buffer.getvalue()
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write a whole file or nothing: a temporary file renamed over the target."""
-    from mlboard.errors import UserError
-
-    folder = path.expanduser().resolve().parent
-    try:
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.")
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except OSError as error:
-        raise UserError(f"cannot write {path}: {error.strerror}") from None
