@@ -222,3 +222,29 @@ async def test_cards_mark_data_blockers_sensitivity_and_gates(workspace):
     assert "⛁ blocked by data: pipeline mlboard/features failed: disk full" in todo
     assert "◆ personal data" in review
     assert "☐ before done: model_card" in review
+
+
+async def test_the_story_detail_lists_its_gates_and_opens_the_checklist(workspace):
+    from mlboard.services.members import add_member
+    from mlboard.services.sprints import add_sprint, start_sprint
+    from mlboard.tui.screens.governance import ChecklistModal
+
+    add_member(workspace, "ana")
+    add_sprint(workspace, "S1")
+    create_story(
+        workspace,
+        "Churn model",
+        {"sprint": "S1", "kind": "model", "sensitivity": "personal", "assignee": "ana"},
+    )
+    start_sprint(workspace, "S1")
+    app = MlboardApp(workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await focus_card(pilot, app, "ML-1")
+        await pilot.press("enter")
+        await pilot.pause()
+        gates = str(app.screen.query_one("#story-gates").render())
+        assert "Definition of Done" in gates and "☐ model_card" in gates
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(app.screen, ChecklistModal)

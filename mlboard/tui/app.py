@@ -42,6 +42,24 @@ def _standup_screen() -> Screen[None]:
     return StandupScreen()
 
 
+def _data_screen() -> Screen[None]:
+    from mlboard.tui.screens.data import DataScreen
+
+    return DataScreen()
+
+
+def _governance_screen() -> Screen[None]:
+    from mlboard.tui.screens.governance import GovernanceScreen
+
+    return GovernanceScreen()
+
+
+def _audit_screen() -> Screen[None]:
+    from mlboard.tui.screens.audit import AuditScreen
+
+    return AuditScreen()
+
+
 CHANGE_POLL_SECONDS = 2.0  # how soon others' changes (CLI, sync job, lineage events) appear
 
 
@@ -60,13 +78,20 @@ class MlboardApp(App[None]):
         "experiments": _experiments_screen,
         "models": _models_screen,
         "standup": _standup_screen,
+        "data": _data_screen,
+        "governance": _governance_screen,
+        "audit": _audit_screen,
     }
     DEFAULT_MODE = "board"
     BINDINGS = [
         Binding("b", "switch_mode('board')", "Board", id="show_board"),
         Binding("x", "switch_mode('experiments')", "Experiments", id="show_experiments"),
-        Binding("m", "switch_mode('models')", "Models", id="show_models"),
+        Binding("m", "switch_mode('models')", "Models", id="show_models", show=False),
         Binding("u", "switch_mode('standup')", "Standup", id="show_standup"),
+        Binding("d", "switch_mode('data')", "Data", id="show_data"),
+        # Listed by ? and the command palette; the footer keeps the screens of every day.
+        Binding("g", "switch_mode('governance')", "Governance", id="show_governance", show=False),
+        Binding("a", "switch_mode('audit')", "Audit", id="show_audit", show=False),
         Binding("s", "sync", "Sync", tooltip="Sync runs and models from MLflow", id="sync"),
         Binding("question_mark", "toggle_help", "Help", id="help"),
         Binding("q", "quit", "Quit", id="quit"),

@@ -20,6 +20,7 @@ from textual.widgets import Footer, Static
 from mlboard.analytics.training_signals import MetricPoint
 from mlboard.services.evidence import Evidence, story_evidence
 from mlboard.services.experiments import story_runs
+from mlboard.services.gates import GateReport, story_gates
 from mlboard.services.metric_history import load_histories
 from mlboard.services.stories import (
     EventView,
@@ -153,12 +154,42 @@ class EvidenceRead(Message):
         self.steps = steps
 
 
+def gate_lines(report: GateReport) -> Content:
+    """The Definition of Done of this story: each gate, met (by whom) or what it still needs."""
+    if not report.gates:
+        return Content.styled("Definition of Done: no gates for this story", "$text-muted")
+    lines = [
+        Content.assemble(
+            ("Definition of Done", "bold"),
+            (f"  ({report.sensitivity} data)" if report.sensitivity != "none" else "", "$warning"),
+            ("  c: checklist", "$text-muted"),
+        )
+    ]
+    for gate in report.gates:
+        if gate.done:
+            who = f" — @{gate.by}" if gate.by else ""
+            note = f": {gate.note}" if gate.note else ""
+            lines.append(
+                Content.assemble(("✓ ", "$success"), gate.item, (who + note, "$text-muted"))
+            )
+        else:
+            lines.append(
+                Content.assemble(
+                    ("☐ ", "$warning"),
+                    gate.missing,
+                    (f"  ({gate.required_because})", "$text-muted"),
+                )
+            )
+    return Content("\n").join(lines)
+
+
 class StoryDetailScreen(ModalScreen[str | None]):
     """Dismissed with the story's key when it was edited here, so the board can refresh."""
 
     BINDINGS = [
         Binding("escape,q", "close", "Close", id="close_story"),
         Binding("e", "edit", "Edit", id="edit_story"),
+        Binding("c", "checklist", "Checklist", id="edit_checklist"),
     ]
 
     def __init__(self, key: str) -> None:
@@ -172,6 +203,7 @@ class StoryDetailScreen(ModalScreen[str | None]):
             yield Static(id="story-fields")
             yield Static(id="story-description")
             yield Static(id="story-verdict")
+            yield Static(id="story-gates")
             yield Horizontal(id="story-charts")
             yield Static(id="story-runs")
             yield Static(id="story-history")
@@ -196,6 +228,7 @@ class StoryDetailScreen(ModalScreen[str | None]):
         lines = [Content.assemble((f"History ({len(history)})", "bold"))]
         lines += [event_line(event) for event in reversed(history)]
         self.query_one("#story-history", Static).update(Content("\n").join(lines))
+        self.query_one("#story-gates", Static).update(gate_lines(story_gates(workspace, self.key)))
         self._read_evidence(workspace)
 
     @work(thread=True, exclusive=True, group="story_evidence", exit_on_error=False)
@@ -244,6 +277,16 @@ class StoryDetailScreen(ModalScreen[str | None]):
 
     def action_edit(self) -> None:
         self.app.push_screen(StoryFormScreen(self.key), self._after_edit)
+
+    def action_checklist(self) -> None:
+        from mlboard.tui.screens.governance import ChecklistModal
+
+        self.app.push_screen(ChecklistModal(self.key), self._after_checklist)
+
+    def _after_checklist(self, written: bool | None) -> None:
+        if written:
+            self.edited = True
+            self.show_story()
 
     def _after_edit(self, key: str | None) -> None:
         if key is not None:

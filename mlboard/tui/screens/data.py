@@ -1,0 +1,344 @@
+"""Data: pipelines and their health, drift reports column by column, and the open alerts.
+
+Monitoring feeds planning here: an alert becomes a backlog story with one key (`o`). The whole
+screen is read in a thread worker (a pipeline may have 10,000 runs) and redrawn in place,
+keeping each table's highlighted row; writes (acknowledge, open a story) are one transaction
+each, and the alert check (`k`) runs in a worker too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Sparkline, Static
+
+from mlboard.errors import UserError
+from mlboard.services.alerts import (
+    AlertChanges,
+    AlertView,
+    acknowledge_alert,
+    evaluate_alerts,
+    open_story_for_alert,
+)
+from mlboard.services.workspace import Workspace
+from mlboard.tui.screens.data_rows import (
+    ALERT_COLUMNS,
+    COLUMN_COLUMNS,
+    DRIFT_COLUMNS,
+    PIPELINE_COLUMNS,
+    DataSnapshot,
+    alert_cells,
+    column_cells,
+    compared_files,
+    drift_cells,
+    load_data,
+    pipeline_cells,
+    pipeline_heading,
+    row_counts,
+    run_lines,
+    summary,
+)
+from mlboard.tui.screens.story_detail import StoryDetailScreen
+
+
+class DataLoaded(Message):
+    """The screen's data, read in a worker; `request` tells a stale answer from a fresh one."""
+
+    def __init__(self, snapshot: DataSnapshot, request: int) -> None:
+        super().__init__()
+        self.snapshot = snapshot
+        self.request = request
+
+
+class AlertsChecked(Message):
+    def __init__(self, changes: AlertChanges) -> None:
+        super().__init__()
+        self.changes = changes
+
+
+def fill(table: DataTable[Text], rows: Iterable[tuple[str, list[Text]]]) -> None:
+    """Replace a table's rows, keeping the cursor on the same row key when it is still there."""
+    keep = None
+    if table.row_count:
+        keep = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+    index = table.cursor_row
+    table.clear()
+    for key, cells in rows:
+        table.add_row(*cells, key=key)
+    if not table.row_count:
+        return
+    if keep is not None and keep in table.rows:
+        index = table.get_row_index(keep)
+    table.move_cursor(row=min(index, table.row_count - 1), animate=False)
+
+
+def highlighted_key(table: DataTable[Text]) -> str | None:
+    if not table.row_count:
+        return None
+    return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+
+def new_table(id: str) -> DataTable[Text]:
+    """A row-cursor table whose cells keep their own colours under the cursor (a failed run
+    stays red when highlighted)."""
+    return DataTable(
+        id=id, cursor_type="row", zebra_stripes=True, cursor_foreground_priority="renderable"
+    )
+
+
+def add_columns(table: DataTable[Text], columns: Sequence[tuple[str, str, int]]) -> None:
+    for key, label, width in columns:
+        table.add_column(Text(label), width=width, key=key)
+
+
+class DataScreen(Screen[None]):
+    """Pipelines on top (detail of the highlighted one on the right), drift, then alerts."""
+
+    TITLE = "mlboard · Data"
+    CSS_PATH = "../data.tcss"
+    BINDINGS = [
+        Binding(
+            "a", "acknowledge", "Acknowledge", tooltip="Acknowledge the highlighted alert",
+            id="ack_alert",
+        ),
+        Binding(
+            "o", "alert_story", "Alert → story",
+            tooltip="Create (or open) the backlog story of the highlighted alert",
+            id="alert_story",
+        ),
+        Binding(
+            "k", "check_alerts", "Check alerts",
+            tooltip="Evaluate pipelines, drift and monitoring runs for alerts now",
+            id="check_alerts",
+        ),
+        Binding("r", "reload", "Refresh", tooltip="Read the data screen again", id="refresh"),
+    ]  # fmt: skip
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.snapshot: DataSnapshot | None = None
+        self.data_seen = -1
+        self._request = 0
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("loading…", id="data-summary")
+        with Horizontal(id="data-top"):
+            yield new_table("pipelines")
+            with VerticalScroll(id="pipeline-detail"):
+                yield Static(id="pipeline-heading")
+                yield Sparkline(id="pipeline-sparkline")
+                yield Static(id="pipeline-runs")
+        with Horizontal(id="data-middle"):
+            yield new_table("drift-reports")
+            yield new_table("drift-columns")
+        yield new_table("alerts")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        add_columns(self.table("pipelines"), PIPELINE_COLUMNS)
+        add_columns(self.table("drift-reports"), DRIFT_COLUMNS)
+        add_columns(self.table("drift-columns"), COLUMN_COLUMNS)
+        add_columns(self.table("alerts"), ALERT_COLUMNS)
+        for name, title in (
+            ("pipelines", "Pipelines"),
+            ("drift-reports", "Drift reports"),
+            ("drift-columns", "Columns"),
+            ("alerts", "Open alerts"),
+        ):
+            self.table(name).border_title = title
+        self.query_one("#pipeline-detail").border_title = "Pipeline"
+        self.table("pipelines").focus()
+        self.reload()
+
+    @property
+    def workspace(self) -> Workspace:
+        return self.app.workspace  # type: ignore[attr-defined]
+
+    def table(self, name: str) -> DataTable[Text]:
+        return self.query_one(f"#{name}", DataTable)
+
+    # -- loading
+
+    def reload(self) -> None:
+        self.data_seen = getattr(self.app, "data_version", 0)
+        self._request += 1
+        self._load(self._request)
+
+    @work(thread=True, exclusive=True, group="data", exit_on_error=False)
+    def _load(self, request: int) -> None:
+        """Thread worker: reads only, and hands the result to `data_loaded`."""
+        self.post_message(DataLoaded(load_data(self.workspace), request))
+
+    @on(DataLoaded)
+    def data_loaded(self, message: DataLoaded) -> None:
+        if message.request == self._request:
+            self.show(message.snapshot)
+
+    def refresh_data(self) -> None:
+        """Something changed elsewhere (a sync, a story done): read again."""
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        if self.is_mounted and self.data_seen != getattr(self.app, "data_version", 0):
+            self.reload()
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    # -- drawing
+
+    def show(self, snapshot: DataSnapshot) -> None:
+        self.snapshot = snapshot
+        colors = dict(self.app.theme_variables)
+        fill(
+            self.table("pipelines"),
+            (
+                (str(entry.status.id), pipeline_cells(entry, snapshot.now, colors))
+                for entry in snapshot.pipelines
+            ),
+        )
+        fill(
+            self.table("drift-reports"),
+            ((str(report.report_id), drift_cells(report, colors)) for report in snapshot.drift),
+        )
+        fill(
+            self.table("alerts"),
+            ((str(alert.id), alert_cells(alert, colors)) for alert in snapshot.alerts),
+        )
+        self.table("pipelines").border_title = f"Pipelines ({len(snapshot.pipelines)})"
+        self.table("drift-reports").border_title = f"Drift reports ({len(snapshot.drift)})"
+        self.table("alerts").border_title = f"Open alerts ({len(snapshot.alerts)})"
+        self.query_one("#data-summary", Static).update(summary(snapshot))
+        self.show_pipeline()
+        self.show_columns()
+        self.refresh_bindings()
+
+    def show_pipeline(self) -> None:
+        heading = self.query_one("#pipeline-heading", Static)
+        runs = self.query_one("#pipeline-runs", Static)
+        sparkline = self.query_one("#pipeline-sparkline", Sparkline)
+        snapshot, key = self.snapshot, highlighted_key(self.table("pipelines"))
+        entry = (
+            next((e for e in snapshot.pipelines if str(e.status.id) == key), None)
+            if snapshot
+            else None
+        )
+        if snapshot is None or entry is None:
+            empty = (
+                "loading…"
+                if snapshot is None
+                else "No pipelines yet. Send OpenLineage events (mlboard pipeline ingest FILE, "
+                "or mlboard pipeline serve) or record runs (mlboard pipeline record NAME "
+                "--state success)."
+            )
+            heading.update(Content.styled(empty, "$text-muted"))
+            runs.update("")
+            sparkline.display = False
+            return
+        heading.update(pipeline_heading(entry, snapshot.now))
+        counts = row_counts(entry)
+        sparkline.display = any(counts)
+        sparkline.data = counts
+        runs.update(run_lines(entry, snapshot.names))
+
+    def show_columns(self) -> None:
+        table = self.table("drift-columns")
+        snapshot, key = self.snapshot, highlighted_key(self.table("drift-reports"))
+        report = (
+            next((r for r in snapshot.drift if str(r.report_id) == key), None) if snapshot else None
+        )
+        colors = dict(self.app.theme_variables)
+        columns = report.columns if report else []
+        table.clear()
+        for index, column in enumerate(columns):
+            table.add_row(*column_cells(column, colors), key=str(index))
+        table.border_title = (
+            f"#{report.report_id}: {compared_files(report)}" if report else "Columns"
+        )
+
+    @on(DataTable.RowHighlighted, "#pipelines")
+    def pipeline_highlighted(self) -> None:
+        self.show_pipeline()
+
+    @on(DataTable.RowHighlighted, "#drift-reports")
+    def report_highlighted(self) -> None:
+        self.show_columns()
+
+    # -- alerts
+
+    def highlighted_alert(self) -> AlertView | None:
+        key = highlighted_key(self.table("alerts"))
+        alerts = self.snapshot.alerts if self.snapshot else []
+        return next((alert for alert in alerts if str(alert.id) == key), None)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Alert keys are dimmed while there is no alert to act on."""
+        if action in ("acknowledge", "alert_story") and not (
+            self.snapshot and self.snapshot.alerts
+        ):
+            return None
+        return True
+
+    def action_acknowledge(self) -> None:
+        alert = self.highlighted_alert()
+        if alert is None:
+            return
+        try:
+            seen = acknowledge_alert(self.workspace, alert.id)
+        except UserError as error:
+            self.notify(error.message, severity="warning", markup=False)
+            return
+        self.notify(
+            f"Alert #{seen.id} acknowledged by @{seen.acknowledged_by}: {seen.subject}",
+            markup=False,
+        )
+        self.reload()
+
+    def action_alert_story(self) -> None:
+        alert = self.highlighted_alert()
+        if alert is None:
+            return
+        if alert.story is not None:
+            self.app.push_screen(StoryDetailScreen(alert.story), self._after_story)
+            return
+        try:
+            key = open_story_for_alert(self.workspace, alert.id)
+        except UserError as error:
+            self.notify(error.message, severity="warning", markup=False)
+            return
+        self.notify(f"{key} is in the backlog, from alert #{alert.id}.", title=key, markup=False)
+        self.app.data_changed()  # type: ignore[attr-defined]
+
+    def _after_story(self, edited: str | None) -> None:
+        if edited is not None:
+            self.app.data_changed()  # type: ignore[attr-defined]
+
+    def action_check_alerts(self) -> None:
+        self.notify("Checking pipelines, drift and monitoring runs…", markup=False)
+        self._check_alerts()
+
+    @work(thread=True, exclusive=True, group="alerts", exit_on_error=False)
+    def _check_alerts(self) -> None:
+        """Thread worker: one write transaction in the service, the result as a message."""
+        self.post_message(AlertsChecked(evaluate_alerts(self.workspace)))
+
+    @on(AlertsChecked)
+    def alerts_checked(self, message: AlertsChecked) -> None:
+        changes = message.changes
+        text = f"{len(changes.opened)} opened, {len(changes.resolved)} resolved"
+        if changes.stories:
+            text += f"; stories {', '.join(changes.stories)} in the backlog"
+        self.notify(text, title="Alerts checked", markup=False)
+        if changes.stories:
+            self.app.data_changed()  # type: ignore[attr-defined]
+        else:
+            self.reload()
