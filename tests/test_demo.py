@@ -49,3 +49,19 @@ def test_a_second_run_reuses_the_demo(demo):
     built, _ = demo
     again = ensure_demo(built.folder, Settings("unused", "test"), TODAY)
     assert (again.created, again.database) == (False, built.database)
+
+
+def test_the_demo_has_pipelines_a_failure_a_stale_one_and_drift(demo):
+    from mlboard.services.alerts import list_alerts
+    from mlboard.services.drift import list_drift_reports
+    from mlboard.services.pipeline_status import pipeline_statuses
+
+    _, workspace = demo
+    statuses = {s.name: s for s in pipeline_statuses(workspace)}
+    assert statuses["feature_store.backfill"].failures_in_row == 3
+    assert statuses["card_transactions.hourly"].fresh is False
+    assert statuses["crm_export.daily"].fresh is True
+    report = list_drift_reports(workspace)[0]
+    assert report.model == "churn-classifier"
+    assert {c["name"] for c in report.columns if c["drifted"]} == {"monthly_charges", "plan"}
+    assert {a.kind for a in list_alerts(workspace)} >= {"pipeline_failed", "pipeline_stale"}

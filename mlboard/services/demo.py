@@ -58,6 +58,9 @@ def ensure_demo(folder: Path, settings: Settings, today: date) -> DemoWorkspace:
     try:
         load_sample_team(workspace, read_sample_team(sample_data_folder()), today)
         _add_runs(workspace, tracking_uri, folder / ARTIFACTS_NAME, today)
+        from mlboard.services.demo_data import add_demo_data
+
+        add_demo_data(workspace)
     finally:
         workspace.close()
     os.replace(partial, database)
