@@ -70,8 +70,14 @@ def sound(database: Path) -> bool:
 
 
 def table(database: Path, query: str) -> list[tuple]:
+    """The rows of `query`; none while a killed first run had not yet created the schema."""
     with sqlite3.connect(database) as connection:
-        return sorted(connection.execute(query).fetchall())
+        try:
+            return sorted(connection.execute(query).fetchall())
+        except sqlite3.OperationalError as error:
+            if "no such table" in str(error):
+                return []
+            raise
 
 
 STORY_ROWS = "SELECT key, title, kind, status, points FROM story"
@@ -149,3 +155,44 @@ def test_sync_killed_at_random_points(tmp_path, monkeypatch):
         assert linked == runs & tagged
     finish("--db", str(database), *sync_args, cwd=tmp_path)
     assert (table(database, RUN_ROWS), table(database, LINK_ROWS)) == expected
+
+
+PIPELINE_ROWS = "SELECT external_run_id, state, rows_out, error_message FROM pipelinerun"
+
+
+def test_ingest_killed_at_random_points(tmp_path):
+    import json
+    import uuid
+    from datetime import UTC, datetime, timedelta
+
+    started = datetime(2026, 11, 25, 0, 0, tzinfo=UTC)
+    lines = []
+    for index in range(1500):
+        run = {"runId": str(uuid.UUID(int=index + 1))}
+        job = {"namespace": "airflow", "name": f"job_{index % 25}"}
+        for offset, kind in ((0, "START"), (5, "COMPLETE" if index % 7 else "FAIL")):
+            lines.append(json.dumps({
+                "eventType": kind,
+                "eventTime": (started + timedelta(minutes=index + offset)).isoformat(),
+                "run": run, "job": job, "producer": "https://example.com/crash",
+                "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json",
+            }))  # fmt: skip
+    events = tmp_path / "events.jsonl"
+    events.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    clean = tmp_path / "clean.db"
+    began = time.monotonic()
+    finish("--db", str(clean), "pipeline", "ingest", str(events), cwd=tmp_path)
+    longest = time.monotonic() - began
+    expected = table(clean, PIPELINE_ROWS)
+    assert len(expected) == 1500
+
+    database = tmp_path / "killed.db"
+    rng = random.Random(17)
+    for _ in range(KILLS):
+        kill_at_random(("--db", str(database), "pipeline", "ingest", str(events)), tmp_path,
+                       rng, longest)  # fmt: skip
+        if database.exists():
+            assert sound(database)
+            assert table(database, PIPELINE_ROWS) in ([], expected)  # the file, all or none
+    finish("--db", str(database), "pipeline", "ingest", str(events), cwd=tmp_path)
+    assert table(database, PIPELINE_ROWS) == expected
