@@ -152,13 +152,19 @@ def test_markdown_is_a_pasteable_table(mlboard):
 
 
 def test_export_formats(mlboard, tmp_path):
-    ok(mlboard("story", "add", 'Línea, with "quotes"\nand a newline', "--points", "1"))
+    ok(
+        mlboard(
+            "story", "add", 'Línea, with "quotes"\nand a newline', "--points", "1",
+            "--description", "two\nlines",
+        )
+    )  # fmt: skip
     csv_text = ok(mlboard("export", "--format", "csv"))
     import csv
     import io
 
     rows = list(csv.DictReader(io.StringIO(csv_text)))
-    assert rows[0]["title"] == 'Línea, with "quotes"\nand a newline'
+    assert rows[0]["title"] == 'Línea, with "quotes" and a newline'  # a title is one line
+    assert rows[0]["description"] == "two\nlines"
     assert rows[0]["points"] == "1"
     data = json.loads(ok(mlboard("export", "--format", "json")))
     assert data[0]["key"] == "ML-1"

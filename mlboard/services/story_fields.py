@@ -7,6 +7,7 @@ The CLI, the TUI form and the importers all hand over text; one parser per field
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -23,8 +24,14 @@ from mlboard.domain import (
 MAX_TITLE = 500
 
 
+def one_line(text: str) -> str:
+    """A title is one line of text: control characters (escapes, bells, line breaks) become
+    spaces, so no terminal, table or chat message can be broken by one."""
+    return "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text)
+
+
 def _title(text: str) -> str:
-    title = text.strip()
+    title = " ".join(one_line(text).split())
     if not title:
         raise ValueError("must not be empty")
     if len(title) > MAX_TITLE:
@@ -43,6 +50,17 @@ def _amount(text: str) -> float | None:
     if not math.isfinite(value) or value < 0:
         raise ValueError(f"must be a number >= 0, got {text!r}")
     return value
+
+
+def _description(text: str) -> str:
+    """Free text keeps its line breaks and tabs; other control characters become spaces."""
+    return "".join(
+        " " if unicodedata.category(ch) == "Cc" and ch not in "\n\t" else ch for ch in text
+    )
+
+
+def _reason(text: str) -> str | None:
+    return " ".join(one_line(text).split()) or None
 
 
 def _target(text: str) -> str | None:
@@ -68,7 +86,7 @@ FIELDS: dict[str, FieldSpec] = {
     spec.name: spec
     for spec in (
         FieldSpec("title", _title, "title"),
-        FieldSpec("description", lambda text: text, "description"),
+        FieldSpec("description", _description, "description"),
         FieldSpec("kind", lambda text: parse_choice(StoryKind, text, "kind").value, "kind"),
         FieldSpec("status", lambda text: parse_choice(StoryStatus, text, "status").value, "status"),
         FieldSpec("points", _amount, "points"),
@@ -85,7 +103,7 @@ FIELDS: dict[str, FieldSpec] = {
         # Resolved against the database by the service: here only emptiness is decided.
         FieldSpec("assignee", _optional_text, "assignee_id"),
         FieldSpec("sprint", _optional_text, "sprint_id"),
-        FieldSpec("blocked", _optional_text, "blocked_reason"),
+        FieldSpec("blocked", _reason, "blocked_reason"),
     )
 }
 

@@ -50,7 +50,7 @@ class SaveDigestScreen(ModalScreen[Path | None]):
         try:
             write_atomically(path, self.markdown)
         except UserError as error:
-            self.query_one("#save-error", Static).update(Content(error.message))
+            self.query_one("#save-error", Static).update(Content.assemble(error.message))
             return
         self.dismiss(path)
 
@@ -104,7 +104,7 @@ class NoteScreen(ModalScreen[bool]):
         try:
             write_note(self.app.workspace, self.person["member"], **values)  # type: ignore[attr-defined]
         except UserError as error:
-            self.query_one("#note-error", Static).update(Content(error.message))
+            self.query_one("#note-error", Static).update(Content.assemble(error.message))
             return
         self.dismiss(True)
 

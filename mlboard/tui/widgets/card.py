@@ -12,6 +12,7 @@ from textual.content import Content
 from mlboard.services.board import CardFacts
 from mlboard.services.evidence import Evidence
 from mlboard.services.stories import StoryView
+from mlboard.services.story_fields import one_line
 
 KIND_STYLES = {
     "experiment": "$accent",
@@ -74,7 +75,7 @@ def render_card(story: StoryView, facts: CardFacts | None = None) -> Content:
         details += ["  " if details else "", *progress]
     if evidence is not None and evidence.warnings:
         details += ["  " if details else "", (f"⚠ {len(evidence.warnings)}", "bold $warning")]
-    lines = [first, Content(story.title)]
+    lines = [first, Content.assemble(story.title)]
     if details:
         lines.append(Content.assemble(*details))
     if story.blocked:
@@ -84,7 +85,7 @@ def render_card(story: StoryView, facts: CardFacts | None = None) -> Content:
     if facts.data_blockers:
         lines.append(
             Content.assemble(
-                ("⛁ blocked by data: ", "bold $error"), (facts.data_blockers[0], "$error")
+                ("⛁ blocked by data: ", "bold $error"), (one_line(facts.data_blockers[0]), "$error")
             )
         )
     if story.status == "review" and facts.gates_missing:
