@@ -125,3 +125,14 @@ def test_plan_json_has_the_documented_keys(sample_workspace, monkeypatch):
         .output
     )
     assert md.startswith("## Plan: Sprint 24") and "\x1b" not in md
+
+
+def test_stories_blocked_by_data_are_planning_warnings(small_team):
+    from mlboard.services.pipeline_status import depend
+    from mlboard.services.pipelines import record_run
+
+    create_story(small_team, "Features", {"sprint": "S1", "points": "2", "kind": "data"})
+    record_run(small_team, "features", "failed", error="disk full")
+    depend(small_team, "ML-1", "features")
+    warnings = make_plan(small_team, "S1").warnings
+    assert "ML-1 is blocked by data: pipeline mlboard/features failed: disk full" in warnings

@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
+from mlboard.analytics.burndown import Burndown, Burnup, burndown, burnup
 from mlboard.analytics.capacity import Member as CapacityMember
 from mlboard.analytics.capacity import TeamCapacity, capacity_summary, team_capacity
 from mlboard.analytics.forecast import daily_throughput, forecast_when
@@ -27,7 +29,18 @@ from mlboard.domain import SprintState, StoryKind, StoryStatus
 from mlboard.errors import UserError
 from mlboard.services import sprint_points
 from mlboard.services.members import availability
-from mlboard.services.stories import StoryView, find_sprint, list_stories
+from mlboard.services.stories import (
+    StoryView,
+    _between,
+    _record,
+    apply_changes,
+    find_sprint,
+    find_story,
+    get_story,
+    list_stories,
+    rank_story,
+)
+from mlboard.services.story_fields import as_event_text
 from mlboard.services.workspace import Workspace
 from mlboard.store.tables import Member, Sprint, Story
 
@@ -188,6 +201,13 @@ def make_plan(ws: Workspace, sprint_name: str | None = None) -> Plan:
         loads=loads,
     )
     plan.warnings.extend(plan_warnings(plan))
+    from mlboard.services.pipeline_status import data_blockers
+
+    blocked = data_blockers(ws, [s.key for s in stories if s.status != StoryStatus.DONE])
+    plan.warnings.extend(
+        f"{key} is blocked by data: {'; '.join(reasons)}"
+        for key, reasons in sorted(blocked.items())
+    )
     return plan
 
 
@@ -225,3 +245,154 @@ def plan_warnings(plan: Plan) -> list[str]:
         if story.blocked:
             warnings.append(f"{story.key} is blocked: {story.blocked_reason}")
     return warnings
+
+
+# The Planning screen's own actions: choosing a sprint, moving stories in and out, re-ranking,
+# and the charts of the chosen sprint.
+
+
+@dataclass(frozen=True, slots=True)
+class OpenSprint:
+    """A sprint stories can still be planned into (no points: cheap to list on every paint)."""
+
+    name: str
+    state: str
+    goal: str
+    start: date | None
+    end: date | None
+
+
+def open_sprints(ws: Workspace) -> list[OpenSprint]:
+    """The active sprint, then future ones by start date: the first is what `make_plan` plans
+    when no sprint is named (the same order as `planned_sprint`)."""
+    with ws.reading() as session:
+        sprints = session.exec(select(Sprint).where(Sprint.state != SprintState.CLOSED)).all()
+        ordered = sorted(
+            sprints,
+            key=lambda s: (
+                s.state != SprintState.ACTIVE,
+                s.start is None,
+                s.start or date.min,
+                s.id,
+            ),
+        )
+        return [OpenSprint(s.name, s.state, s.goal, s.start, s.end) for s in ordered]
+
+
+def plan_story(ws: Workspace, key: str, sprint: str | None) -> StoryView:
+    """Move a story into `sprint`, or back to the backlog with `sprint=None`, in one transaction.
+
+    Planning a story that is still in the backlog status makes it `todo` (as creating a story in a
+    sprint does); taking an untouched `todo` story out makes it `backlog` again, so a move and its
+    undo leave the story as it was. Its rank is kept: it appears in the sprint at its place in the
+    backlog order, and returns there. Done stories stay where they were completed.
+    """
+    with ws.writing() as session:
+        story = find_story(session, key)
+        changes = {"sprint": sprint or ""}
+        if sprint:
+            target = find_sprint(session, sprint)
+            if target.state == SprintState.CLOSED:
+                raise UserError(f"sprint {sprint!r} is closed: plan into an open sprint")
+            if story.sprint_id == target.id:
+                raise UserError(f"{story.key} is already in {sprint}")
+            if story.status == StoryStatus.BACKLOG:
+                changes["status"] = StoryStatus.TODO.value
+        else:
+            if story.sprint_id is None:
+                raise UserError(f"{story.key} is already in the backlog")
+            if story.status == StoryStatus.DONE:
+                raise UserError(f"{story.key} is done: it stays in the sprint that completed it")
+            if story.status == StoryStatus.TODO:
+                changes["status"] = StoryStatus.BACKLOG.value
+        apply_changes(session, ws, story, changes, gated=True)
+    return get_story(ws, key)
+
+
+def rank_beside(ws: Workspace, key: str, anchor: str, *, before: bool) -> StoryView:
+    """Put story `key` right before (or after) story `anchor` in the rank order.
+
+    The same move as `rank_story(before=/after=)`, but it reads only the anchor's neighbour, not
+    every story: one keypress on a backlog of thousands. When the ranks around the anchor leave no
+    gap, it falls back to `rank_story`, which renumbers once.
+    """
+    with ws.writing() as session:
+        story = find_story(session, key)
+        other = find_story(session, anchor)
+        if other.id == story.id:
+            raise UserError(f"cannot rank {story.key} relative to itself")
+        lower_than = or_(
+            col(Story.rank) < other.rank,
+            and_(col(Story.rank) == other.rank, col(Story.number) < other.number),
+        )
+        higher_than = or_(
+            col(Story.rank) > other.rank,
+            and_(col(Story.rank) == other.rank, col(Story.number) > other.number),
+        )
+        query = select(Story.rank).where(Story.id != story.id).limit(1)
+        if before:
+            query = query.where(lower_than).order_by(
+                col(Story.rank).desc(), col(Story.number).desc()
+            )
+            near = session.exec(query).first()
+            new_rank = _between(near, other.rank)
+        else:
+            query = query.where(higher_than).order_by(col(Story.rank), col(Story.number))
+            near = session.exec(query).first()
+            new_rank = _between(other.rank, near)
+        if new_rank is not None:
+            at = ws.now()
+            _record(
+                session, ws, story, "rank", as_event_text(story.rank), as_event_text(new_rank), at
+            )
+            story.rank = new_rank
+            story.updated_at = at
+            session.add(story)
+    if new_rank is None:
+        return rank_story(ws, key, before=anchor) if before else rank_story(ws, key, after=anchor)
+    return get_story(ws, key)
+
+
+@dataclass(frozen=True)
+class SprintCharts:
+    """What the Charts view draws: the sprint's burndown and burnup, and the team's velocity."""
+
+    sprint: str
+    state: str
+    burndown: Burndown
+    burnup: Burnup
+    velocity: list[SprintVelocity]
+    average_velocity: float | None
+
+
+def sprint_charts(ws: Workspace, sprint_name: str | None = None) -> SprintCharts:
+    """Burndown/burnup of the sprint (default: the one `make_plan` plans) until now, in the
+    team's time zone, with team days off as non-working days; velocity of the last closed
+    sprints (up to 7, as Jira shows)."""
+    from mlboard.config import local_zone
+
+    zone = local_zone(ws.settings.timezone)
+    with ws.reading() as session:
+        sprint = planned_sprint(session, sprint_name)
+        span = sprint_points.span(sprint)
+        closed = closed_sprints(
+            [
+                sprint_points.span(s)
+                for s in session.exec(select(Sprint).where(Sprint.state == SprintState.CLOSED))
+            ]
+        )[-CHART_SPRINTS:]
+        recent = session.exec(
+            select(Sprint).where(col(Sprint.name).in_([s.name for s in closed]))
+        ).all()
+        timelines = list(sprint_points.load_timelines(session, [*recent, sprint]).values())
+        name, state = sprint.name, sprint.state
+    holidays = availability(ws, span.start, span.end).team
+    chart = burndown(span, timelines, ws.now(), holidays=holidays, tz=zone)
+    return SprintCharts(
+        sprint=name,
+        state=state,
+        burndown=chart,
+        burnup=burnup(chart),
+        velocity=velocity_chart(closed, timelines),
+        average_velocity=average_velocity(closed, timelines),
+    )

@@ -36,6 +36,12 @@ def _models_screen() -> Screen[None]:
     return ModelsScreen()
 
 
+def _planning_screen() -> Screen[None]:
+    from mlboard.tui.screens.planning import PlanningScreen
+
+    return PlanningScreen()
+
+
 def _standup_screen() -> Screen[None]:
     from mlboard.tui.screens.standup import StandupScreen
 
@@ -77,6 +83,7 @@ class MlboardApp(App[None]):
         "board": BoardScreen,
         "experiments": _experiments_screen,
         "models": _models_screen,
+        "planning": _planning_screen,
         "standup": _standup_screen,
         "data": _data_screen,
         "governance": _governance_screen,
@@ -87,6 +94,7 @@ class MlboardApp(App[None]):
         Binding("b", "switch_mode('board')", "Board", id="show_board"),
         Binding("x", "switch_mode('experiments')", "Experiments", id="show_experiments"),
         Binding("m", "switch_mode('models')", "Models", id="show_models", show=False),
+        Binding("p", "switch_mode('planning')", "Planning", id="show_planning"),
         Binding("u", "switch_mode('standup')", "Standup", id="show_standup"),
         Binding("d", "switch_mode('data')", "Data", id="show_data"),
         # Listed by ? and the command palette; the footer keeps the screens of every day.
