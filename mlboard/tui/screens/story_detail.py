@@ -224,7 +224,9 @@ class StoryDetailScreen(ModalScreen[str | None]):
             for label, value in story_fields(story)
         ]
         self.query_one("#story-fields", Static).update(Content("\n").join(rows))
-        self.query_one("#story-description", Static).update(Content.assemble(story.description or ""))
+        self.query_one("#story-description", Static).update(
+            Content.assemble(story.description or "")
+        )
         lines = [Content.assemble((f"History ({len(history)})", "bold"))]
         lines += [event_line(event) for event in reversed(history)]
         self.query_one("#story-history", Static).update(Content("\n").join(lines))
