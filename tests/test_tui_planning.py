@@ -368,17 +368,21 @@ async def test_a_plan_from_a_stale_request_is_ignored(sample_workspace):
 
 
 async def test_changes_made_elsewhere_are_read_when_the_screen_is_shown_again(sample_workspace):
-    from textual.screen import Screen
-
     app = MlboardApp(sample_workspace)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await open_planning(app, pilot)
-        app.push_screen(Screen())  # another screen, e.g. the Board in its mode
+        await pilot.pause()
+        app.switch_mode("planning")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, PlanningScreen)
+        app.switch_mode("board")
         await pilot.pause()
         plan_story(sample_workspace, "ML-22", "Sprint 24")  # as the Board or the CLI would
         add_sprint(sample_workspace, "Sprint 25", start="2026-11-30")
-        app.pop_screen()
+        app.data_changed()  # what the app does when its change poll sees them
+        app.switch_mode("planning")
         await settle(app, pilot)
+        assert app.screen is screen
         assert "ML-22" in shown(app, "sprint-stories")
         assert screen.capacity_bar.committed == 44.0 == screen.plan.committed_points
         select = screen.query_one("#plan-sprint", Select)

@@ -10,9 +10,7 @@ runs in a thread worker and answers with a message.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
-from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -60,6 +58,8 @@ STATUS_MARKS = {
     "done": ("●", "$success"),
 }
 LOAD_BAR = 24
+MOVE = Binding.Group("Move")  # the footer shows `] [ Move`, the palette each key's description
+RANK = Binding.Group("Rank")
 DOT = ("  ·  ", "$text-muted")
 
 
@@ -253,6 +253,7 @@ class PlanningScreen(Screen[None]):
             "→ Sprint",
             tooltip="Move the story into the sprint",
             id="plan_add",
+            group=MOVE,
         ),
         Binding(
             "left_square_bracket,less_than_sign",
@@ -260,9 +261,24 @@ class PlanningScreen(Screen[None]):
             "← Backlog",
             tooltip="Move the story back to the backlog",
             id="plan_remove",
+            group=MOVE,
         ),
-        Binding("K,shift+up", "rank(-1)", "Rank ↑", tooltip="Rank the story up", id="rank_up"),
-        Binding("J,shift+down", "rank(1)", "Rank ↓", tooltip="Rank the story down", id="rank_down"),
+        Binding(
+            "K,shift+up",
+            "rank(-1)",
+            "Rank ↑",
+            tooltip="Rank the story up",
+            id="rank_up",
+            group=RANK,
+        ),
+        Binding(
+            "J,shift+down",
+            "rank(1)",
+            "Rank ↓",
+            tooltip="Rank the story down",
+            id="rank_down",
+            group=RANK,
+        ),
         Binding("e", "estimates", "Estimates", id="plan_estimates"),
         Binding("D", "days_off", "Days off", id="plan_days_off"),  # d: the Data screen
         Binding("c", "charts", "Charts", id="plan_charts"),
@@ -282,8 +298,6 @@ class PlanningScreen(Screen[None]):
         self.data_seen = -1
         self._request = 0
         self._keys_state: tuple[object, ...] = ()
-        self._first_show = True
-        self._own_child = False
         # kept, not queried: `check_action` runs while the screen is being taken down, too
         self.backlog = StoryList(id="plan-backlog")
         self.sprint_list = StoryList(id="plan-sprint-stories")
@@ -370,19 +384,11 @@ class PlanningScreen(Screen[None]):
         self.reload(sprints=True)
 
     def on_screen_resume(self) -> None:
-        """Shown again: back from one of this screen's dialogs (whose callback has updated the
-        lists) there is nothing to read, unless the app says data changed; back from another
-        screen (the Board moves stories too) the lists are read again."""
-        if not self.is_mounted or self._first_show:
-            self._first_show = False
-            return
-        own_child, self._own_child = self._own_child, False
-        if not own_child or self.data_seen != getattr(self.app, "data_version", 0):
+        """Shown again: read again if data changed meanwhile. The app counts changes made by
+        others (its change poll) and by other screens; this screen's own dialogs update the
+        lists through their callbacks."""
+        if self.is_mounted and self.data_seen != getattr(self.app, "data_version", 0):
             self.reload(sprints=True)
-
-    def _open(self, screen: Screen[Any], callback: Callable[[Any], None] | None = None) -> None:
-        self._own_child = True
-        self.app.push_screen(screen, callback)
 
     def _changed(self) -> None:
         """This screen wrote to the database: other screens read again when shown."""
@@ -519,7 +525,9 @@ class PlanningScreen(Screen[None]):
         stories = self.focused_list()
         story = stories.story if stories else None
         if stories is not None and story is not None:
-            self._open(EstimatesScreen(story.key), lambda key: self._after_edit(stories, key))
+            self.app.push_screen(
+                EstimatesScreen(story.key), lambda key: self._after_edit(stories, key)
+            )
 
     def _after_edit(self, stories: StoryList, key: str | None) -> None:
         """A story was edited here or in its detail: redraw its line, or both lists if the
@@ -540,7 +548,7 @@ class PlanningScreen(Screen[None]):
         stories = self.focused_list()
         story = stories.story if stories else None
         member = story.assignee if story else None
-        self._open(DaysOffScreen(chosen, member), self._after_days_off)
+        self.app.push_screen(DaysOffScreen(chosen, member), self._after_days_off)
 
     def _after_days_off(self, summary: str | None) -> None:
         if summary is not None:
@@ -551,7 +559,7 @@ class PlanningScreen(Screen[None]):
     def action_charts(self) -> None:
         from mlboard.tui.screens.charts import ChartsScreen  # plotext only when charts are shown
 
-        self._open(ChartsScreen(self.sprint))
+        self.app.push_screen(ChartsScreen(self.sprint))
 
     def action_choose_sprint(self) -> None:
         select = self.query_one("#plan-sprint", Select)
@@ -583,7 +591,7 @@ class PlanningScreen(Screen[None]):
 
         if event.option.id is not None and isinstance(event.option_list, StoryList):
             stories = event.option_list
-            self._open(
+            self.app.push_screen(
                 StoryDetailScreen(event.option.id), lambda key: self._after_edit(stories, key)
             )
 
