@@ -382,6 +382,10 @@ async def test_changes_made_elsewhere_are_read_when_the_screen_is_shown_again(sa
         app.data_changed()  # what the app does when its change poll sees them
         app.switch_mode("planning")
         await settle(app, pilot)
+        for _ in range(20):  # the plan arrives from a worker, by message
+            if screen.plan is not None and screen.plan.committed_points == 44.0:
+                break
+            await settle(app, pilot)
         assert app.screen is screen
         assert "ML-22" in shown(app, "sprint-stories")
         assert screen.capacity_bar.committed == 44.0 == screen.plan.committed_points
