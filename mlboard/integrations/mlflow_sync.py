@@ -127,22 +127,25 @@ class TrackingStore:
         except Exception as error:  # MLflow raises many types: requests, SQLAlchemy, its own
             raise TrackingError(_explain(self.uri, what, error)) from None
 
+    def _pages(self, what: str, function: Any, *args: Any, **kwargs: Any) -> Iterator[Any]:
+        """Every page of a paged MLflow search, following its tokens."""
+        token = None
+        while True:
+            page = self._call(
+                what, function, *args, max_results=PAGE_SIZE, page_token=token, **kwargs
+            )
+            yield page
+            token = page.token
+            if not token:
+                return
+
     def experiment_ids(self) -> list[str]:
         """All experiments, deleted ones included (their runs may still be linked)."""
         if not self._experiments:
-            token = None
-            while True:
-                page = self._call(
-                    "list experiments",
-                    self._client.search_experiments,
-                    view_type=ALL,
-                    max_results=PAGE_SIZE,
-                    page_token=token,
-                )
+            for page in self._pages(
+                "list experiments", self._client.search_experiments, view_type=ALL
+            ):
                 self._experiments.update({e.experiment_id: e.name for e in page})
-                token = page.token
-                if not token:
-                    break
         return list(self._experiments)
 
     def search(
@@ -152,22 +155,15 @@ class TrackingStore:
         experiments = self.experiment_ids()
         if not experiments:
             return
-        token = None
-        while True:
-            page = self._call(
-                "search runs",
-                self._client.search_runs,
-                experiments,
-                filter_string=filter_string,
-                run_view_type=view,
-                max_results=PAGE_SIZE,
-                order_by=[order_by] if order_by else None,
-                page_token=token,
-            )
+        for page in self._pages(
+            "search runs",
+            self._client.search_runs,
+            experiments,
+            filter_string=filter_string,
+            run_view_type=view,
+            order_by=[order_by] if order_by else None,
+        ):
             yield [self._record(run) for run in page]
-            token = page.token
-            if not token:
-                break
 
     def runs_by_id(self, run_ids: Sequence[str]) -> Iterator[list[RunRecord]]:
         for start in range(0, len(run_ids), _IN_CHUNK):
@@ -196,32 +192,16 @@ class TrackingStore:
     def _aliases(self) -> dict[tuple[str, int], list[str]]:
         """Aliases by (model, version): version searches do not always carry them."""
         aliases: dict[tuple[str, int], list[str]] = {}
-        token = None
-        while True:
-            page = self._call(
-                "search registered models",
-                self._client.search_registered_models,
-                max_results=PAGE_SIZE,
-                page_token=token,
-            )
+        for page in self._pages("search registered models", self._client.search_registered_models):
             for model in page:
                 for alias, version in (model.aliases or {}).items():
                     aliases.setdefault((model.name, int(version)), []).append(alias)
-            token = page.token
-            if not token:
-                return aliases
+        return aliases
 
     def model_versions(self) -> list[ModelVersionRecord]:
         aliases = self._aliases()
         versions: list[ModelVersionRecord] = []
-        token = None
-        while True:
-            page = self._call(
-                "search model versions",
-                self._client.search_model_versions,
-                max_results=PAGE_SIZE,
-                page_token=token,
-            )
+        for page in self._pages("search model versions", self._client.search_model_versions):
             versions += [
                 ModelVersionRecord(
                     name=v.name,
@@ -238,9 +218,7 @@ class TrackingStore:
                 )
                 for v in page
             ]
-            token = page.token
-            if not token:
-                return versions
+        return versions
 
     def metric_history(self, run_id: str, key: str) -> list[PointRecord]:
         history = self._call("read metric history", self._client.get_metric_history, run_id, key)
