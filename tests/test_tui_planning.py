@@ -26,12 +26,8 @@ from mlboard.services.sprints import add_sprint, start_sprint
 from mlboard.services.stories import create_story, get_story, list_stories, rank_story
 from mlboard.tui.app import MlboardApp
 from mlboard.tui.screens.charts import ChartsScreen, y_ticks
-from mlboard.tui.screens.planning import (
-    DaysOffScreen,
-    EstimatesScreen,
-    PlanningScreen,
-    StoryList,
-)
+from mlboard.tui.screens.planning import PlanningScreen, StoryList
+from mlboard.tui.screens.planning_dialogs import DaysOffScreen, EstimatesScreen
 from mlboard.tui.widgets.capacity_bar import CapacityBar, CapacityFigures, bar, labels
 
 SIZE = (160, 45)

@@ -6,37 +6,25 @@ OptionLists (only the lines in view are drawn), kept in memory and updated in pl
 move: the backlog can hold thousands of stories. The commitment on the capacity bar changes at
 once (it is the sum of the sprint list's points); everything else comes from `make_plan`, which
 runs in a thread worker and answers with a message.
+
+The lines it draws are in `planning_rows`, its dialogs in `planning_dialogs`.
 """
 
 from __future__ import annotations
-
-from datetime import date
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
-from textual.widgets import (
-    Button,
-    Checkbox,
-    Footer,
-    Header,
-    Input,
-    Label,
-    OptionList,
-    Select,
-    Static,
-)
+from textual.screen import Screen
+from textual.widgets import Footer, Header, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from mlboard.errors import UserError
-from mlboard.services.members import availability, list_members, set_days_off
 from mlboard.services.planning import (
-    MemberLoad,
     OpenSprint,
     Plan,
     make_plan,
@@ -44,132 +32,20 @@ from mlboard.services.planning import (
     plan_story,
     rank_beside,
 )
-from mlboard.services.stories import StoryView, edit_story, get_story, list_stories
+from mlboard.services.stories import StoryView, get_story, list_stories
 from mlboard.services.workspace import Workspace
-from mlboard.tui.screens.story_form import TEXT_FIELDS, current_text
-from mlboard.tui.widgets.capacity_bar import CapacityBar, CapacityFigures, bar, scale_of
-from mlboard.tui.widgets.card import KIND_STYLES
+from mlboard.tui.screens.planning_dialogs import DaysOffScreen, EstimatesScreen
+from mlboard.tui.screens.planning_rows import (
+    forecast_line,
+    load_lines,
+    sprint_info,
+    story_row,
+    warning_lines,
+)
+from mlboard.tui.widgets.capacity_bar import CapacityBar, CapacityFigures
 
-STATUS_MARKS = {
-    "backlog": ("○", "$text-muted"),
-    "todo": ("○", "$foreground"),
-    "in_progress": ("◐", "$warning"),
-    "review": ("◑", "$accent"),
-    "done": ("●", "$success"),
-}
-LOAD_BAR = 24
 MOVE = Binding.Group("Move")  # the footer shows `] [ Move`, the palette each key's description
 RANK = Binding.Group("Rank")
-DOT = ("  ·  ", "$text-muted")
-
-
-def _fit(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def story_row(story: StoryView) -> Content:
-    """One line: status, key, points, kind, owner, title (user text, always literal)."""
-    mark, style = (
-        ("⊘", "bold $error") if story.blocked else STATUS_MARKS.get(story.status, ("?", ""))
-    )
-    points = "?" if story.points is None else f"{story.points:g}"
-    owner = f"@{story.assignee}" if story.assignee else ""
-    return Content.assemble(
-        (mark, style),
-        " ",
-        (f"{story.key:<8}", "bold"),
-        (f"{points:>4}", "bold $warning" if story.points is None else "bold"),
-        "  ",
-        (f"{story.kind:<11}", KIND_STYLES.get(story.kind, "")),
-        (f"{_fit(owner, 8):<9}", "$text-primary"),
-        story.title,
-    )
-
-
-def sprint_info(sprint: OpenSprint | None, today: date) -> Content:
-    if sprint is None:
-        return Content.assemble(
-            ("No open sprint. ", "bold"),
-            "Add one with `mlboard sprint add NAME` to plan into it.",
-        )
-    parts: list[str | tuple[str, str]] = [(sprint.name, "bold"), "  ", (sprint.state, "$accent")]
-    if sprint.start and sprint.end:
-        left = max((sprint.end - today).days + 1, 0)
-        parts += [DOT, f"{sprint.start:%a %b %d} → {sprint.end:%a %b %d}"]
-        if sprint.start <= today:
-            parts += [DOT, f"{left} day{'s' if left != 1 else ''} left"]
-    lines = [Content.assemble(*parts)]
-    if sprint.goal:
-        lines.append(Content.styled(sprint.goal, "italic"))
-    return Content("\n").join(lines)
-
-
-def _chance(p: float | None) -> str:
-    if p is None:
-        return "—"
-    if 0 < p < 0.005:
-        return "<1%"
-    if 0.995 <= p < 1:
-        return ">99%"
-    return f"{p:.0%}"
-
-
-def forecast_line(plan: Plan) -> Content:
-    """`8 stories open · chance to finish by Fri Nov 27: 12% · 50% by …, 85% by …, 95% by …`."""
-    if plan.remaining == 0:
-        return Content.assemble(("Forecast  ", "bold"), ("every story in the sprint is done", ""))
-    end = f"{plan.end:%a %b %d}" if plan.end else "the end"
-    chance = plan.p_finish_sprint
-    style = "bold $success" if chance and chance >= 0.85 else "bold $warning"
-    if chance is not None and chance < 0.5:
-        style = "bold $error"
-    parts: list[str | tuple[str, str]] = [
-        ("Forecast  ", "bold"),
-        f"{plan.remaining} open stor{'y' if plan.remaining == 1 else 'ies'}",
-        DOT,
-        f"chance to finish by {end}: ",
-        (_chance(chance), style),
-    ]
-    when = [
-        f"{label} by {day:%a %b %d}"
-        for label, day in (("50%", plan.p50), ("85%", plan.p85), ("95%", plan.p95))
-        if day
-    ]
-    if when:
-        parts += [DOT, ", ".join(when)]
-    if plan.forecast_note:
-        parts += [DOT, (plan.forecast_note, "$text-muted")]
-    return Content.assemble(*parts)
-
-
-def load_lines(loads: list[MemberLoad]) -> Content:
-    """Per member: assigned points against capacity (┃), over-capacity in $error, on one scale."""
-    if not loads:
-        return Content.styled(
-            "No active members: add them with `mlboard member add`.", "$text-muted"
-        )
-    scale = scale_of(*(max(load.assigned, load.capacity) for load in loads))
-    width = max(len(load.handle) for load in loads)
-    rows = []
-    for load in loads:
-        figures = f"{load.assigned:g} / {load.capacity:.1f}".removesuffix(".0")
-        rows.append(
-            Content.assemble(
-                (f"{load.handle:<{width}}  ", "$text-primary"),
-                bar(CapacityFigures(load.assigned, load.capacity), LOAD_BAR, scale),
-                f"  {figures:>11}",
-                ("  over" if load.over else "", "bold $error"),
-            )
-        )
-    return Content("\n").join(rows)
-
-
-def warning_lines(warnings: list[str]) -> Content:
-    if not warnings:
-        return Content.styled("✓ nothing to warn about", "$success")
-    return Content("\n").join(
-        [Content.assemble(("⚠ ", "bold $warning"), warning) for warning in warnings]
-    )
 
 
 def _order(story: StoryView) -> tuple[float, int]:
@@ -594,159 +470,3 @@ class PlanningScreen(Screen[None]):
             self.app.push_screen(
                 StoryDetailScreen(event.option.id), lambda key: self._after_edit(stories, key)
             )
-
-
-ESTIMATE_FIELDS = ("points", "estimate_low", "estimate_high", "timebox_days", "gpu_hours", "target")
-TEAM = "@team"  # not a valid handle, so it can stand for "the whole team" in the member list
-
-
-class EstimatesScreen(ModalScreen[str | None]):
-    """Points, low/high, timebox, GPU hours and target; dismissed with the key once saved."""
-
-    CSS_PATH = "../planning.tcss"
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="estimates_cancel"),
-        Binding("ctrl+s", "save", "Save", id="estimates_save"),
-    ]
-
-    def __init__(self, key: str) -> None:
-        super().__init__()
-        self.key = key
-
-    def compose(self) -> ComposeResult:
-        story = self.story = get_story(self.app.workspace, self.key)  # type: ignore[attr-defined]
-        with Vertical(id="estimates", classes="plan-dialog"):
-            yield Static(
-                Content.assemble((story.key, "bold $accent"), "  ", (story.title, "bold")),
-                classes="dialog-heading",
-            )
-            with Grid(classes="dialog-grid"):
-                for field, label, placeholder in TEXT_FIELDS:
-                    if field in ESTIMATE_FIELDS:
-                        yield Label(label)
-                        yield Input(
-                            current_text(story, field),
-                            placeholder=placeholder,
-                            id=f"estimate-{field}",
-                        )
-            yield Static("", id="estimates-error", classes="dialog-error", markup=False)
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Save", variant="primary", id="estimates-save")
-                yield Button("Cancel", id="estimates-cancel")
-
-    def on_mount(self) -> None:
-        self.query_one("#estimate-points", Input).focus()
-
-    @on(Input.Submitted)
-    @on(Button.Pressed, "#estimates-save")
-    def action_save(self) -> None:
-        values = {f: self.query_one(f"#estimate-{f}", Input).value for f in ESTIMATE_FIELDS}
-        changes = {f: v for f, v in values.items() if v != current_text(self.story, f)}
-        try:
-            if changes:
-                edit_story(self.app.workspace, self.key, changes)  # type: ignore[attr-defined]
-        except UserError as error:
-            self.query_one("#estimates-error", Static).update(Content(error.message))
-            return
-        self.dismiss(self.key if changes else None)
-
-    @on(Button.Pressed, "#estimates-cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-def _day(text: str, what: str) -> date | None:
-    if not text.strip():
-        return None
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise UserError(f"{what}: {text.strip()!r} is not a date like 2026-11-30") from None
-
-
-def days_off_summary(workspace: Workspace, sprint: OpenSprint | None) -> Content:
-    """Who is off during the sprint, so a day off can be checked or taken back."""
-    if sprint is None or sprint.start is None or sprint.end is None:
-        return Content("")
-    off = availability(workspace, sprint.start, sprint.end)
-    rows = [(handle, days) for handle, days in sorted(off.members.items()) if days]
-    if off.team:
-        rows.insert(0, ("whole team", off.team))
-    parts: list[str | tuple[str, str]] = [(f"Days off in {sprint.name}: ", "bold")]
-    if not rows:
-        parts.append(("none", "$text-muted"))
-    for index, (who, days) in enumerate(rows):
-        listed = ", ".join(f"{day:%a %b %d}" for day in sorted(days))
-        parts += ["; " if index else "", (who, "$text-primary"), f" {listed}"]
-    return Content.assemble(*parts)
-
-
-class DaysOffScreen(ModalScreen[str | None]):
-    """Add or remove days off for a member or the whole team; dismissed with a summary."""
-
-    CSS_PATH = "../planning.tcss"
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="days_off_cancel"),
-        Binding("ctrl+s", "save", "Save", id="days_off_save"),
-    ]
-
-    def __init__(self, sprint: OpenSprint | None, member: str | None) -> None:
-        super().__init__()
-        self.sprint = sprint
-        self.member = member
-
-    def compose(self) -> ComposeResult:
-        workspace: Workspace = self.app.workspace  # type: ignore[attr-defined]
-        members = [(Text(f"{m.name} (@{m.handle})"), m.handle) for m in list_members(workspace)]
-        members.append((Text("Whole team (holiday)"), TEAM))
-        handles = [handle for _, handle in members]
-        chosen = self.member if self.member in handles else handles[0]
-        today = workspace.now().astimezone().date()
-        with Vertical(id="days-off", classes="plan-dialog"):
-            yield Static(Content.styled("Days off", "bold"), classes="dialog-heading")
-            with Grid(classes="dialog-grid"):
-                yield Label("Member")
-                yield Select(members, value=chosen, allow_blank=False, id="days-off-member")
-                yield Label("From")
-                yield Input(today.isoformat(), placeholder="2026-12-24", id="days-off-from")
-                yield Label("Until")
-                yield Input(placeholder="same day", id="days-off-until")
-                yield Label("Reason")
-                yield Input(placeholder="optional", id="days-off-reason")
-            yield Checkbox("Remove these days off", id="days-off-remove")
-            yield Static(days_off_summary(workspace, self.sprint), id="days-off-current")
-            yield Static("", id="days-off-error", classes="dialog-error", markup=False)
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Save", variant="primary", id="days-off-save")
-                yield Button("Cancel", id="days-off-cancel")
-
-    def on_mount(self) -> None:
-        self.query_one("#days-off-from", Input).focus()
-
-    @on(Input.Submitted)
-    @on(Button.Pressed, "#days-off-save")
-    def action_save(self) -> None:
-        handle = str(self.query_one("#days-off-member", Select).value)
-        remove = self.query_one("#days-off-remove", Checkbox).value
-        who = "the whole team" if handle == TEAM else handle
-        try:
-            first = _day(self.query_one("#days-off-from", Input).value, "from")
-            if first is None:
-                raise UserError("from: give the first day off, e.g. 2026-12-24")
-            last = _day(self.query_one("#days-off-until", Input).value, "until")
-            changed = set_days_off(
-                self.app.workspace,  # type: ignore[attr-defined]
-                None if handle == TEAM else handle,
-                first,
-                last,
-                reason=self.query_one("#days-off-reason", Input).value,
-                remove=remove,
-            )
-        except UserError as error:
-            self.query_one("#days-off-error", Static).update(Content(error.message))
-            return
-        self.dismiss(f"{'removed' if remove else 'added'} {changed} day(s) off for {who}")
-
-    @on(Button.Pressed, "#days-off-cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)

@@ -1,0 +1,136 @@
+"""What the Planning screen shows, as pure functions of the services' views: story lines,
+the sprint's heading, the forecast, members' loads and the warnings.
+
+Titles, goals, handles and notes are user text: every line is a `Content` built from plain
+strings, never markup.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from textual.content import Content
+
+from mlboard.services.planning import MemberLoad, OpenSprint, Plan
+from mlboard.services.stories import StoryView
+from mlboard.tui.widgets.capacity_bar import CapacityFigures, bar, scale_of
+from mlboard.tui.widgets.card import KIND_STYLES
+
+STATUS_MARKS = {
+    "backlog": ("○", "$text-muted"),
+    "todo": ("○", "$foreground"),
+    "in_progress": ("◐", "$warning"),
+    "review": ("◑", "$accent"),
+    "done": ("●", "$success"),
+}
+LOAD_BAR = 24
+DOT = ("  ·  ", "$text-muted")
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def story_row(story: StoryView) -> Content:
+    """One line: status, key, points, kind, owner, title (user text, always literal)."""
+    mark, style = (
+        ("⊘", "bold $error") if story.blocked else STATUS_MARKS.get(story.status, ("?", ""))
+    )
+    points = "?" if story.points is None else f"{story.points:g}"
+    owner = f"@{story.assignee}" if story.assignee else ""
+    return Content.assemble(
+        (mark, style),
+        " ",
+        (f"{story.key:<8}", "bold"),
+        (f"{points:>4}", "bold $warning" if story.points is None else "bold"),
+        "  ",
+        (f"{story.kind:<11}", KIND_STYLES.get(story.kind, "")),
+        (f"{_fit(owner, 8):<9}", "$text-primary"),
+        story.title,
+    )
+
+
+def sprint_info(sprint: OpenSprint | None, today: date) -> Content:
+    if sprint is None:
+        return Content.assemble(
+            ("No open sprint. ", "bold"),
+            "Add one with `mlboard sprint add NAME` to plan into it.",
+        )
+    parts: list[str | tuple[str, str]] = [(sprint.name, "bold"), "  ", (sprint.state, "$accent")]
+    if sprint.start and sprint.end:
+        left = max((sprint.end - today).days + 1, 0)
+        parts += [DOT, f"{sprint.start:%a %b %d} → {sprint.end:%a %b %d}"]
+        if sprint.start <= today:
+            parts += [DOT, f"{left} day{'s' if left != 1 else ''} left"]
+    lines = [Content.assemble(*parts)]
+    if sprint.goal:
+        lines.append(Content.styled(sprint.goal, "italic"))
+    return Content("\n").join(lines)
+
+
+def _chance(p: float | None) -> str:
+    if p is None:
+        return "—"
+    if 0 < p < 0.005:
+        return "<1%"
+    if 0.995 <= p < 1:
+        return ">99%"
+    return f"{p:.0%}"
+
+
+def forecast_line(plan: Plan) -> Content:
+    """`8 stories open · chance to finish by Fri Nov 27: 12% · 50% by …, 85% by …, 95% by …`."""
+    if plan.remaining == 0:
+        return Content.assemble(("Forecast  ", "bold"), ("every story in the sprint is done", ""))
+    end = f"{plan.end:%a %b %d}" if plan.end else "the end"
+    chance = plan.p_finish_sprint
+    style = "bold $success" if chance and chance >= 0.85 else "bold $warning"
+    if chance is not None and chance < 0.5:
+        style = "bold $error"
+    parts: list[str | tuple[str, str]] = [
+        ("Forecast  ", "bold"),
+        f"{plan.remaining} open stor{'y' if plan.remaining == 1 else 'ies'}",
+        DOT,
+        f"chance to finish by {end}: ",
+        (_chance(chance), style),
+    ]
+    when = [
+        f"{label} by {day:%a %b %d}"
+        for label, day in (("50%", plan.p50), ("85%", plan.p85), ("95%", plan.p95))
+        if day
+    ]
+    if when:
+        parts += [DOT, ", ".join(when)]
+    if plan.forecast_note:
+        parts += [DOT, (plan.forecast_note, "$text-muted")]
+    return Content.assemble(*parts)
+
+
+def load_lines(loads: list[MemberLoad]) -> Content:
+    """Per member: assigned points against capacity (┃), over-capacity in $error, on one scale."""
+    if not loads:
+        return Content.styled(
+            "No active members: add them with `mlboard member add`.", "$text-muted"
+        )
+    scale = scale_of(*(max(load.assigned, load.capacity) for load in loads))
+    width = max(len(load.handle) for load in loads)
+    rows = []
+    for load in loads:
+        figures = f"{load.assigned:g} / {load.capacity:.1f}".removesuffix(".0")
+        rows.append(
+            Content.assemble(
+                (f"{load.handle:<{width}}  ", "$text-primary"),
+                bar(CapacityFigures(load.assigned, load.capacity), LOAD_BAR, scale),
+                f"  {figures:>11}",
+                ("  over" if load.over else "", "bold $error"),
+            )
+        )
+    return Content("\n").join(rows)
+
+
+def warning_lines(warnings: list[str]) -> Content:
+    if not warnings:
+        return Content.styled("✓ nothing to warn about", "$success")
+    return Content("\n").join(
+        [Content.assemble(("⚠ ", "bold $warning"), warning) for warning in warnings]
+    )
