@@ -28,6 +28,7 @@ another: a later alert for it links the same story.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import PurePath
@@ -106,8 +107,36 @@ def _iso(moment: datetime | None) -> str | None:
 # --- conditions ------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class _Kind:
+    """What every condition of one kind shares, stated once: a finder only describes problems."""
+
+    name: str  # Alert.kind
+    prefix: str  # of the problem key, `<prefix>:<key>`
+    story_kind: str  # data or model
+
+    def condition(
+        self, key: str, *, subject: str, message: str, title: str, details: dict[str, Any]
+    ) -> Condition:
+        """One problem of this kind; `key` tells it apart from the others of the kind."""
+        return Condition(
+            kind=self.name, problem=f"{self.prefix}:{key}", subject=subject, message=message,
+            title=title, story_kind=self.story_kind, details=details,
+        )  # fmt: skip
+
+
+_PIPELINE_FAILED = _Kind("pipeline_failed", "pipeline-failed", "data")
+_PIPELINE_STALE = _Kind("pipeline_stale", "pipeline-stale", "data")
+_DRIFT = _Kind("drift", "drift", "data")
+_REGRESSION = _Kind("metric_regression", "regression", "model")
+_OVERFITTING = _Kind("overfitting", "overfitting", "model")
+
+
 def conditions(session: Session, now: datetime) -> list[Condition]:
-    """Every problem that holds now, from pipelines, drift reports, monitoring runs, evidence."""
+    """Every problem that holds now, from pipelines, drift reports, monitoring runs, evidence.
+
+    The order is the order new alerts open in (and so their ids): keep it when adding a kind.
+    """
     return [
         *_pipeline_conditions(session, now),
         *_drift_conditions(session),
@@ -116,42 +145,30 @@ def conditions(session: Session, now: datetime) -> list[Condition]:
     ]
 
 
-def _pipeline_conditions(session: Session, now: datetime) -> list[Condition]:
-    found = []
+def _pipeline_conditions(session: Session, now: datetime) -> Iterator[Condition]:
+    """One pass over the statuses for both pipeline kinds: a pipeline's failure, then its
+    staleness, pipeline after pipeline."""
     for status in statuses(session, now):
         name = status.full_name
         if status.failed:
             streak = status.failures_in_row
             what = f"{streak} failures in a row" if streak > 1 else "last run failed"
             error = (status.last_error or "").strip().splitlines()[:1]
-            found.append(
-                Condition(
-                    kind="pipeline_failed",
-                    problem=f"pipeline-failed:{name}",
-                    subject=name,
-                    message=f"pipeline {name}: {what}" + (f": {error[0][:200]}" if error else ""),
-                    title=f"Fix pipeline {name}: {what}",
-                    story_kind="data",
-                    details={"failures_in_row": streak, "error": status.last_error},
-                )
-            )
+            yield _PIPELINE_FAILED.condition(
+                name, subject=name, title=f"Fix pipeline {name}: {what}",
+                message=f"pipeline {name}: {what}" + (f": {error[0][:200]}" if error else ""),
+                details={"failures_in_row": streak, "error": status.last_error},
+            )  # fmt: skip
         if status.fresh is False:
             stale = status.staleness(now)
-            found.append(
-                Condition(
-                    kind="pipeline_stale",
-                    problem=f"pipeline-stale:{name}",
-                    subject=name,
-                    message=f"pipeline {name} is stale: {stale}",
-                    title=f"Fix pipeline {name}: stale, {stale}",
-                    story_kind="data",
-                    details={"last_success_at": _iso(status.last_success_at)},
-                )
-            )
-    return found
+            yield _PIPELINE_STALE.condition(
+                name, subject=name, title=f"Fix pipeline {name}: stale, {stale}",
+                message=f"pipeline {name} is stale: {stale}",
+                details={"last_success_at": _iso(status.last_success_at)},
+            )  # fmt: skip
 
 
-def _drift_conditions(session: Session) -> list[Condition]:
+def _drift_conditions(session: Session) -> Iterator[Condition]:
     """The latest report per model (or per reference/current pair without a model) decides."""
     latest: dict[tuple[str, ...], DriftReport] = {}
     for report in session.exec(
@@ -161,7 +178,6 @@ def _drift_conditions(session: Session) -> list[Condition]:
             (report.model_name,) if report.model_name else ("", report.reference, report.current)
         )
         latest[group] = report
-    found = []
     for report in latest.values():
         if not report.dataset_drift:
             continue
@@ -173,28 +189,21 @@ def _drift_conditions(session: Session) -> list[Condition]:
         listed = ", ".join(columns) or "several columns"
         share = f"{report.drift_share:.0%} of columns drifted"
         if report.model_name:
-            subject = problem = report.model_name
+            subject = key = report.model_name
             title = f"Retrain {report.model_name}: drift in columns {listed}"
         else:  # the report keeps full paths: the key tells folders apart, people read names
             reference, current = PurePath(report.reference).name, PurePath(report.current).name
-            problem = f"{report.reference} -> {report.current}"
+            key = f"{report.reference} -> {report.current}"
             subject = f"{reference} -> {current}"
             title = f"Check data drift in {current} vs {reference}: columns {listed}"
-        found.append(
-            Condition(
-                kind="drift",
-                problem=f"drift:{problem}",
-                subject=subject,
-                message=f"data drift for {subject}: {share} ({listed})",
-                title=title,
-                story_kind="data",
-                details={"report_id": report.id, "columns": columns},
-            )
-        )
-    return found
+        yield _DRIFT.condition(
+            key, subject=subject, title=title,
+            message=f"data drift for {subject}: {share} ({listed})",
+            details={"report_id": report.id, "columns": columns},
+        )  # fmt: skip
 
 
-def _regression_conditions(session: Session) -> list[Condition]:
+def _regression_conditions(session: Session) -> Iterator[Condition]:
     runs = session.exec(
         select(Run)
         .where(
@@ -210,7 +219,6 @@ def _regression_conditions(session: Session) -> list[Condition]:
         value, threshold = run.metrics.get(metric), _number(run.tags.get(THRESHOLD_TAG))
         if model and metric and value is not None and threshold is not None:
             latest[(model, metric)] = (run, float(value), threshold)
-    found = []
     for (model, metric), (run, value, threshold) in latest.items():
         higher = higher_is_better(metric)
         if (value >= threshold) if higher else (value <= threshold):
@@ -219,18 +227,11 @@ def _regression_conditions(session: Session) -> list[Condition]:
             f"{metric} {format_number(value)} {'below' if higher else 'above'} "
             + format_number(threshold)
         )
-        found.append(
-            Condition(
-                kind="metric_regression",
-                problem=f"regression:{model}:{metric}",
-                subject=model,
-                message=f"{model}: {shown} (run {run.run_name or run.run_id})",
-                title=f"Retrain {model}: {shown}",
-                story_kind="model",
-                details={"run_id": run.run_id, "metric": metric, "value": value},
-            )
-        )
-    return found
+        yield _REGRESSION.condition(
+            f"{model}:{metric}", subject=model, title=f"Retrain {model}: {shown}",
+            message=f"{model}: {shown} (run {run.run_name or run.run_id})",
+            details={"run_id": run.run_id, "metric": metric, "value": value},
+        )  # fmt: skip
 
 
 def _number(text: str | None) -> float | None:
@@ -241,7 +242,7 @@ def _number(text: str | None) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _overfitting_conditions(session: Session, now: datetime) -> list[Condition]:
+def _overfitting_conditions(session: Session, now: datetime) -> Iterator[Condition]:
     from mlboard.services.evidence import evidence_for
 
     stories = session.exec(
@@ -255,21 +256,13 @@ def _overfitting_conditions(session: Session, now: datetime) -> list[Condition]:
         for warning in evidence.warnings:
             if warning.kind == "overfitting":
                 by_run.setdefault(warning.run_id, (warning, []))[1].append(key)
-    found = []
     for run_id, (warning, keys) in by_run.items():
         label = warning.run_name or run_id
-        found.append(
-            Condition(
-                kind="overfitting",
-                problem=f"overfitting:{run_id}",
-                subject=label,
-                message=f"{warning.message} (stories {', '.join(keys)})",
-                title=f"Fix overfitting in run {label} ({', '.join(keys)})",
-                story_kind="model",
-                details={"run_id": run_id, "stories": keys},
-            )
-        )
-    return found
+        yield _OVERFITTING.condition(
+            run_id, subject=label, title=f"Fix overfitting in run {label} ({', '.join(keys)})",
+            message=f"{warning.message} (stories {', '.join(keys)})",
+            details={"run_id": run_id, "stories": keys},
+        )  # fmt: skip
 
 
 # --- alerts ----------------------------------------------------------------------------------
