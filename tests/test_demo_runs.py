@@ -20,21 +20,22 @@ import numpy as np
 import pytest
 
 from mlboard.domain import parse_target
+from mlboard.services.demo_datasets import make_churn_data, make_fraud_data
+from mlboard.services.demo_metrics import (
+    average_precision,
+    expected_calibration_error,
+    log_loss,
+    roc_auc,
+)
 from mlboard.services.demo_runs import (
     PARENT_TAG,
     STORY_TAG,
     DemoRuns,
     _as_uri,
-    average_precision,
     build_demo_runs,
-    expected_calibration_error,
-    log_loss,
-    make_churn_data,
-    make_fraud_data,
     rng_for,
-    roc_auc,
-    train_logistic,
 )
+from mlboard.services.demo_training import train_logistic
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
 AS_OF = date(2026, 11, 25)  # the sample's own today: runs keep the sample's calendar dates
