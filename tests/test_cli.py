@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_runs import Mlboard, mlboard_in
 from typer.testing import CliRunner
 
 from mlboard.cli import app
@@ -15,18 +16,9 @@ from mlboard.errors import UserError
 
 
 @pytest.fixture
-def mlboard(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def mlboard(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Mlboard:
     """Run `mlboard --db <tmp db> ARGS` in-process; return the result."""
-    monkeypatch.setenv("MLBOARD_USER", "tester")
-    monkeypatch.setenv("COLUMNS", "200")
-    monkeypatch.chdir(tmp_path)
-    database = str(tmp_path / "cli.db")
-    runner = CliRunner()
-
-    def run(*args: str):
-        return runner.invoke(app, ["--db", database, *args])
-
-    return run
+    return mlboard_in(tmp_path, monkeypatch)
 
 
 def run_process(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -9,10 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_runs import mlboard_in
 from sqlmodel import func, select
-from typer.testing import CliRunner
 
-from mlboard.cli import app
 from mlboard.config import load_settings
 from mlboard.errors import UserError
 from mlboard.services.audit import audit_entries
@@ -328,15 +327,7 @@ def test_a_refused_move_exits_3_with_one_line_naming_every_missing_item(tmp_path
 
 
 def test_story_gates_json_and_story_show_keys(tmp_path, monkeypatch):
-    monkeypatch.setenv("MLBOARD_USER", "bob")
-    monkeypatch.chdir(tmp_path)
-    runner, database = CliRunner(), str(tmp_path / "cli.db")
-
-    def run(*args: str) -> str:
-        result = runner.invoke(app, ["--db", database, *args])
-        assert result.exit_code == 0, (result.output, result.exception)
-        return result.output
-
+    run = mlboard_in(tmp_path, monkeypatch, user="bob").ok
     run("member", "add", "ana")
     run("story", "add", "Ship", "--kind", "model", "--sensitivity", "personal", "--assignee", "ana")
     run("story", "check", "ML-1", "approval", "--note", "LGTM", "--link", "https://pr/7")

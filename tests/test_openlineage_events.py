@@ -11,11 +11,11 @@ import pickle
 import random
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from lineage_files import DATA, EXPECTED, needs_data
 
 from mlboard.integrations.openlineage import (
     EVENT_TYPES,
@@ -29,8 +29,6 @@ from mlboard.integrations.openlineage import (
     roll_up,
 )
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "openlineage"
-needs_data = pytest.mark.skipif(not DATA.is_dir(), reason="shared OpenLineage files not present")
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 AIRFLOW_DAG_RUN = "01936893-9751-7a91-a2a0-a51101a3970c"
@@ -42,21 +40,6 @@ AIRFLOW_TASKS = {
 SPARK_APP_RUN = "0192963f-929e-731b-a075-9bb14bf41d38"
 SPARK_PLAN_RUN = "0192963f-c099-7dff-8d04-a90a16c16859"
 SPARK_OUTPUT_RUN = "0192963f-f6f8-71c0-8380-500bc70883ee"
-
-# Every shared file: (valid events, invalid events). A new file must be added here.
-EXPECTED = {
-    **{f"compat-airflow/line_0{n}.json": (1, 0) for n in range(1, 9)},
-    "compat-spark-hive/2.json": (1, 0),
-    "compat-spark/1729097588979.json": (1, 0),
-    "compat-spark/1729097615509.json": (1, 0),
-    "compat-spark/1729097631761.json": (1, 0),
-    "compat-spark/1729097631884.json": (1, 0),
-    "marquez/event_full.json": (1, 0),
-    "marquez/event_simple.json": (1, 0),
-    "marquez/metadata.template.json": (0, 26),
-    "openlineage-repo/failed_run_ol_events.json": (0, 8),
-    "openlineage-repo/openlineage-event.json": (1, 0),
-}
 
 
 def read(relative: str) -> tuple[list[LineageEvent], list[EventError]]:

@@ -12,13 +12,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from cli_runs import Mlboard, mlboard_in
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from lineage_files import DATA, EXPECTED, needs_data
 from sqlalchemy import delete, func
 from sqlmodel import col, select
-from typer.testing import CliRunner
 
-from mlboard.cli import app
 from mlboard.errors import UserError
 from mlboard.integrations.openlineage import parse_event, parse_payload, roll_up
 from mlboard.services.pipeline_status import (
@@ -38,23 +38,6 @@ from mlboard.services.stories import create_story
 from mlboard.store.tables import LineageEventSeen, Pipeline, PipelineRun, StoryEvent
 
 BACKENDS = ("sqlite", "postgresql")  # part of the store suite: runs on both
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "openlineage"
-needs_data = pytest.mark.skipif(not DATA.is_dir(), reason="shared OpenLineage files not present")
-
-# Every shared file: (valid events, invalid events), as in test_openlineage_events.
-EXPECTED = {
-    **{f"compat-airflow/line_0{n}.json": (1, 0) for n in range(1, 9)},
-    "compat-spark-hive/2.json": (1, 0),
-    "compat-spark/1729097588979.json": (1, 0),
-    "compat-spark/1729097615509.json": (1, 0),
-    "compat-spark/1729097631761.json": (1, 0),
-    "compat-spark/1729097631884.json": (1, 0),
-    "marquez/event_full.json": (1, 0),
-    "marquez/event_simple.json": (1, 0),
-    "marquez/metadata.template.json": (0, 26),
-    "openlineage-repo/failed_run_ol_events.json": (0, 8),
-    "openlineage-repo/openlineage-event.json": (1, 0),
-}
 DAG_RUN = "01936893-9751-7a91-a2a0-a51101a3970c"
 TASK_RUNS = [  # by start time
     "01936893-9751-7b3c-8f76-8ac6d0e5f8a3",
@@ -68,18 +51,8 @@ LIST_KEYS = {
 
 
 @pytest.fixture
-def mlboard(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("MLBOARD_USER", "tester")
-    monkeypatch.setenv("COLUMNS", "200")
-    monkeypatch.chdir(tmp_path)
-    database = str(tmp_path / "cli.db")
-    runner = CliRunner()
-
-    def run(*args: str, input: str | None = None):
-        return runner.invoke(app, ["--db", database, *args], input=input)
-
-    run.database = database  # type: ignore[attr-defined]
-    return run
+def mlboard(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Mlboard:
+    return mlboard_in(tmp_path, monkeypatch)
 
 
 def ok(result) -> str:

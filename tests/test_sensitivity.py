@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from cli_runs import mlboard_in
 from sqlmodel import select
-from typer.testing import CliRunner
 
-from mlboard.cli import app
 from mlboard.errors import UserError
 from mlboard.services.audit import audit_entries
 from mlboard.services.gates import story_gates
@@ -178,15 +177,8 @@ def test_labelling_an_unknown_dataset_names_the_known_ones(workspace, store, mlf
 
 
 def test_dataset_commands_and_story_show_json(tmp_path, monkeypatch, store, mlflow):
-    monkeypatch.setenv("MLBOARD_USER", "ana")
-    monkeypatch.chdir(tmp_path)
-    runner, database = CliRunner(), str(tmp_path / "cli.db")
-
-    def run(*args: str) -> str:
-        result = runner.invoke(app, ["--db", database, *args])
-        assert result.exit_code == 0, (result.output, result.exception)
-        return result.output
-
+    mlboard = mlboard_in(tmp_path, monkeypatch, user="ana")
+    run = mlboard.ok
     run("story", "add", "Churn model", "--kind", "model", "--sensitivity", "internal")
     train(mlflow, store, "ML-1", {"churn-train": {}})
     run("sync", "--tracking-uri", store.uri, "--no-history")
@@ -203,5 +195,5 @@ def test_dataset_commands_and_story_show_json(tmp_path, monkeypatch, store, mlfl
     shown = json.loads(run("story", "show", "ML-1", "--format", "json"))
     assert (shown["sensitivity"], shown["sensitivity_effective"]) == ("internal", "personal")
     assert shown["sensitivity_sources"] == ["dataset churn-train"]
-    unknown = runner.invoke(app, ["--db", database, "dataset", "label", "nope", "personal"])
+    unknown = mlboard("dataset", "label", "nope", "personal")
     assert isinstance(unknown.exception, UserError) and unknown.exception.exit_code == 2

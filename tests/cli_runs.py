@@ -1,0 +1,37 @@
+"""The `mlboard` command run in-process, as the CLI tests call it: a user in a folder of their
+own, with a database there and a terminal wide enough that no line wraps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+from typer.testing import CliRunner
+
+from mlboard.cli import app
+
+
+class Mlboard:
+    """`mlboard --db <database> ARGS`, called like a function."""
+
+    def __init__(self, database: str) -> None:
+        self.database = database
+        self._runner = CliRunner()
+
+    def __call__(self, *args: str, input: str | None = None) -> Result:
+        return self._runner.invoke(app, ["--db", self.database, *args], input=input)
+
+    def ok(self, *args: str) -> str:
+        """Run a command that must succeed; what the terminal shows (stdout and stderr)."""
+        result = self(*args)
+        assert result.exit_code == 0, (result.output, result.exception)
+        return result.output
+
+
+def mlboard_in(folder: Path, monkeypatch: pytest.MonkeyPatch, user: str = "tester") -> Mlboard:
+    """`mlboard` for `user` working in `folder`, on the database `folder/cli.db`."""
+    monkeypatch.setenv("MLBOARD_USER", user)
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.chdir(folder)
+    return Mlboard(str(folder / "cli.db"))
