@@ -1,37 +1,54 @@
 """The `mlboard` executable: opens the board fast, or hands over to the full CLI.
 
-Opening the board is the command people run most, so a bare `mlboard` (optionally with `--db`)
-goes straight to the TUI without loading Typer's help machinery. Every path shares one error
-handler: a `UserError` is one line on stderr and its exit code, never a traceback.
+Opening the board is the command people run most, so a bare `mlboard` (optionally with `--db`
+and `--screen`) goes straight to the TUI without loading Typer's help machinery. Every path
+shares one error handler: a `UserError` is one line on stderr and its exit code, never a
+traceback.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 
-def board_database(args: Sequence[str]) -> tuple[bool, str | None]:
-    """Whether `args` only ask to open the board, and the `--db` value they give, if any."""
-    match list(args):
-        case []:
-            return True, None
-        case ["--db", value] if not value.startswith("-"):
-            return True, value
-        case [option] if option.startswith("--db="):
-            return True, option.removeprefix("--db=")
-        case _:
-            return False, None
+@dataclass(frozen=True)
+class BoardArgs:
+    """What a bare call asks of the board: its database and the screen to open on."""
+
+    database: str | None = None
+    screen: str = "board"
+
+
+def board_args(args: Sequence[str]) -> BoardArgs | None:
+    """The board's arguments if `args` only open the board (`--db`, `--screen`), else None."""
+    values: dict[str, str] = {}
+    rest = list(args)
+    while rest:
+        option = rest.pop(0)
+        name, equals, value = option.partition("=")
+        if name not in ("--db", "--screen") or name in values:
+            return None
+        if not equals:
+            if not rest or rest[0].startswith("-"):
+                return None
+            value = rest.pop(0)
+        values[name] = value
+    return BoardArgs(values.get("--db"), values.get("--screen", "board"))
 
 
 def main() -> None:
     try:
-        bare, database = board_database(sys.argv[1:])
-        if bare:
+        board = board_args(sys.argv[1:])
+        if board is not None:
             from mlboard.config import load_settings
+            from mlboard.tui import check_screen
+
+            screen = check_screen(board.screen)
             from mlboard.tui.app import run_board
 
-            run_board(load_settings(database))
+            run_board(load_settings(board.database), screen)
         else:
             from mlboard.cli import app
 

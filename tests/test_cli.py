@@ -226,23 +226,6 @@ def test_edit_sets_and_clears_estimates(mlboard):
     assert isinstance(mlboard("story", "edit", "ML-1").exception, UserError)
 
 
-@pytest.mark.parametrize(
-    ("args", "bare", "database"),
-    [
-        ([], True, None),
-        (["--db", "team.db"], True, "team.db"),
-        (["--db=team.db"], True, "team.db"),
-        (["--db", "team.db", "story", "list"], False, None),
-        (["--help"], False, None),
-        (["--db", "--help"], False, None),
-    ],
-)
-def test_only_a_bare_call_takes_the_fast_path_to_the_board(args, bare, database):
-    from mlboard.launcher import board_database
-
-    assert board_database(args) == (bare, database)
-
-
 def test_the_default_database_lives_in_the_user_data_folder(tmp_path):
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "xdg")}
     result = subprocess.run(

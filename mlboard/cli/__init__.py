@@ -40,6 +40,14 @@ def root(
             help="Database: a file path or SQLAlchemy URL (else MLBOARD_DB, config, default).",
         ),
     ] = None,
+    screen: Annotated[
+        str,
+        typer.Option(
+            "--screen",
+            help="Screen to open on: board, experiments, models, planning, standup, data, "
+            "governance or audit.",
+        ),
+    ] = "board",
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print version.")
     ] = False,
@@ -48,7 +56,7 @@ def root(
     if ctx.invoked_subcommand is None:
         from mlboard.cli.board import open_board
 
-        open_board(ctx.obj)
+        open_board(ctx.obj, screen)
 
 
 def _register() -> None:

@@ -1,0 +1,63 @@
+"""The `mlboard` executable: which calls take the fast path to the TUI, and on which screen."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from mlboard.launcher import BoardArgs, board_args
+from mlboard.tui import SCREENS
+from mlboard.tui.app import MlboardApp
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ([], BoardArgs()),
+        (["--db", "team.db"], BoardArgs("team.db")),
+        (["--db=team.db"], BoardArgs("team.db")),
+        (["--screen", "standup"], BoardArgs(None, "standup")),
+        (["--screen=data", "--db", "team.db"], BoardArgs("team.db", "data")),
+        (["--db", "team.db", "--screen", "planning"], BoardArgs("team.db", "planning")),
+        (["--db", "team.db", "story", "list"], None),
+        (["--db", "a.db", "--db", "b.db"], None),
+        (["--screen"], None),
+        (["--help"], None),
+        (["--db", "--help"], None),
+    ],
+)
+def test_only_a_bare_call_takes_the_fast_path_to_the_board(args, expected):
+    assert board_args(args) == expected
+
+
+def test_every_screen_can_be_opened_by_name():
+    assert set(SCREENS) == set(MlboardApp.MODES)
+
+
+def test_an_unknown_screen_is_one_line_naming_the_choices(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "mlboard", "--screen", "kanban", "--db", "x.db"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: --screen: no screen called 'kanban'; choose one of "
+        "board, experiments, models, planning, standup, data, governance, audit"
+    ]
+    assert not (tmp_path / "x.db").exists()
+
+
+@pytest.mark.parametrize("screen", ["standup", "data"])
+async def test_the_app_opens_on_the_screen_asked_for(sample_workspace, screen):
+    app = MlboardApp(sample_workspace, screen)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert app.current_mode == screen
+        assert type(app.screen).__name__ == f"{screen.capitalize()}Screen"
+        await pilot.press("b")
+        assert app.current_mode == "board"
