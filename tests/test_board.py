@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Input
 
-from mlboard.services.stories import create_story, get_story
+from mlboard.services.stories import StoryView, create_story, get_story
+from mlboard.services.workspace import Workspace
 from mlboard.tui.app import MlboardApp
 from mlboard.tui.screens.board import BoardScreen
 from mlboard.tui.screens.story_detail import StoryDetailScreen
@@ -23,18 +28,37 @@ def keys_in(app: MlboardApp, status: str) -> list[str]:
     return [story.key for story in column(app, status).stories]
 
 
-async def focus_card(pilot, app: MlboardApp, key: str) -> None:
-    story = get_story(app.workspace, key)
+def shown_stories(app: MlboardApp) -> list[StoryView]:
+    """Every story the board shows, column after column."""
+    return [
+        story for board_column in app.screen.query(BoardColumn) for story in board_column.stories
+    ]
+
+
+@asynccontextmanager
+async def board(
+    workspace: Workspace, size: tuple[int, int] = SIZE
+) -> AsyncIterator[tuple[MlboardApp, Pilot[None]]]:
+    """The app on `workspace`, drawn once: the board as a person first sees it."""
+    app = MlboardApp(workspace)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        yield app, pilot
+
+
+async def press_on_card(pilot: Pilot[None], app: MlboardApp, story_key: str, *keys: str) -> None:
+    """Highlight the card of `story_key` in its column, press `keys`, let the screen settle."""
+    story = get_story(app.workspace, story_key)
     cards = column(app, story.status).cards
     cards.focus()
-    cards.highlighted = cards.get_option_index(key)
+    cards.highlighted = cards.get_option_index(story_key)
+    await pilot.pause()
+    await pilot.press(*keys)
     await pilot.pause()
 
 
 async def test_the_board_shows_the_active_sprint_by_status(sample_workspace):
-    app = MlboardApp(sample_workspace)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with board(sample_workspace) as (app, _):
         assert isinstance(app.screen, BoardScreen)
         assert len(keys_in(app, "done")) == 6
         assert len(keys_in(app, "in_progress")) == 3
@@ -43,13 +67,9 @@ async def test_the_board_shows_the_active_sprint_by_status(sample_workspace):
 
 
 async def test_moving_a_card_changes_the_database(sample_workspace):
-    app = MlboardApp(sample_workspace)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with board(sample_workspace) as (app, pilot):
         key = keys_in(app, "todo")[0]
-        await focus_card(pilot, app, key)
-        await pilot.press("right_square_bracket")
-        await pilot.pause()
+        await press_on_card(pilot, app, key, "right_square_bracket")
         assert get_story(sample_workspace, key).status == "in_progress"
         assert key in keys_in(app, "in_progress")
         assert app.screen.focused is column(app, "in_progress").cards
@@ -59,9 +79,7 @@ async def test_moving_a_card_changes_the_database(sample_workspace):
 
 
 async def test_arrow_keys_move_focus_between_columns(sample_workspace):
-    app = MlboardApp(sample_workspace)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with board(sample_workspace) as (app, pilot):
         column(app, "todo").cards.focus()
         await pilot.press("right")
         assert app.screen.focused is column(app, "in_progress").cards
@@ -72,31 +90,25 @@ async def test_arrow_keys_move_focus_between_columns(sample_workspace):
 
 
 async def test_filter_by_member_and_kind(sample_workspace):
-    app = MlboardApp(sample_workspace)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with board(sample_workspace) as (app, pilot):
         await pilot.press("slash")
         await pilot.press(*"@ana")
         await pilot.pause()
-        shown = [s for c in app.screen.query(BoardColumn) for s in c.stories]
+        shown = shown_stories(app)
         assert shown and all(s.assignee == "ana" for s in shown)
         app.screen.query_one("#filter", Input).value = "kind:bug"
         await pilot.pause()
-        shown = [s for c in app.screen.query(BoardColumn) for s in c.stories]
+        shown = shown_stories(app)
         assert shown and {s.kind for s in shown} == {"bug"}
         await pilot.press("escape")
         await pilot.pause()
-        assert len([s for c in app.screen.query(BoardColumn) for s in c.stories]) == 14
+        assert len(shown_stories(app)) == 14
 
 
 async def test_edit_a_story_in_the_form(sample_workspace):
-    app = MlboardApp(sample_workspace)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with board(sample_workspace) as (app, pilot):
         key = keys_in(app, "todo")[0]
-        await focus_card(pilot, app, key)
-        await pilot.press("e")
-        await pilot.pause()
+        await press_on_card(pilot, app, key, "e")
         assert isinstance(app.screen, StoryFormScreen)
         app.screen.query_one("#field-points", Input).value = "-3"
         await pilot.press("ctrl+s")
@@ -113,9 +125,7 @@ async def test_edit_a_story_in_the_form(sample_workspace):
 
 
 async def test_create_a_story_from_the_board(sample_workspace):
-    app = MlboardApp(sample_workspace)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with board(sample_workspace) as (app, pilot):
         await pilot.press("n")
         await pilot.pause()
         await pilot.press(*"Evaluate [red] calibration")
@@ -127,13 +137,9 @@ async def test_create_a_story_from_the_board(sample_workspace):
 
 
 async def test_enter_and_click_open_the_story_detail(sample_workspace):
-    app = MlboardApp(sample_workspace)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with board(sample_workspace) as (app, pilot):
         key = keys_in(app, "review")[0]
-        await focus_card(pilot, app, key)
-        await pilot.press("enter")
-        await pilot.pause()
+        await press_on_card(pilot, app, key, "enter")
         assert isinstance(app.screen, StoryDetailScreen)
         history = str(app.screen.query_one("#story-history").render())
         assert "History" in history and "status" in history
@@ -151,9 +157,7 @@ async def test_titles_with_markup_render_literally(workspace):
     add_sprint(workspace, "S1")
     create_story(workspace, "[/bar] [red]x", {"sprint": "S1"})
     start_sprint(workspace, "S1")
-    app = MlboardApp(workspace)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with board(workspace) as (app, pilot):
         cards = column(app, "todo").cards
         assert "[/bar] [red]x" in str(cards.get_option_at_index(0).prompt)
         await pilot.press("enter")
@@ -165,28 +169,20 @@ async def test_keymap_from_config_remaps_bindings(sample_workspace):
     from dataclasses import replace
 
     sample_workspace.settings = replace(sample_workspace.settings, keymap={"move_next": "m"})
-    app = MlboardApp(sample_workspace)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with board(sample_workspace) as (app, pilot):
         key = keys_in(app, "todo")[0]
-        await focus_card(pilot, app, key)
-        await pilot.press("m")
-        await pilot.pause()
+        await press_on_card(pilot, app, key, "m")
         assert get_story(sample_workspace, key).status == "in_progress"
 
 
 async def test_no_active_sprint_says_what_to_do(workspace):
-    app = MlboardApp(workspace)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with board(workspace) as (app, _):
         assert "No active sprint" in str(app.screen.query_one("#sprint-summary").render())
 
 
 @pytest.mark.parametrize("size", [(80, 24), (200, 60)])
 async def test_help_panel_and_palette_open(sample_workspace, size):
-    app = MlboardApp(sample_workspace)
-    async with app.run_test(size=size) as pilot:
-        await pilot.pause()
+    async with board(sample_workspace, size) as (app, pilot):
         await pilot.press("question_mark")
         await pilot.pause()
         assert app.screen.query("HelpPanel")
@@ -212,9 +208,7 @@ async def test_cards_mark_data_blockers_sensitivity_and_gates(workspace):
     start_sprint(workspace, "S1")
     record_run(workspace, "features", "failed", error="disk full")
     depend(workspace, "ML-1", "features")
-    app = MlboardApp(workspace)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with board(workspace) as (app, pilot):
         await app.workers.wait_for_complete()
         await pilot.pause()
         todo = str(column(app, "todo").cards.get_option_at_index(0).prompt)
@@ -237,12 +231,8 @@ async def test_the_story_detail_lists_its_gates_and_opens_the_checklist(workspac
         {"sprint": "S1", "kind": "model", "sensitivity": "personal", "assignee": "ana"},
     )
     start_sprint(workspace, "S1")
-    app = MlboardApp(workspace)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        await focus_card(pilot, app, "ML-1")
-        await pilot.press("enter")
-        await pilot.pause()
+    async with board(workspace) as (app, pilot):
+        await press_on_card(pilot, app, "ML-1", "enter")
         gates = str(app.screen.query_one("#story-gates").render())
         assert "Definition of Done" in gates and "☐ model_card" in gates
         await pilot.press("c")
