@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from textual import on, work
 from textual.app import App, SystemCommand
@@ -105,15 +105,37 @@ class MlboardApp(App[None]):
         Binding("q", "quit", "Quit", id="quit"),
     ]
 
-    def __init__(self, workspace: Workspace) -> None:
+    def __init__(self, workspace: Workspace, screen: str = "board") -> None:
+        # The mode the app opens on (`mlboard --screen standup` at standup time); Textual reads
+        # it while initialising, so it is set first.
+        self.DEFAULT_MODE = screen  # type: ignore[misc]
         super().__init__()
         self.workspace = workspace
         self.data_version = 0
+        self._before_first_frame: list[Callable[[], object]] | None = []
 
     def on_mount(self) -> None:
         self.set_keymap(dict(self.workspace.settings.keymap))
         self._marker = change_marker(self.workspace)
         self.set_interval(CHANGE_POLL_SECONDS, self.poll_changes)
+
+    def on_ready(self) -> None:
+        """The first frame is laid out (and shown at the next refresh): start what waited."""
+        waiting, self._before_first_frame = self._before_first_frame or [], None
+        for callback in waiting:
+            self.call_after_refresh(callback)
+
+    def after_first_frame(self, callback: Callable[[], object]) -> None:
+        """Run `callback` once the first frame is displayed (after the next refresh, later on).
+
+        A worker thread started earlier competes with the first paint for the interpreter and
+        delays the very frame the user waits for; extra details (card facts, a digest) can wait
+        for it instead.
+        """
+        if self._before_first_frame is None:
+            self.call_after_refresh(callback)
+        else:
+            self._before_first_frame.append(callback)
 
     def poll_changes(self) -> None:
         """Reload the screens when someone else changed the data (one tiny query otherwise)."""
@@ -213,10 +235,10 @@ class MlboardApp(App[None]):
             )
 
 
-def run_board(settings: Settings) -> None:
-    """Open the workspace of `settings` and run the app on it until the user quits."""
+def run_board(settings: Settings, screen: str = "board") -> None:
+    """Open the workspace of `settings` and run the app on `screen` until the user quits."""
     workspace = open_workspace(settings)
     try:
-        MlboardApp(workspace).run()
+        MlboardApp(workspace, screen).run()
     finally:
         workspace.close()

@@ -124,8 +124,8 @@ class BoardScreen(Screen[None]):
             self.data_seen = getattr(self.app, "data_version", 0)
             self._evidence_request += 1
             keys = [s.key for s in self.board.stories]
-            # after the paint, so the first screen does not wait for the thread's start-up
-            self.call_after_refresh(self._load_evidence, keys, self._evidence_request)
+            request = self._evidence_request
+            self.app.after_first_frame(lambda: self._load_evidence(keys, request))  # type: ignore[attr-defined]
         self.redraw(select)
 
     @work(thread=True, exclusive=True, group="evidence", exit_on_error=False)

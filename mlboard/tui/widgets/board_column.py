@@ -12,6 +12,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
+from textual.events import Resize
+from textual.geometry import Region
+from textual.strip import Strip
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
@@ -22,10 +25,29 @@ from mlboard.tui.widgets.card import render_card
 
 
 class CardList(OptionList):
+    """An OptionList that keeps its rendered cards across a resize that keeps their width.
+
+    OptionList drops every rendered option on each Resize event. The first one arrives just
+    after the first frame was drawn at that very size, so every card was rendered twice before
+    the user saw any: on a sprint of 150 cards, a fifth of a second.
+    """
+
     BINDINGS = [
         Binding("j", "cursor_down", "Down", show=False, id="card_down"),
         Binding("k", "cursor_up", "Up", show=False, id="card_up"),
     ]
+
+    def __init__(self, *, id: str) -> None:
+        super().__init__(id=id, markup=False)
+        self._rendered_width: int | None = None
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._rendered_width = self.scrollable_content_region.width
+        return super().render_lines(crop)
+
+    def _on_resize(self, event: Resize) -> None:
+        if self.scrollable_content_region.width == self._rendered_width:
+            event.prevent_default()  # skips OptionList's handler, which drops the rendered cards
 
 
 class BoardColumn(Vertical):
@@ -37,7 +59,7 @@ class BoardColumn(Vertical):
         self.stories: list[StoryView] = []
 
     def compose(self) -> ComposeResult:
-        cards = CardList(id=f"cards-{self.status.value}", markup=False)
+        cards = CardList(id=f"cards-{self.status.value}")
         cards.border_title = self.status.label
         yield cards
 
