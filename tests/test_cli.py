@@ -8,11 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from cli_runs import Mlboard, mlboard_in
 from typer.testing import CliRunner
 
 from mlboard.cli import app
 from mlboard.errors import UserError
+
+from cli_runs import Mlboard, mlboard_in
 
 
 @pytest.fixture

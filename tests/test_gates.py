@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from cli_runs import mlboard_in
 from sqlmodel import func, select
 
 from mlboard.config import load_settings
@@ -31,6 +30,8 @@ from mlboard.services.stories import (
 from mlboard.services.workspace import Workspace
 from mlboard.store.engine import open_database
 from mlboard.store.tables import ChecklistItem, Run
+
+from cli_runs import mlboard_in
 
 BACKENDS = ("sqlite", "postgresql")  # the gate runs inside the move's transaction: check both
 SENSITIVE = "model_card, bias_evaluation, privacy_review, approval by someone other than @ana"

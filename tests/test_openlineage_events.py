@@ -15,7 +15,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from lineage_files import DATA, EXPECTED, needs_data
 
 from mlboard.integrations.openlineage import (
     EVENT_TYPES,
@@ -28,6 +27,8 @@ from mlboard.integrations.openlineage import (
     parse_payload,
     roll_up,
 )
+
+from lineage_files import DATA, EXPECTED, needs_data
 
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -12,10 +12,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from cli_runs import Mlboard, mlboard_in
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from lineage_files import DATA, EXPECTED, needs_data
 from sqlalchemy import delete, func
 from sqlmodel import col, select
 
@@ -36,6 +34,9 @@ from mlboard.services.pipelines import (
 )
 from mlboard.services.stories import create_story
 from mlboard.store.tables import LineageEventSeen, Pipeline, PipelineRun, StoryEvent
+
+from cli_runs import Mlboard, mlboard_in
+from lineage_files import DATA, EXPECTED, needs_data
 
 BACKENDS = ("sqlite", "postgresql")  # part of the store suite: runs on both
 DAG_RUN = "01936893-9751-7a91-a2a0-a51101a3970c"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from cli_runs import mlboard_in
 from sqlmodel import select
 
 from mlboard.errors import UserError
@@ -17,6 +16,7 @@ from mlboard.services.stories import create_story, move_story
 from mlboard.services.sync import sync
 from mlboard.store.tables import Dataset, Pipeline, RunDataset, Story, StoryPipeline
 
+from cli_runs import mlboard_in
 from mlflow_stores import MlflowStore, empty_store
 
 
