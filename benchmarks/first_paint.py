@@ -1,17 +1,12 @@
-"""Open the board on a database and stop at its first paint; the child of `bench_foundation.py`.
+"""Paint the board N times in one process; the in-process child of `bench_foundation.py`.
 
-    python benchmarks/first_paint.py DB                  # whole process, as `mlboard --db DB`
-    python benchmarks/first_paint.py --in-process N DB   # N paints with App.run_test
+    python benchmarks/first_paint.py --in-process N DB
 
-Whole process: imports the CLI (as the `mlboard` command does), opens the workspace, runs
-`MlboardApp` headless and exits as soon as the Board's columns hold their cards, then prints
-`{"cards": …, "painted": …}`. `painted` is the CLOCK_MONOTONIC time of the paint. That clock is the
-same in every process, so the parent can subtract its own launch time.
-
-In-process: imports first, then N times from `MlboardApp(workspace)` to the cards on screen with
+Imports first, then N times from `MlboardApp(workspace)` to the cards on screen with
 `App.run_test`. Prints `{"cards": …, "seconds": […]}`. This runs in a child, not in the benchmark
 itself: a child's peak RSS as the kernel reports it is never below its parent's (see the README),
-so the benchmark process must stay small.
+so the benchmark process must stay small. The whole-process first paint is measured in a real
+terminal by `terminal.py`.
 """
 
 from __future__ import annotations
@@ -85,41 +80,12 @@ def measure_in_process(db: Path, runs: int) -> dict[str, Any]:
     return {"cards": cards, "seconds": seconds}
 
 
-def measure_process(db: Path) -> dict[str, Any]:
-    """Run the app as a bare `mlboard --db DB` does (the launcher), headless, to first paint."""
-    import mlboard.launcher  # noqa: F401  (the `mlboard` command starts there)
-    from mlboard.config import load_settings
-    from mlboard.services.workspace import open_workspace
-    from mlboard.tui.app import MlboardApp
-
-    workspace = open_workspace(load_settings(str(db)))
-    app = MlboardApp(workspace)
-    result: dict[str, Any] = {}
-
-    async def auto_pilot(pilot: Pilot[Any]) -> None:
-        result["cards"] = await wait_for_board(pilot)
-        result["painted"] = clock()
-        app.exit()
-
-    try:
-        app.run(headless=True, size=SIZE, auto_pilot=auto_pilot)
-    finally:
-        workspace.close()
-    if "painted" not in result:
-        raise RuntimeError("the app exited before its first paint")
-    return result
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("db", type=Path)
-    parser.add_argument("--in-process", type=int, metavar="N", help="N in-process paints")
+    parser.add_argument("--in-process", type=int, metavar="N", required=True, help="paints")
     args = parser.parse_args(argv)
-    if args.in_process:
-        result = measure_in_process(args.db, args.in_process)
-    else:
-        result = measure_process(args.db)
-    print(json.dumps(result))  # after the app: Textual captures stdout while it runs
+    print(json.dumps(measure_in_process(args.db, args.in_process)))
     return 0
 
 

@@ -17,6 +17,8 @@ import sys
 import time
 from pathlib import Path
 
+from workspace import ensure_scale_workspace
+
 HERE = Path(__file__).resolve().parent
 
 
@@ -28,13 +30,6 @@ def run(script: str, *args: str) -> int:
     return code
 
 
-def ensure_workspace(path: Path) -> None:
-    if path.exists():
-        return
-    run("generate.py", "--stories", "5000", "--sprints", "40", "--out", str(path))
-    run("generate_ml.py", "--db", str(path))
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workspace", type=Path, default=Path("/tmp/mlboard-scale.db"))
@@ -42,7 +37,7 @@ def main() -> int:
     args = parser.parse_args()
     repeat = "3" if args.quick else "5"
     print(f"mlboard benchmarks on {os.cpu_count()} CPUs; load average {os.getloadavg()}")
-    ensure_workspace(args.workspace)
+    ensure_scale_workspace(args.workspace)
     codes = [
         run("bench_foundation.py", "--db", str(args.workspace), "--runs", repeat),
         run("bench_screens.py", "--db", str(args.workspace)),
