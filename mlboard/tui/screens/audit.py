@@ -17,15 +17,13 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState
 
 from mlboard.services.audit import AuditView, Verification, verify_audit
 from mlboard.services.audit_search import change_summary, latest_audit
-from mlboard.services.workspace import Workspace
-from mlboard.tui.screens.data import add_columns, fill, highlighted_key, new_table
 from mlboard.tui.screens.data_rows import cell, one_line, when
+from mlboard.tui.widgets.keyed_table import KeyedTable, ReloadingScreen
 
 AUDIT_LIMIT = 500
 COLUMNS = (
@@ -39,13 +37,6 @@ COLUMNS = (
 )
 ACTION_COLORS = {"insert": "success", "update": "warning", "delete": "error"}
 SEP = ("  ·  ", "$text-muted")
-
-
-class AuditLoaded(Message):
-    def __init__(self, entries: list[AuditView], request: int) -> None:
-        super().__init__()
-        self.entries = entries
-        self.request = request
 
 
 class AuditVerified(Message):
@@ -105,11 +96,12 @@ def verdict(verification: Verification) -> Content:
     )
 
 
-class AuditScreen(Screen[None]):
+class AuditScreen(ReloadingScreen[list[AuditView]]):
     """The latest entries on top, the highlighted one in full below."""
 
     TITLE = "mlboard · Audit"
     CSS_PATH = "../governance.tcss"
+    READ_GROUP = "audit"
     BINDINGS = [
         Binding(
             "slash", "filter", "Filter", tooltip="Only entries about a story key or by an actor",
@@ -128,8 +120,6 @@ class AuditScreen(Screen[None]):
         self.query_text = ""
         self.verification: Verification | None = None
         self.verifying = False
-        self.data_seen = -1
-        self._request = 0
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -138,44 +128,28 @@ class AuditScreen(Screen[None]):
             placeholder="Story key (ML-4) or actor (@ana) — Enter to keep, Esc to clear",
             id="audit-filter",
         )
-        yield new_table("audit-entries")
+        yield KeyedTable(COLUMNS, id="audit-entries")
         with VerticalScroll(id="audit-entry"):
             yield Static(id="audit-entry-text")
         yield Footer()
 
     def on_mount(self) -> None:
-        add_columns(self.table, COLUMNS)
         self.table.border_title = "Entries"
         self.query_one("#audit-entry").border_title = "Entry"
         self.table.focus()
-        self.reload()
 
     @property
-    def workspace(self) -> Workspace:
-        return self.app.workspace  # type: ignore[attr-defined]
+    def table(self) -> KeyedTable:
+        return self.query_one("#audit-entries", KeyedTable)
 
-    @property
-    def table(self) -> DataTable[Text]:
-        return self.query_one("#audit-entries", DataTable)
+    def read(self) -> list[AuditView]:
+        """Thread worker. A filter typed meanwhile starts a newer read, which replaces this one."""
+        return latest_audit(self.workspace, self.query_text, limit=AUDIT_LIMIT)
 
-    def reload(self) -> None:
-        self.data_seen = getattr(self.app, "data_version", 0)
-        self._request += 1
-        self._load(self.query_text, self._request)
-
-    @work(thread=True, exclusive=True, group="audit", exit_on_error=False)
-    def _load(self, text: str, request: int) -> None:
-        self.post_message(
-            AuditLoaded(latest_audit(self.workspace, text, limit=AUDIT_LIMIT), request)
-        )
-
-    @on(AuditLoaded)
-    def entries_loaded(self, message: AuditLoaded) -> None:
-        if message.request != self._request:
-            return
-        self.entries = message.entries
+    def show(self, entries: list[AuditView]) -> None:
+        self.entries = entries
         colors = dict(self.app.theme_variables)
-        fill(self.table, ((str(e.id), entry_cells(e, colors)) for e in self.entries))
+        self.table.show_rows((str(e.id), entry_cells(e, colors)) for e in self.entries)
         self.table.border_title = f"Entries ({len(self.entries):,}, newest first)"
         self.show_summary()
         self.show_entry()
@@ -198,7 +172,7 @@ class AuditScreen(Screen[None]):
         self.query_one("#audit-summary", Static).update(Content.assemble(*parts))
 
     def show_entry(self) -> None:
-        key = highlighted_key(self.table)
+        key = self.table.highlighted_key
         entry = next((e for e in self.entries if str(e.id) == key), None)
         text = self.query_one("#audit-entry-text", Static)
         if entry is None:
@@ -253,8 +227,8 @@ class AuditScreen(Screen[None]):
         self.verification = message.verification
         self.show_summary()
         broken = message.verification.broken_at
-        if broken is not None and str(broken) in self.table.rows:
-            self.table.move_cursor(row=self.table.get_row_index(str(broken)), animate=False)
+        if broken is not None:
+            self.table.highlight(str(broken))
 
     @on(Worker.StateChanged)
     def _verify_failed(self, event: Worker.StateChanged) -> None:
@@ -262,13 +236,3 @@ class AuditScreen(Screen[None]):
         if event.worker.group == "audit_verify" and event.state == WorkerState.ERROR:
             self.verifying = False
             self.show_summary()
-
-    def refresh_data(self) -> None:
-        self.reload()
-
-    def on_screen_resume(self) -> None:
-        if self.is_mounted and self.data_seen != getattr(self.app, "data_version", 0):
-            self.reload()
-
-    def action_reload(self) -> None:
-        self.reload()

@@ -8,16 +8,12 @@ each, and the alert check (`k`) runs in a worker too.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Sparkline, Static
 
 from mlboard.errors import UserError
@@ -28,7 +24,6 @@ from mlboard.services.alerts import (
     evaluate_alerts,
     open_story_for_alert,
 )
-from mlboard.services.workspace import Workspace
 from mlboard.tui.screens.data_rows import (
     ALERT_COLUMNS,
     COLUMN_COLUMNS,
@@ -47,15 +42,7 @@ from mlboard.tui.screens.data_rows import (
     summary,
 )
 from mlboard.tui.screens.story_detail import StoryDetailScreen
-
-
-class DataLoaded(Message):
-    """The screen's data, read in a worker; `request` tells a stale answer from a fresh one."""
-
-    def __init__(self, snapshot: DataSnapshot, request: int) -> None:
-        super().__init__()
-        self.snapshot = snapshot
-        self.request = request
+from mlboard.tui.widgets.keyed_table import KeyedTable, ReloadingScreen
 
 
 class AlertsChecked(Message):
@@ -64,46 +51,12 @@ class AlertsChecked(Message):
         self.changes = changes
 
 
-def fill(table: DataTable[Text], rows: Iterable[tuple[str, list[Text]]]) -> None:
-    """Replace a table's rows, keeping the cursor on the same row key when it is still there."""
-    keep = None
-    if table.row_count:
-        keep = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-    index = table.cursor_row
-    table.clear()
-    for key, cells in rows:
-        table.add_row(*cells, key=key)
-    if not table.row_count:
-        return
-    if keep is not None and keep in table.rows:
-        index = table.get_row_index(keep)
-    table.move_cursor(row=min(index, table.row_count - 1), animate=False)
-
-
-def highlighted_key(table: DataTable[Text]) -> str | None:
-    if not table.row_count:
-        return None
-    return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-
-
-def new_table(id: str) -> DataTable[Text]:
-    """A row-cursor table whose cells keep their own colours under the cursor (a failed run
-    stays red when highlighted)."""
-    return DataTable(
-        id=id, cursor_type="row", zebra_stripes=True, cursor_foreground_priority="renderable"
-    )
-
-
-def add_columns(table: DataTable[Text], columns: Sequence[tuple[str, str, int]]) -> None:
-    for key, label, width in columns:
-        table.add_column(Text(label), width=width, key=key)
-
-
-class DataScreen(Screen[None]):
+class DataScreen(ReloadingScreen[DataSnapshot]):
     """Pipelines on top (detail of the highlighted one on the right), drift, then alerts."""
 
     TITLE = "mlboard · Data"
     CSS_PATH = "../data.tcss"
+    READ_GROUP = "data"
     BINDINGS = [
         Binding(
             "a", "acknowledge", "Acknowledge", tooltip="Acknowledge the highlighted alert",
@@ -125,29 +78,23 @@ class DataScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.snapshot: DataSnapshot | None = None
-        self.data_seen = -1
-        self._request = 0
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("loading…", id="data-summary")
         with Horizontal(id="data-top"):
-            yield new_table("pipelines")
+            yield KeyedTable(PIPELINE_COLUMNS, id="pipelines")
             with VerticalScroll(id="pipeline-detail"):
                 yield Static(id="pipeline-heading")
                 yield Sparkline(id="pipeline-sparkline")
                 yield Static(id="pipeline-runs")
         with Horizontal(id="data-middle"):
-            yield new_table("drift-reports")
-            yield new_table("drift-columns")
-        yield new_table("alerts")
+            yield KeyedTable(DRIFT_COLUMNS, id="drift-reports")
+            yield KeyedTable(COLUMN_COLUMNS, id="drift-columns")
+        yield KeyedTable(ALERT_COLUMNS, id="alerts")
         yield Footer()
 
     def on_mount(self) -> None:
-        add_columns(self.table("pipelines"), PIPELINE_COLUMNS)
-        add_columns(self.table("drift-reports"), DRIFT_COLUMNS)
-        add_columns(self.table("drift-columns"), COLUMN_COLUMNS)
-        add_columns(self.table("alerts"), ALERT_COLUMNS)
         for name, title in (
             ("pipelines", "Pipelines"),
             ("drift-reports", "Drift reports"),
@@ -157,62 +104,30 @@ class DataScreen(Screen[None]):
             self.table(name).border_title = title
         self.query_one("#pipeline-detail").border_title = "Pipeline"
         self.table("pipelines").focus()
-        self.reload()
 
-    @property
-    def workspace(self) -> Workspace:
-        return self.app.workspace  # type: ignore[attr-defined]
+    def table(self, name: str) -> KeyedTable:
+        return self.query_one(f"#{name}", KeyedTable)
 
-    def table(self, name: str) -> DataTable[Text]:
-        return self.query_one(f"#{name}", DataTable)
+    # -- reading
 
-    # -- loading
-
-    def reload(self) -> None:
-        self.data_seen = getattr(self.app, "data_version", 0)
-        self._request += 1
-        self._load(self._request)
-
-    @work(thread=True, exclusive=True, group="data", exit_on_error=False)
-    def _load(self, request: int) -> None:
-        """Thread worker: reads only, and hands the result to `data_loaded`."""
-        self.post_message(DataLoaded(load_data(self.workspace), request))
-
-    @on(DataLoaded)
-    def data_loaded(self, message: DataLoaded) -> None:
-        if message.request == self._request:
-            self.show(message.snapshot)
-
-    def refresh_data(self) -> None:
-        """Something changed elsewhere (a sync, a story done): read again."""
-        self.reload()
-
-    def on_screen_resume(self) -> None:
-        if self.is_mounted and self.data_seen != getattr(self.app, "data_version", 0):
-            self.reload()
-
-    def action_reload(self) -> None:
-        self.reload()
+    def read(self) -> DataSnapshot:
+        """Thread worker: reads only (a pipeline may have 10,000 runs)."""
+        return load_data(self.workspace)
 
     # -- drawing
 
     def show(self, snapshot: DataSnapshot) -> None:
         self.snapshot = snapshot
         colors = dict(self.app.theme_variables)
-        fill(
-            self.table("pipelines"),
-            (
-                (str(entry.status.id), pipeline_cells(entry, snapshot.now, colors))
-                for entry in snapshot.pipelines
-            ),
+        self.table("pipelines").show_rows(
+            (str(entry.status.id), pipeline_cells(entry, snapshot.now, colors))
+            for entry in snapshot.pipelines
         )
-        fill(
-            self.table("drift-reports"),
-            ((str(report.report_id), drift_cells(report, colors)) for report in snapshot.drift),
+        self.table("drift-reports").show_rows(
+            (str(report.report_id), drift_cells(report, colors)) for report in snapshot.drift
         )
-        fill(
-            self.table("alerts"),
-            ((str(alert.id), alert_cells(alert, colors)) for alert in snapshot.alerts),
+        self.table("alerts").show_rows(
+            (str(alert.id), alert_cells(alert, colors)) for alert in snapshot.alerts
         )
         self.table("pipelines").border_title = f"Pipelines ({len(snapshot.pipelines)})"
         self.table("drift-reports").border_title = f"Drift reports ({len(snapshot.drift)})"
@@ -226,7 +141,7 @@ class DataScreen(Screen[None]):
         heading = self.query_one("#pipeline-heading", Static)
         runs = self.query_one("#pipeline-runs", Static)
         sparkline = self.query_one("#pipeline-sparkline", Sparkline)
-        snapshot, key = self.snapshot, highlighted_key(self.table("pipelines"))
+        snapshot, key = self.snapshot, self.table("pipelines").highlighted_key
         entry = (
             next((e for e in snapshot.pipelines if str(e.status.id) == key), None)
             if snapshot
@@ -252,7 +167,7 @@ class DataScreen(Screen[None]):
 
     def show_columns(self) -> None:
         table = self.table("drift-columns")
-        snapshot, key = self.snapshot, highlighted_key(self.table("drift-reports"))
+        snapshot, key = self.snapshot, self.table("drift-reports").highlighted_key
         report = (
             next((r for r in snapshot.drift if str(r.report_id) == key), None) if snapshot else None
         )
@@ -276,7 +191,7 @@ class DataScreen(Screen[None]):
     # -- alerts
 
     def highlighted_alert(self) -> AlertView | None:
-        key = highlighted_key(self.table("alerts"))
+        key = self.table("alerts").highlighted_key
         alerts = self.snapshot.alerts if self.snapshot else []
         return next((alert for alert in alerts if str(alert.id) == key), None)
 

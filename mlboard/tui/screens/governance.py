@@ -9,14 +9,12 @@ a refused check shows the service's own message, inline.
 
 from __future__ import annotations
 
-from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.message import Message
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -27,7 +25,6 @@ from mlboard.services.gates import check_item, same_person, story_gates
 from mlboard.services.members import list_members
 from mlboard.services.stories import get_story
 from mlboard.services.workspace import Workspace
-from mlboard.tui.screens.data import add_columns, fill, highlighted_key, new_table
 from mlboard.tui.screens.governance_rows import (
     MODEL_COLUMNS,
     STORY_COLUMNS,
@@ -39,23 +36,17 @@ from mlboard.tui.screens.governance_rows import (
     story_cells,
 )
 from mlboard.tui.screens.model_card import ModelCardScreen
+from mlboard.tui.widgets.keyed_table import KeyedTable, ReloadingScreen
+
+GovernanceData = tuple[list[WaitingStory], list[ModelVersionView]]  # what one read returns
 
 
-class GovernanceLoaded(Message):
-    def __init__(
-        self, waiting: list[WaitingStory], models: list[ModelVersionView], request: int
-    ) -> None:
-        super().__init__()
-        self.waiting = waiting
-        self.models = models
-        self.request = request
-
-
-class GovernanceScreen(Screen[None]):
+class GovernanceScreen(ReloadingScreen[GovernanceData]):
     """Stories waiting on gates on top; the highlighted story's gates and the models below."""
 
     TITLE = "mlboard · Governance"
     CSS_PATH = "../governance.tcss"
+    READ_GROUP = "governance"
     BINDINGS = [
         Binding(
             "g", "edit_checklist", "Checklist",
@@ -71,60 +62,41 @@ class GovernanceScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.waiting: list[WaitingStory] = []
-        self.data_seen = -1
-        self._request = 0
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("loading…", id="governance-summary")
-        yield new_table("gated-stories")
+        yield KeyedTable(STORY_COLUMNS, id="gated-stories")
         with Horizontal(id="governance-bottom"):
             with VerticalScroll(id="gate-detail"):
                 yield Static(id="gate-detail-text")
-            yield new_table("governance-models")
+            yield KeyedTable(MODEL_COLUMNS, id="governance-models")
         yield Footer()
 
     def on_mount(self) -> None:
-        add_columns(self.stories_table, STORY_COLUMNS)
-        add_columns(self.models_table, MODEL_COLUMNS)
         self.stories_table.border_title = "Waiting on gates"
         self.models_table.border_title = "Models"
         self.query_one("#gate-detail").border_title = "Gates"
         self.stories_table.focus()
-        self.reload()
 
     @property
-    def workspace(self) -> Workspace:
-        return self.app.workspace  # type: ignore[attr-defined]
+    def stories_table(self) -> KeyedTable:
+        return self.query_one("#gated-stories", KeyedTable)
 
     @property
-    def stories_table(self) -> DataTable[Text]:
-        return self.query_one("#gated-stories", DataTable)
+    def models_table(self) -> KeyedTable:
+        return self.query_one("#governance-models", KeyedTable)
 
-    @property
-    def models_table(self) -> DataTable[Text]:
-        return self.query_one("#governance-models", DataTable)
-
-    def reload(self) -> None:
-        self.data_seen = getattr(self.app, "data_version", 0)
-        self._request += 1
-        self._load(self._request)
-
-    @work(thread=True, exclusive=True, group="governance", exit_on_error=False)
-    def _load(self, request: int) -> None:
+    def read(self) -> GovernanceData:
         """Thread worker: gates of every unfinished story, and the registered models."""
-        waiting = waiting_on_gates(self.workspace)
-        self.post_message(GovernanceLoaded(waiting, list_model_versions(self.workspace), request))
+        return waiting_on_gates(self.workspace), list_model_versions(self.workspace)
 
-    @on(GovernanceLoaded)
-    def loaded_data(self, message: GovernanceLoaded) -> None:
-        if message.request != self._request:
-            return
-        self.waiting = message.waiting
+    def show(self, data: GovernanceData) -> None:
+        self.waiting, models = data
         colors = dict(self.app.theme_variables)
-        fill(self.stories_table, ((s.key, story_cells(s, colors)) for s in self.waiting))
-        rows = model_rows(message.models)
-        fill(self.models_table, ((row.name, model_cells(row, colors)) for row in rows))
+        self.stories_table.show_rows((s.key, story_cells(s, colors)) for s in self.waiting)
+        rows = model_rows(models)
+        self.models_table.show_rows((row.name, model_cells(row, colors)) for row in rows)
         self.stories_table.border_title = f"Waiting on gates ({len(self.waiting)})"
         self.models_table.border_title = f"Models ({len(rows)})"
         self.query_one("#governance-summary", Static).update(self.summary())
@@ -146,7 +118,7 @@ class GovernanceScreen(Screen[None]):
         )  # fmt: skip
 
     def show_detail(self) -> None:
-        key = highlighted_key(self.stories_table)
+        key = self.stories_table.highlighted_key
         story = next((s for s in self.waiting if s.key == key), None)
         text = self.query_one("#gate-detail-text", Static)
         if story is None:
@@ -167,7 +139,7 @@ class GovernanceScreen(Screen[None]):
         self.action_model_card()
 
     def action_edit_checklist(self) -> None:
-        key = highlighted_key(self.stories_table)
+        key = self.stories_table.highlighted_key
         if key is not None:
             self.app.push_screen(ChecklistModal(key), self._after_checklist)
 
@@ -176,21 +148,11 @@ class GovernanceScreen(Screen[None]):
             self.app.data_changed()  # type: ignore[attr-defined]
 
     def action_model_card(self) -> None:
-        name = highlighted_key(self.models_table)
+        name = self.models_table.highlighted_key
         if name is None:
             self.notify("No registered model yet: sync from MLflow (s).", markup=False)
             return
         self.app.push_screen(ModelCardScreen(name))
-
-    def refresh_data(self) -> None:
-        self.reload()
-
-    def on_screen_resume(self) -> None:
-        if self.is_mounted and self.data_seen != getattr(self.app, "data_version", 0):
-            self.reload()
-
-    def action_reload(self) -> None:
-        self.reload()
 
 
 class ChecklistModal(ModalScreen[bool]):
