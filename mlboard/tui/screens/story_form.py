@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -99,6 +100,8 @@ class StoryFormScreen(ModalScreen[str | None]):
         *,
         blank: bool = False,
     ) -> ComposeResult:
+        """A labelled Select of `(prompt, value)` options; prompts are shown literally, as member
+        and sprint names are typed by people and may hold brackets."""
         value = current_text(story, field)
         if story is None and field == "sprint":
             value = self.default_sprint or ""
@@ -108,7 +111,7 @@ class StoryFormScreen(ModalScreen[str | None]):
             value = options[0][1] if field == "sensitivity" else ""
         yield Label(label)
         yield Select(
-            options,
+            [(Text(prompt), choice) for prompt, choice in options],
             value=value if value else Select.NULL,
             allow_blank=blank or not value,
             id=f"field-{field}",
