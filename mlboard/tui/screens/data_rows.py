@@ -17,6 +17,7 @@ from rich.text import Text
 from textual.content import Content
 
 from mlboard.errors import UserError
+from mlboard.services import story_fields
 from mlboard.services.alerts import AlertView, list_alerts
 from mlboard.services.drift import DriftReportView, list_drift_reports
 from mlboard.services.pipeline_status import (
@@ -85,8 +86,12 @@ def when(moment: datetime | None) -> str:
 
 
 def one_line(text: object, width: int | None = None) -> str:
-    """User text on one line (breaks and control characters flattened), cut to `width`."""
-    flat = " ".join("".join(c if c.isprintable() else " " for c in str(text or "")).split())
+    """Text from people or other systems (MLflow, OpenLineage) on one line, cut to `width`.
+
+    Control characters become spaces by the rule titles follow when typed, so an escape
+    sequence or a line break cannot break a table row or the terminal; runs of spaces collapse.
+    """
+    flat = " ".join(story_fields.one_line(str(text or "")).split())
     return flat if width is None or len(flat) <= width else flat[: width - 1] + "…"
 
 
@@ -174,7 +179,7 @@ def pipeline_heading(entry: PipelineEntry, now: datetime) -> Content:
     """Name, owner, SLA and label; freshness; the failure streak and its error."""
     status = entry.status
     about: list[str | tuple[str, str]] = [
-        (f"owner @{status.owner}" if status.owner else "no owner", "$text-muted"),
+        (f"owner @{one_line(status.owner)}" if status.owner else "no owner", "$text-muted"),
         SEP,
         (
             f"SLA {status.sla_hours:g} h" if status.sla_hours is not None else "no SLA",
@@ -299,10 +304,8 @@ def _number(value: Any) -> str:
 def column_cells(column: Mapping[str, Any], colors: Mapping[str, str]) -> list[Text]:
     drifted = bool(column.get("drifted"))
     return [
-        cell(
-            one_line(column.get("name") or column.get("column") or "?"), "bold" if drifted else ""
-        ),
-        cell(one_line(column.get("method") or "—")),
+        cell(column.get("name") or column.get("column") or "?", "bold" if drifted else ""),
+        cell(column.get("method") or "—"),
         cell(_number(column.get("statistic")), justify="right"),
         cell(_number(column.get("p_value")), justify="right"),
         cell(_number(column.get("threshold")), justify="right"),
@@ -337,8 +340,8 @@ def alert_cells(alert: AlertView, colors: Mapping[str, str]) -> list[Text]:
     return [
         cell(str(alert.id), muted, "right"),
         cell(alert.kind, colors.get(KIND_COLORS.get(alert.kind, "accent"), "")),
-        cell(one_line(alert.subject), "bold"),
-        cell(one_line(alert.message)),
+        cell(alert.subject, "bold"),
+        cell(alert.message),
         cell(when(alert.opened_at)),
         acknowledged,
         cell(alert.story, colors.get("text-primary", "")) if alert.story else cell("—", muted),

@@ -72,10 +72,10 @@ def story_cells(story: WaitingStory, colors: Mapping[str, str]) -> list[Text]:
         cell(story.key, "bold"),
         cell(story.status),
         cell(story.kind, colors.get("text-muted", "")),
-        cell(one_line(story.title)),
-        cell(one_line(sensitivity_text(report)), level),
+        cell(story.title),
+        cell(sensitivity_text(report), level),
         cell(", ".join(story.missing_items)),
-        cell(one_line(signers_text(story))),
+        cell(signers_text(story)),
     ]
 
 
@@ -93,7 +93,7 @@ def gate_line(gate: Gate, approvers: Sequence[str], assignee: str | None) -> Con
     if gate.done:
         parts: list[str | tuple[str, str]] = [("✓ ", "bold $success"), (gate.item, "bold")]
         if gate.by:
-            parts += ["  ", (f"@{gate.by}", "$text-primary")]
+            parts += ["  ", (f"@{one_line(gate.by)}", "$text-primary")]
         parts += [(f" {when(gate.at)}" if gate.at else "", "$text-muted")]
         parts += [(" · ", "$text-muted"), one_line(gate.note)] if gate.note else []
         parts += [(" · ", "$text-muted"), one_line(gate.link)] if gate.link else []
@@ -199,7 +199,8 @@ def item_choices(
             )
         else:
             prompt = Content.assemble(
-                ("✓ ", "$success"), (item, "bold"), "  ", (f"@{check.by}", "$text-primary"),
+                ("✓ ", "$success"), (item, "bold"), "  ",
+                (f"@{one_line(check.by)}", "$text-primary"),
                 (f" {when(check.at)}", "$text-muted"), ("  not required", "$text-muted"),
             )  # fmt: skip
         choices.append(ItemChoice(item, prompt))

@@ -18,6 +18,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from mlboard.services.experiments import ModelVersionView, list_model_versions
+from mlboard.tui.screens.data_rows import cell
 from mlboard.tui.screens.story_detail import StoryDetailScreen
 
 COLUMNS = (
@@ -95,18 +96,21 @@ class ModelsScreen(Screen[None]):
         )
 
     def rows(self, versions: Sequence[ModelVersionView]) -> list[list[Text]]:
-        """One row per version; the model's name only on its newest, so groups stand out."""
+        """One row per version; the model's name only on its newest, so groups stand out.
+
+        Model and run names come from MLflow as anyone typed them: `cell` keeps them on one line.
+        """
         colors = self.app.theme_variables
         rows, previous = [], None
         for version in versions:
             created = version.created_at
             rows.append(
                 [
-                    Text(version.name if version.name != previous else "", style="bold"),
+                    cell(version.name if version.name != previous else "", "bold"),
                     Text(f"v{version.version}", justify="right"),
                     Text(" ".join(version.aliases), style=f"bold {colors.get('accent', '')}"),
                     Text(version.status, style=colors.get("text-muted", "")),
-                    Text(version.run_name or "—", overflow="ellipsis", no_wrap=True),
+                    cell(version.run_name or "—"),
                     Text(", ".join(version.stories) or "—", style=colors.get("text-primary", "")),
                     Text(created.astimezone().strftime("%Y-%m-%d %H:%M") if created else ""),
                 ]

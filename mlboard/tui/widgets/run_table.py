@@ -2,7 +2,9 @@
 
 The screen loads runs a page at a time; this widget only turns `RunView`s into rows, sorts the
 rows it holds and says when the user reaches the end (`NearEnd`), so the screen can load more.
-Every cell is a `Text` built from plain strings: run names and users are never read as markup.
+Every cell is a `Text` built from plain strings: run names and users are never read as markup,
+and their control characters (MLflow keeps whatever training code sent) become spaces, so an
+escape sequence or a line break cannot reach the terminal or split a row.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from mlboard.services.experiments import RunView
+from mlboard.services.story_fields import one_line
 from mlboard.tui.widgets.card import metric_value
 
 MAX_METRICS = 4
@@ -144,10 +147,10 @@ class RunTable(DataTable[Text]):
         if run.end is None and run.start is not None and span:
             span += "…"
         cells = [
-            Text(run.label, overflow="ellipsis", no_wrap=True),
-            Text(run.experiment_name, overflow="ellipsis", no_wrap=True),
+            Text(one_line(run.label), overflow="ellipsis", no_wrap=True),
+            Text(one_line(run.experiment_name), overflow="ellipsis", no_wrap=True),
             Text(run.status, style=self._color(STATUS_COLORS.get(run.status, "text-muted"))),
-            Text(run.user, overflow="ellipsis", no_wrap=True),
+            Text(one_line(run.user), overflow="ellipsis", no_wrap=True),
             Text(start),
             Text(span, justify="right"),
             Text(", ".join(run.stories), style=self._color("text-primary"))
