@@ -50,8 +50,12 @@ def test_link_dialog(snap_compare, sample_workspace, tmp_path):
 
 def test_story_detail_with_runs_and_charts(snap_compare, sample_workspace, tmp_path):
     async def open_story(pilot) -> None:
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()  # the cards behind show their evidence
+        board = pilot.app.screen
+        for _ in range(100):  # the cards behind show their evidence, read after the first frame
+            await pilot.pause()
+            await pilot.app.workers.wait_for_complete()
+            if board.evidence:
+                break
         pilot.app.push_screen(StoryDetailScreen("ML-28"))
         await pilot.pause()
         await pilot.app.workers.wait_for_complete()

@@ -17,12 +17,13 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 from textual.worker import Worker, WorkerState
 
 from mlboard.services.audit import AuditView, Verification, verify_audit
 from mlboard.services.audit_search import change_summary, latest_audit
 from mlboard.tui.screens.data_rows import cell, one_line, when
+from mlboard.tui.widgets.key_footer import KeyFooter
 from mlboard.tui.widgets.keyed_table import KeyedTable, ReloadingScreen
 
 AUDIT_LIMIT = 500
@@ -131,7 +132,7 @@ class AuditScreen(ReloadingScreen[list[AuditView]]):
         yield KeyedTable(COLUMNS, id="audit-entries")
         with VerticalScroll(id="audit-entry"):
             yield Static(id="audit-entry-text")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.table.border_title = "Entries"

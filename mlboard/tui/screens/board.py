@@ -12,7 +12,7 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, OptionList, Static
+from textual.widgets import Header, Input, OptionList, Static
 
 from mlboard.domain import StoryStatus
 from mlboard.errors import UserError
@@ -29,6 +29,7 @@ from mlboard.services.stories import step_story
 from mlboard.tui.screens.story_detail import StoryDetailScreen
 from mlboard.tui.screens.story_form import StoryFormScreen
 from mlboard.tui.widgets.board_column import BoardColumn, CardList
+from mlboard.tui.widgets.key_footer import KeyFooter
 
 COLUMNS = tuple(StoryStatus)
 NO_FACTS = CardFacts()
@@ -96,7 +97,7 @@ class BoardScreen(Screen[None]):
         with Horizontal(id="columns"):
             for status in COLUMNS:
                 yield BoardColumn(status)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.reload()

@@ -20,7 +20,7 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 from textual_plotext import PlotextPlot
 from textual_plotext.plot import Plot
 
@@ -28,6 +28,7 @@ from mlboard.analytics.velocity import AVERAGE_SPRINTS
 from mlboard.errors import UserError
 from mlboard.services.planning import SprintCharts, sprint_charts
 from mlboard.services.workspace import Workspace
+from mlboard.tui.widgets.key_footer import KeyFooter
 
 RGB = tuple[int, int, int]
 LISTED_CHANGES = 5  # scope changes named in the title line; the chart marks all of them
@@ -142,7 +143,7 @@ class ChartsScreen(Screen[None]):
             yield PlotextPlot(id="burndown-chart")
             yield PlotextPlot(id="burnup-chart")
         yield PlotextPlot(id="velocity-chart")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self.redraw())

@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Sparkline, Static
+from textual.widgets import DataTable, Header, Sparkline, Static
 
 from mlboard.errors import UserError
 from mlboard.services.alerts import (
@@ -42,6 +42,7 @@ from mlboard.tui.screens.data_rows import (
     summary,
 )
 from mlboard.tui.screens.story_detail import StoryDetailScreen
+from mlboard.tui.widgets.key_footer import KeyFooter
 from mlboard.tui.widgets.keyed_table import KeyedTable, ReloadingScreen
 
 
@@ -92,7 +93,7 @@ class DataScreen(ReloadingScreen[DataSnapshot]):
             yield KeyedTable(DRIFT_COLUMNS, id="drift-reports")
             yield KeyedTable(COLUMN_COLUMNS, id="drift-columns")
         yield KeyedTable(ALERT_COLUMNS, id="alerts")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         for name, title in (

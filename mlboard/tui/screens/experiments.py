@@ -17,7 +17,7 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 
 from mlboard.errors import UserError
 from mlboard.services.experiments import RunView, experiment_names, list_runs, run_count
@@ -26,6 +26,7 @@ from mlboard.services.stories import list_stories
 from mlboard.tui.run_filter import RunFilter, RunFilterSuggester, parse_run_filter
 from mlboard.tui.screens.story_detail import StoryDetailScreen
 from mlboard.tui.screens.story_picker import StoryPickerScreen
+from mlboard.tui.widgets.key_footer import KeyFooter
 from mlboard.tui.widgets.run_table import RunColumn, RunTable, common_metrics, sort_runs
 
 PAGE = 500
@@ -77,7 +78,7 @@ class ExperimentsScreen(Screen[None]):
             id="run-filter",
         )
         yield RunTable(id="runs")
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def workspace(self):  # type: ignore[no-untyped-def]

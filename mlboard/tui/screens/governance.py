@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Header, Input, Label, OptionList, Static
+from textual.widgets import DataTable, Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from mlboard.errors import UserError
@@ -36,6 +36,7 @@ from mlboard.tui.screens.governance_rows import (
     story_cells,
 )
 from mlboard.tui.screens.model_card import ModelCardScreen
+from mlboard.tui.widgets.key_footer import KeyFooter
 from mlboard.tui.widgets.keyed_table import KeyedTable, ReloadingScreen
 
 GovernanceData = tuple[list[WaitingStory], list[ModelVersionView]]  # what one read returns
@@ -71,7 +72,7 @@ class GovernanceScreen(ReloadingScreen[GovernanceData]):
             with VerticalScroll(id="gate-detail"):
                 yield Static(id="gate-detail-text")
             yield KeyedTable(MODEL_COLUMNS, id="governance-models")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.stories_table.border_title = "Waiting on gates"
@@ -204,7 +205,7 @@ class ChecklistModal(ModalScreen[bool]):
                 ),
                 id="checklist-hint",
             )
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def workspace(self) -> Workspace:

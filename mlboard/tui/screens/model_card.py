@@ -15,11 +15,12 @@ from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Markdown, Static
+from textual.widgets import Markdown, Static
 
 from mlboard.errors import UserError
 from mlboard.services.model_card import ModelCard, build_model_card
 from mlboard.services.workspace import Workspace
+from mlboard.tui.widgets.key_footer import KeyFooter
 
 
 class CardBuilt(Message):
@@ -78,7 +79,7 @@ class ModelCardScreen(ModalScreen[None]):
             yield Static(Content.styled("building the card…", "$text-muted"), id="card-gaps")
             with VerticalScroll(id="card-scroll"):
                 yield Markdown(id="card-markdown")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#card-scroll").focus()

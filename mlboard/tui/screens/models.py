@@ -15,11 +15,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from mlboard.services.experiments import ModelVersionView, list_model_versions
 from mlboard.tui.screens.data_rows import cell
 from mlboard.tui.screens.story_detail import StoryDetailScreen
+from mlboard.tui.widgets.key_footer import KeyFooter
 
 COLUMNS = (
     ("model", "Model", 24),
@@ -47,7 +48,7 @@ class ModelsScreen(Screen[None]):
         yield Header()
         yield Static(id="models-summary")
         yield DataTable(id="models", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def table(self) -> DataTable[Text]:

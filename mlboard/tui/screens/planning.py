@@ -20,7 +20,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, OptionList, Select, Static
+from textual.widgets import Header, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from mlboard.errors import UserError
@@ -43,6 +43,7 @@ from mlboard.tui.screens.planning_rows import (
     warning_lines,
 )
 from mlboard.tui.widgets.capacity_bar import CapacityBar, CapacityFigures
+from mlboard.tui.widgets.key_footer import KeyFooter
 
 MOVE = Binding.Group("Move")  # the footer shows `] [ Move`, the palette each key's description
 RANK = Binding.Group("Rank")
@@ -204,7 +205,7 @@ class PlanningScreen(Screen[None]):
             with VerticalScroll(id="plan-warnings-box") as box:
                 box.border_title = "Warnings"
                 yield Static(id="plan-warnings")
-        yield Footer()
+        yield KeyFooter()
 
     def _sprint_select(self) -> Select[str]:
         names = [s.name for s in self.sprints]

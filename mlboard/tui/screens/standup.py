@@ -20,7 +20,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 from textual.worker import Worker, WorkerState
 
 from mlboard.errors import UserError
@@ -39,6 +39,7 @@ from mlboard.tui.screens.standup_panels import (
     timer_text,
     window_line,
 )
+from mlboard.tui.widgets.key_footer import KeyFooter
 
 
 class DigestLoaded(Message):
@@ -109,7 +110,7 @@ class StandupScreen(Screen[None]):
                 yield Static(id="person-cards")
             with VerticalScroll(id="standup-team-ml"):
                 yield Static(id="team-ml")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#standup-team-ml").border_title = "ML since the last standup"

@@ -11,12 +11,13 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from mlboard.errors import UserError
 from mlboard.files import write_atomically
 from mlboard.services.standup import write_note
 from mlboard.tui.screens.standup_panels import one_line
+from mlboard.tui.widgets.key_footer import KeyFooter
 
 
 class SaveDigestScreen(ModalScreen[Path | None]):
@@ -38,7 +39,7 @@ class SaveDigestScreen(ModalScreen[Path | None]):
                 classes="dialog-hint",
             )
             yield Static(id="save-error", classes="dialog-error")
-        yield Footer()
+        yield KeyFooter()
 
     @on(Input.Submitted, "#save-path")
     def save(self, event: Input.Submitted) -> None:
@@ -90,7 +91,7 @@ class NoteScreen(ModalScreen[bool]):
                 classes="dialog-hint",
             )
             yield Static(id="note-error", classes="dialog-error")
-        yield Footer()
+        yield KeyFooter()
 
     @on(Input.Submitted)
     def next_field(self, event: Input.Submitted) -> None:

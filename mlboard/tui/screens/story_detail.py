@@ -15,7 +15,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from mlboard.analytics.training_signals import MetricPoint
 from mlboard.services.evidence import Evidence, story_evidence
@@ -32,6 +32,7 @@ from mlboard.services.stories import (
 from mlboard.services.workspace import Workspace
 from mlboard.tui.screens.story_form import StoryFormScreen
 from mlboard.tui.widgets.card import metric_value
+from mlboard.tui.widgets.key_footer import KeyFooter
 
 MAX_RUNS_LISTED = 30
 STATUS_STYLES = {"FINISHED": "$success", "FAILED": "$error", "KILLED": "$warning"}
@@ -207,7 +208,7 @@ class StoryDetailScreen(ModalScreen[str | None]):
             yield Horizontal(id="story-charts")
             yield Static(id="story-runs")
             yield Static(id="story-history")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.show_story()

@@ -16,8 +16,10 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
+
+from mlboard.tui.widgets.key_footer import KeyFooter
 
 MAX_MATCHES = 50
 
@@ -62,7 +64,7 @@ class StoryPickerScreen(ModalScreen[str | None]):
             )
             yield OptionList(id="picker-matches", markup=False)
             yield Static(id="picker-error")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.show_matches("")
