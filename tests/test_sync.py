@@ -187,3 +187,12 @@ def test_unreachable_and_file_stores_are_clear_errors(workspace, tmp_path, monke
         sync(workspace, str(mlruns))
     with pytest.raises(TrackingError, match="neither a URI"):
         sync(workspace, str(tmp_path / "missing"))
+
+
+def test_a_missing_sqlite_store_is_refused_not_created(workspace, tmp_path):
+    typo = tmp_path / "mlfow.db"
+    with pytest.raises(TrackingError, match=f"no MLflow store at sqlite:///{typo}"):
+        sync(workspace, f"sqlite:///{typo}")
+    assert not typo.exists()
+    with workspace.reading() as session:
+        assert session.exec(select(SyncCursor)).all() == []

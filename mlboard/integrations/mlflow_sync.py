@@ -9,6 +9,7 @@ with a sentence a user can act on.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 from collections.abc import Iterator, Sequence
@@ -116,6 +117,7 @@ class TrackingStore:
         _check_uri(self.uri)
         os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2")
         os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "15")
+        quiet_mlflow_logs()
         from mlflow import MlflowClient
 
         self._client = MlflowClient(tracking_uri=self.uri, registry_uri=self.uri)
@@ -286,6 +288,23 @@ def _check_uri(uri: str) -> None:
         raise TrackingError(
             f"tracking URI {uri!r} is neither a URI (sqlite:///…, http://…) nor an existing folder"
         )
+    database = sqlite_file(uri)
+    if database is not None and not database.is_file():
+        # MLflow would create an empty store there: a typo would sync nothing, silently
+        raise TrackingError(f"no MLflow store at {uri}: {database} does not exist")
+
+
+def sqlite_file(uri: str) -> Path | None:
+    """The database file of a `sqlite:///…` tracking URI (None for other URIs and in-memory)."""
+    if not uri.startswith("sqlite:///"):
+        return None
+    path = uri.removeprefix("sqlite:///").partition("?")[0]
+    return None if path in ("", ":memory:") else Path(path)
+
+
+def quiet_mlflow_logs() -> None:
+    """MLflow logs its store migrations at INFO on every new process; they are not ours to show."""
+    logging.getLogger("mlflow").setLevel(logging.WARNING)
 
 
 def _explain(uri: str, what: str, error: Exception) -> str:

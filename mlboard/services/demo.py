@@ -6,7 +6,6 @@ leaves nothing half-written, and a second run finds the finished workspace and r
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
 from dataclasses import dataclass, replace
@@ -76,11 +75,12 @@ def ensure_demo(folder: Path, settings: Settings, today: date) -> DemoWorkspace:
 def _add_runs(workspace: Workspace, tracking_uri: str, artifacts: Path, today: date) -> None:
     """Train the demo's models into a real MLflow store, then sync it like any other."""
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before numpy loads: 2 cores, no thrash
-    logging.getLogger("mlflow").setLevel(logging.WARNING)  # not its migration chatter
+    from mlboard.integrations.mlflow_sync import quiet_mlflow_logs
     from mlboard.services.demo_runs import build_demo_runs
     from mlboard.services.metric_history import refresh_histories
     from mlboard.services.sync import sync
 
+    quiet_mlflow_logs()
     build_demo_runs(tracking_uri, str(artifacts), today=today)
     sync(workspace, tracking_uri)
     refresh_histories(workspace)
