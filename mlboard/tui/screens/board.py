@@ -26,8 +26,6 @@ from mlboard.services.board import (
 )
 from mlboard.services.sprints import SprintView
 from mlboard.services.stories import step_story
-from mlboard.tui.screens.story_detail import StoryDetailScreen
-from mlboard.tui.screens.story_form import StoryFormScreen
 from mlboard.tui.widgets.board_column import BoardColumn, CardList
 from mlboard.tui.widgets.key_footer import KeyFooter
 
@@ -197,11 +195,17 @@ class BoardScreen(Screen[None]):
         self.reload(select=story.key, evidence=False)
         self.query_one(f"#cards-{story.status}", CardList).focus()
 
+    # The story form and detail are imported when first opened: the first paint does not wait.
+
     def action_new_story(self) -> None:
+        from mlboard.tui.screens.story_form import StoryFormScreen
+
         sprint = self.board.sprint.name if self.board.sprint else None
         self.app.push_screen(StoryFormScreen(None, sprint=sprint), self._after_edit)
 
     def action_edit_story(self) -> None:
+        from mlboard.tui.screens.story_form import StoryFormScreen
+
         key = self.selected_key()
         if key is not None:
             self.app.push_screen(StoryFormScreen(key), self._after_edit)
@@ -212,6 +216,8 @@ class BoardScreen(Screen[None]):
 
     @on(OptionList.OptionSelected)
     def open_story(self, event: OptionList.OptionSelected) -> None:
+        from mlboard.tui.screens.story_detail import StoryDetailScreen
+
         if event.option.id is not None:
             self.app.push_screen(StoryDetailScreen(event.option.id), self._after_edit)
 
