@@ -20,7 +20,6 @@ import numpy as np
 import pytest
 
 from mlboard.domain import parse_target
-from mlboard.services.demo_datasets import make_churn_data, make_fraud_data
 from mlboard.services.demo_metrics import (
     average_precision,
     expected_calibration_error,
@@ -36,6 +35,7 @@ from mlboard.services.demo_runs import (
     rng_for,
 )
 from mlboard.services.demo_training import train_logistic
+from mlboard.services.demo_training_data import make_churn_data, make_fraud_data
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
 AS_OF = date(2026, 11, 25)  # the sample's own today: runs keep the sample's calendar dates

@@ -59,7 +59,7 @@ database file is fine). MLflow's own "Default" experiment (id 0) still gets MLfl
 location, `./mlruns/0` resolved against the working directory of the build; nothing is written
 there.
 
-The datasets are drawn in `demo_datasets`, the models trained in `demo_training` and scored in
+The datasets are drawn in `demo_training_data`, the models trained in `demo_training` and scored in
 `demo_metrics`; this module writes what they give to MLflow. numpy is imported at module level
 here and in those three, so import this module lazily (only `mlboard demo` needs it); MLflow is
 imported inside `build_demo_runs`.
@@ -80,15 +80,6 @@ from urllib.parse import unquote, urlparse
 
 import numpy as np
 
-from mlboard.services.demo_datasets import (
-    CHURN_V2_FEATURES,
-    FRAUD_V4_FEATURES,
-    Dataset,
-    Interactions,
-    make_churn_data,
-    make_fraud_data,
-    make_interactions,
-)
 from mlboard.services.demo_training import (
     Training,
     TrainingDiverged,
@@ -96,6 +87,15 @@ from mlboard.services.demo_training import (
     train_logistic,
     train_mlp,
     train_two_tower,
+)
+from mlboard.services.demo_training_data import (
+    CHURN_V2_FEATURES,
+    FRAUD_V4_FEATURES,
+    Dataset,
+    Interactions,
+    make_churn_data,
+    make_fraud_data,
+    make_interactions,
 )
 
 STORY_TAG = "mlboard.story"

@@ -9,7 +9,6 @@ from typing import Any
 
 import numpy as np
 
-from mlboard.services.demo_datasets import Dataset, Interactions
 from mlboard.services.demo_metrics import (
     accuracy,
     average_precision,
@@ -20,6 +19,7 @@ from mlboard.services.demo_metrics import (
     sigmoid,
     softmax_loss,
 )
+from mlboard.services.demo_training_data import Dataset, Interactions
 
 
 class TrainingDiverged(FloatingPointError):
