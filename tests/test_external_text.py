@@ -1,5 +1,6 @@
 """Names and messages other systems send (MLflow runs, experiments and models, OpenLineage jobs
-and errors, the actor a script runs as) show in the tables and panes as one line of literal text.
+and errors, the actor a script runs as, file names) show in the tables, panes, dialogs, titles
+and notifications as one line of literal text.
 
 Training code and schedulers send whatever they like: an escape sequence would reach the
 terminal and a line break would split a table row. Everything goes in through the real entry
@@ -10,36 +11,43 @@ read back from what the screens render.
 from __future__ import annotations
 
 import dataclasses
+import html
 import json
+import re
+import shutil
 import unicodedata
 from pathlib import Path
 
 import pytest
 from test_openlineage_events import event
 from test_tui_data import DRIFT, open_data
-from test_tui_experiments import open_experiments, with_uris
-from test_tui_governance import model_story, open_screen
+from test_tui_experiments import open_experiments, run_names, with_uris
+from test_tui_governance import model_story, open_screen, settle
+from textual.app import App
 from textual.widget import Widget
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Static
 
 from mlboard.services.alerts import evaluate_alerts
 from mlboard.services.drift import run_drift_check
 from mlboard.services.gates import check_item
 from mlboard.services.members import add_member
-from mlboard.services.pipelines import ingest_payload
+from mlboard.services.pipelines import ingest_payload, set_pipeline
+from mlboard.services.stories import create_story
 from mlboard.services.sync import sync
 from mlboard.services.workspace import Workspace
 from mlboard.tui.app import MlboardApp
 from mlboard.tui.screens.audit import AuditScreen
 from mlboard.tui.screens.governance import GovernanceScreen
 from mlboard.tui.screens.models import ModelsScreen
+from mlboard.tui.screens.story_detail import StoryDetailScreen
+from mlboard.tui.screens.story_picker import StoryPickerScreen
 from mlboard.tui.widgets.run_table import RunTable
 
 from mlflow_stores import empty_store
 
 SIZE = (200, 50)
-SENT = "a\x1b[31mred\r\nline\ttab\x07bell"  # colour escape, CR LF, tab, bell
-SHOWN = "a [31mred line tab bell"  # what a person reads: the bracket text literally, one line
+SENT = "a[b]\x1b[31mred\r\nline\ttab\x07bell"  # markup, colour escape, CR LF, tab, bell
+SHOWN = "a[b] [31mred line tab bell"  # what a person reads: the brackets literally, one line
 VISIBLE = SHOWN[:6]  # as much as the narrowest column shows
 
 
@@ -70,6 +78,19 @@ def assert_one_line_cells(table: DataTable, *expected: str) -> None:
     assert any(VISIBLE in line for line in lines), lines
 
 
+def screen_lines(app: App) -> list[str]:
+    """The screen as a person sees it, line by line, read from the app's SVG screenshot
+    (borders and their titles, dialogs and notifications included)."""
+    rows = [[" "] * app.size.width for _ in range(app.size.height)]
+    pattern = r'<text [^>]*x="([\d.]+)"[^>]*line-(\d+)\)">([^<]*)</text>'
+    for x, line, text in re.findall(pattern, app.export_screenshot()):
+        column = round(float(x) / 12.2)  # the width of a character in the screenshot
+        for offset, char in enumerate(html.unescape(text).replace("\xa0", " ")):
+            if char != "\n" and column + offset < app.size.width:
+                rows[int(line)][column + offset] = char
+    return ["".join(row) for row in rows]
+
+
 def pane_lines(widget: Widget) -> list[str]:
     """A multi-line pane's text, line by line as its content breaks it."""
     text = str(widget.render())
@@ -79,9 +100,19 @@ def pane_lines(widget: Widget) -> list[str]:
 
 @pytest.fixture
 def mirrored(workspace: Workspace, tmp_path: Path) -> Workspace:
-    """A run, its experiment, its user and a registered model all named with `SENT`, synced."""
+    """A run, its experiment, its user and a registered model all named with `SENT`, synced;
+    the run and a failed one are linked to a story a script (`bot SENT`) created."""
+    bot = dataclasses.replace(workspace, actor=f"bot {SENT}")
+    key = create_story(bot, "Beat the baseline", {"target": "score >= 0.5"}).key
     store = empty_store(tmp_path / "store")
-    run_id = store.run(f"exp {SENT}", f"run {SENT}", tags={"mlflow.user": f"user {SENT}"})
+    run_id = store.run(
+        f"exp {SENT}",
+        f"run {SENT}",
+        story=key,
+        metrics={"score": 0.9},
+        tags={"mlflow.user": f"user {SENT}"},
+    )
+    store.run(f"exp {SENT}", f"failed {SENT}", story=key, start=20, status="FAILED")
     store.client.create_registered_model(f"model {SENT}")
     store.client.create_model_version(f"model {SENT}", f"runs:/{run_id}/model", run_id=run_id)
     with_uris(workspace, store.uri)
@@ -106,12 +137,13 @@ async def test_the_models_screen_shows_model_and_run_names_on_one_line(mirrored)
         assert_one_line_cells(governance.models_table, f"model {SHOWN}")
 
 
-async def test_the_data_screen_shows_lineage_names_and_errors_on_one_line(workspace):
+async def test_the_data_screen_shows_lineage_names_and_errors_on_one_line(workspace, tmp_path):
     failed = event("FAIL", name=f"job {SENT}")
     failed["run"]["facets"] = {"errorMessage": {"message": f"err {SENT}"}}
     assert ingest_payload(workspace, json.dumps(failed)).errors == []
-    reference = DRIFT / "small_reference.csv"
-    run_drift_check(workspace, reference, DRIFT / "small_current.csv", model=f"drift {SENT}")
+    reference = shutil.copy(DRIFT / "small_reference.csv", tmp_path / "ref a[b].csv")
+    current = shutil.copy(DRIFT / "small_current.csv", tmp_path / "[red]now\x1b\t.csv")
+    run_drift_check(workspace, reference, current, model=f"drift {SENT}")
     evaluate_alerts(workspace)
     app = MlboardApp(workspace)
     async with app.run_test(size=SIZE) as pilot:
@@ -123,12 +155,16 @@ async def test_the_data_screen_shows_lineage_names_and_errors_on_one_line(worksp
         assert heading[0] == f"team/job {SHOWN}"
         assert f"✗ the last run failed: err {SHOWN}" in heading
         assert f"err {SHOWN}" in pane_lines(screen.query_one("#pipeline-runs"))
+        titles = [line for line in screen_lines(app) if "#1: " in line]
+        assert len(titles) == 1 and "#1: [red]now .csv vs ref a[b].csv" in titles[0], titles
 
 
 async def test_an_actor_from_a_script_shows_on_one_line(workspace):
     add_member(workspace, "ana")  # the story's assignee
     key = model_story(workspace)
-    check_item(dataclasses.replace(workspace, actor=f"bot {SENT}"), key, "model_card")
+    bot = dataclasses.replace(workspace, actor=f"bot {SENT}")
+    check_item(bot, key, "model_card")
+    set_pipeline(bot, f"team/job {SENT}", create=True)  # the newest entry
     app = MlboardApp(workspace)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_screen(pilot, GovernanceScreen())
@@ -138,3 +174,58 @@ async def test_an_actor_from_a_script_shows_on_one_line(workspace):
         ]
         audit = await open_screen(pilot, AuditScreen())
         assert_one_line_cells(audit.table, f"bot {SHOWN}")
+        entry = pane_lines(audit.query_one("#audit-entry-text"))
+        assert entry[0].startswith(f"#{audit.table.highlighted_key} ")
+        assert entry[0].endswith(f" @bot {SHOWN} insert pipeline team/job {SHOWN}"), entry[0]
+        assert controls("".join(screen_lines(app))) == ""
+
+
+async def test_the_story_detail_shows_actor_run_and_experiment_names_on_one_line(mirrored):
+    app = MlboardApp(mirrored)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(StoryDetailScreen("ML-1"))
+        await settle(pilot)  # the evidence is read in a worker
+        history = pane_lines(app.screen.query_one("#story-history"))
+        assert [line.split(" ", 2)[2] for line in history if "created" in line] == [
+            f"bot {SHOWN} created the story"
+        ]
+        verdict = pane_lines(app.screen.query_one("#story-verdict"))
+        assert verdict == [
+            f"best 0.9 (run 'run {SHOWN}') — target score >= 0.5 met ✓",
+            f"⚠ run 'failed {SHOWN}' failed after 10 min",
+        ]
+        runs = pane_lines(app.screen.query_one("#story-runs"))
+        assert runs[1].startswith("★ run a[b] [31mred line tab b… FINISHED score 0.9 ")
+        assert runs[2].startswith("failed a[b] [31mred line ta… FAILED ")
+        assert [line.endswith(f" exp {SHOWN}") for line in runs] == [False, True, True]
+        assert controls("".join(screen_lines(app))) == ""
+
+
+async def test_the_link_dialogs_and_notifications_show_the_run_name_on_one_line(mirrored):
+    create_story(mirrored, "Another story")
+    app = MlboardApp(mirrored)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await open_experiments(pilot)
+        table = app.screen.query_one(RunTable)
+        table.move_cursor(row=[words(name) for name in run_names(app)].index(f"run {SHOWN}"))
+        dialogs, said = [], []
+        for keys in (["L"], [*"ML-2", "enter"], ["U"], [*"ML-2", "enter"], ["U"], ["U"]):
+            await pilot.press(*keys)
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            if isinstance(app.screen, StoryPickerScreen):
+                dialogs.append(str(app.screen.query_one("#picker-heading", Static).render()))
+                assert any(f"  {dialogs[-1]}  " in line for line in screen_lines(app))
+            await pilot.pause()  # a notification is shown after the screen it goes on
+            shown = [str(toast.render()) for toast in app.screen.query("Toast")]
+            said += [text for text in shown if text not in said]  # older ones may time out
+        assert dialogs == [
+            f"Link run run {SHOWN} to a story",
+            f"Unlink run run {SHOWN} from",
+        ]
+        assert said == [
+            f"Linked run run {SHOWN} to ML-2",
+            f"Unlinked run run {SHOWN} from ML-2",
+            f"Unlinked run run {SHOWN} from ML-1",
+            f"Run run {SHOWN} is not linked to a story.",
+        ]

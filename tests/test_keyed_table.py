@@ -17,7 +17,8 @@ from textual.app import App, ComposeResult
 from mlboard.services.stories import create_story
 from mlboard.tui.app import MlboardApp
 from mlboard.tui.screens.audit import AuditScreen
-from mlboard.tui.widgets.keyed_table import DataRead, KeyedTable, ReloadingScreen, Row
+from mlboard.tui.screens.reloading import DataRead, ReloadingScreen
+from mlboard.tui.widgets.keyed_table import KeyedTable, Row
 
 SIZE = (160, 45)
 

@@ -23,8 +23,9 @@ from textual.worker import Worker, WorkerState
 from mlboard.services.audit import AuditView, Verification, verify_audit
 from mlboard.services.audit_search import change_summary, latest_audit
 from mlboard.tui.screens.data_rows import cell, one_line, when
+from mlboard.tui.screens.reloading import ReloadingScreen
 from mlboard.tui.widgets.key_footer import KeyFooter
-from mlboard.tui.widgets.keyed_table import KeyedTable, ReloadingScreen
+from mlboard.tui.widgets.keyed_table import KeyedTable
 
 AUDIT_LIMIT = 500
 COLUMNS = (
@@ -67,13 +68,13 @@ def entry_detail(entry: AuditView) -> Content:
             "  ",
             entry.at.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z"),
             "  ",
-            (f"@{entry.actor}", "$text-primary"),
+            (f"@{one_line(entry.actor)}", "$text-primary"),
             "  ",
             entry.action,
             " ",
             (entry.entity, "$text-muted"),
             " ",
-            (entry.key, "bold"),
+            (one_line(entry.key), "bold"),
         )
     ]
     for label, values in (("before", entry.before), ("after", entry.after)):

@@ -35,15 +35,17 @@ from mlboard.tui.screens.data_rows import (
     compared_files,
     drift_cells,
     load_data,
+    one_line,
     pipeline_cells,
     pipeline_heading,
     row_counts,
     run_lines,
     summary,
 )
+from mlboard.tui.screens.reloading import ReloadingScreen
 from mlboard.tui.screens.story_detail import StoryDetailScreen
 from mlboard.tui.widgets.key_footer import KeyFooter
-from mlboard.tui.widgets.keyed_table import KeyedTable, ReloadingScreen
+from mlboard.tui.widgets.keyed_table import KeyedTable
 
 
 class AlertsChecked(Message):
@@ -178,7 +180,9 @@ class DataScreen(ReloadingScreen[DataSnapshot]):
         for index, column in enumerate(columns):
             table.add_row(*column_cells(column, colors), key=str(index))
         table.border_title = (
-            f"#{report.report_id}: {compared_files(report)}" if report else "Columns"
+            Content(f"#{report.report_id}: {one_line(compared_files(report))}")
+            if report
+            else "Columns"
         )
 
     @on(DataTable.RowHighlighted, "#pipelines")

@@ -24,6 +24,7 @@ from mlboard.services.experiments import RunView, experiment_names, list_runs, r
 from mlboard.services.linking import link_run, unlink_run
 from mlboard.services.stories import list_stories
 from mlboard.tui.run_filter import RunFilter, RunFilterSuggester, parse_run_filter
+from mlboard.tui.screens.data_rows import one_line
 from mlboard.tui.screens.story_detail import StoryDetailScreen
 from mlboard.tui.screens.story_picker import StoryPickerScreen
 from mlboard.tui.widgets.key_footer import KeyFooter
@@ -276,7 +277,7 @@ class ExperimentsScreen(Screen[None]):
         run = self.highlighted_run()
         if run is None:
             return
-        heading = Content.assemble("Link run ", (run.label, "bold"), " to a story")
+        heading = Content.assemble("Link run ", (one_line(run.label), "bold"), " to a story")
         self.app.push_screen(
             StoryPickerScreen(heading, self._story_choices()),
             lambda key: self._change_link(run, key, link=True) if key else None,
@@ -287,11 +288,11 @@ class ExperimentsScreen(Screen[None]):
         if run is None:
             return
         if not run.stories:
-            self.notify(f"Run {run.label} is not linked to a story.", markup=False)
+            self.notify(f"Run {one_line(run.label)} is not linked to a story.", markup=False)
         elif len(run.stories) == 1:
             self._change_link(run, run.stories[0], link=False)
         else:
-            heading = Content.assemble("Unlink run ", (run.label, "bold"), " from")
+            heading = Content.assemble("Unlink run ", (one_line(run.label), "bold"), " from")
             self.app.push_screen(
                 StoryPickerScreen(heading, self._story_choices(run.stories)),
                 lambda key: self._change_link(run, key, link=False) if key else None,
@@ -308,7 +309,8 @@ class ExperimentsScreen(Screen[None]):
         except UserError as error:  # TrackingError included: nothing was changed
             self.post_message(LinkChanged("", error.message))
             return
-        verb = f"Linked run {run.label} to" if link else f"Unlinked run {run.label} from"
+        label = one_line(run.label)
+        verb = f"Linked run {label} to" if link else f"Unlinked run {label} from"
         self.post_message(LinkChanged(f"{verb} {key.upper()}"))
 
     @on(LinkChanged)

@@ -36,8 +36,9 @@ from mlboard.tui.screens.governance_rows import (
     story_cells,
 )
 from mlboard.tui.screens.model_card import ModelCardScreen
+from mlboard.tui.screens.reloading import ReloadingScreen
 from mlboard.tui.widgets.key_footer import KeyFooter
-from mlboard.tui.widgets.keyed_table import KeyedTable, ReloadingScreen
+from mlboard.tui.widgets.keyed_table import KeyedTable
 
 GovernanceData = tuple[list[WaitingStory], list[ModelVersionView]]  # what one read returns
 

@@ -15,6 +15,7 @@ from mlboard.services.standup import Digest, standup_digest
 from mlboard.services.standup_text import digest_markdown
 from mlboard.services.stories import StoryView, list_stories
 from mlboard.services.workspace import Workspace
+from mlboard.tui.screens.data_rows import one_line
 
 MEETING_MINUTES = 10  # the timer turns $warning past this
 MAX_ITEMS = 12  # lines of one kind in an ML panel before "… and N more"
@@ -45,12 +46,6 @@ def load_standup(ws: Workspace) -> Standup:
 
 
 # ---------------------------------------------------------------- what the panels say
-
-
-def one_line(text: object, width: int | None = None) -> str:
-    """User text on one line (breaks and control characters flattened), cut to `width`."""
-    flat = " ".join("".join(c if c.isprintable() else " " for c in str(text or "")).split())
-    return flat if width is None or len(flat) <= width else flat[: width - 1] + "…"
 
 
 def percent(value: float | None) -> str:

@@ -30,6 +30,7 @@ from mlboard.services.stories import (
     story_history,
 )
 from mlboard.services.workspace import Workspace
+from mlboard.tui.screens.data_rows import one_line
 from mlboard.tui.screens.story_form import StoryFormScreen
 from mlboard.tui.widgets.card import metric_value
 from mlboard.tui.widgets.key_footer import KeyFooter
@@ -73,7 +74,7 @@ def event_line(event: EventView) -> Content:
     else:
         change = [(event.field, "bold"), f": {event.old or '—'} → {event.new or '—'}"]
     return Content.assemble(
-        (when, "$text-muted"), "  ", (event.actor, "$text-primary"), "  ", *change
+        (when, "$text-muted"), "  ", (one_line(event.actor), "$text-primary"), "  ", *change
     )
 
 
@@ -90,7 +91,7 @@ def verdict(evidence: Evidence) -> Content:
             (" yet", "$text-muted"),
         )
     best = next((r for r in evidence.runs if r.run_id == evidence.best_run_id), None)
-    label = best.label if best else (evidence.best_run_id or "")
+    label = one_line(best.label if best else evidence.best_run_id)
     met = (" met ✓", "bold $success") if evidence.target_met else (" not met", "bold $warning")
     return Content.assemble(
         ("best ", "bold"),
@@ -104,7 +105,8 @@ def verdict(evidence: Evidence) -> Content:
 
 def warning_lines(evidence: Evidence) -> list[Content]:
     return [
-        Content.assemble(("⚠ ", "bold $warning"), warning.message) for warning in evidence.warnings
+        Content.assemble(("⚠ ", "bold $warning"), one_line(warning.message))
+        for warning in evidence.warnings
     ]
 
 
@@ -119,12 +121,12 @@ def run_lines(evidence: Evidence) -> list[Content]:
         lines.append(
             Content.assemble(
                 ("★ " if best else "  ", "bold $success"),
-                (f"{run.label[:28]:<28}", "bold" if best else ""),
+                (f"{one_line(run.label, 28):<28}", "bold" if best else ""),
                 "  ",
                 (f"{run.status:<9}", STATUS_STYLES.get(run.status, "$text-muted")),
                 (f"{metric} {metric_value(value)}" if value is not None else "", ""),
                 ("  " if value is not None else "", ""),
-                (f"{started}  {run.experiment_name}", "$text-muted"),
+                (f"{started}  {one_line(run.experiment_name)}", "$text-muted"),
             )
         )
     hidden = len(evidence.runs) - MAX_RUNS_LISTED
@@ -168,8 +170,8 @@ def gate_lines(report: GateReport) -> Content:
     ]
     for gate in report.gates:
         if gate.done:
-            who = f" — @{gate.by}" if gate.by else ""
-            note = f": {gate.note}" if gate.note else ""
+            who = f" — @{one_line(gate.by)}" if gate.by else ""
+            note = f": {one_line(gate.note)}" if gate.note else ""
             lines.append(
                 Content.assemble(("✓ ", "$success"), gate.item, (who + note, "$text-muted"))
             )
