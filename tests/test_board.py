@@ -238,3 +238,17 @@ async def test_the_story_detail_lists_its_gates_and_opens_the_checklist(workspac
         await pilot.press("c")
         await pilot.pause()
         assert isinstance(app.screen, ChecklistModal)
+
+
+async def test_cards_are_drawn_again_when_the_terminal_is_resized(sample_workspace):
+    async with board(sample_workspace) as (app, pilot):
+        cards = column(app, "done").cards
+        wide = cards.virtual_size.height
+        await pilot.resize_terminal(90, 45)
+        await pilot.pause()
+        width = cards.scrollable_content_region.width
+        assert [cards.render_line(y).cell_length for y in range(5)] == [width] * 5
+        assert cards.virtual_size.height > wide  # narrower cards: titles wrap onto more lines
+        await pilot.resize_terminal(*SIZE)
+        await pilot.pause()
+        assert cards.virtual_size.height == wide

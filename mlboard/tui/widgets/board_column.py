@@ -25,11 +25,12 @@ from mlboard.tui.widgets.card import render_card
 
 
 class CardList(OptionList):
-    """An OptionList that keeps its rendered cards across a resize that keeps their width.
+    """An OptionList that renders its cards again only when their width changes.
 
-    OptionList drops every rendered option on each Resize event. The first one arrives just
-    after the first frame was drawn at that very size, so every card was rendered twice before
-    the user saw any: on a sprint of 150 cards, a fifth of a second.
+    OptionList drops every rendered option on each Resize event, width changed or not. The
+    first one arrives just after the first frame was drawn at that very size, so every card was
+    rendered twice before the user saw any (a fifth of a second on a sprint of 150 cards).
+    Here the cards are dropped when a frame is about to be drawn at a new width instead.
     """
 
     BINDINGS = [
@@ -39,15 +40,17 @@ class CardList(OptionList):
 
     def __init__(self, *, id: str) -> None:
         super().__init__(id=id, markup=False)
-        self._rendered_width: int | None = None
+        self._cards_width: int | None = None
 
     def render_lines(self, crop: Region) -> list[Strip]:
-        self._rendered_width = self.scrollable_content_region.width
+        width = self.scrollable_content_region.width
+        if width != self._cards_width:
+            self._cards_width = width
+            self._clear_caches()  # the rendered cards and their line counts hold the old width
         return super().render_lines(crop)
 
     def _on_resize(self, event: Resize) -> None:
-        if self.scrollable_content_region.width == self._rendered_width:
-            event.prevent_default()  # skips OptionList's handler, which drops the rendered cards
+        event.prevent_default()  # skips OptionList's handler: `render_lines` does it when needed
 
 
 class BoardColumn(Vertical):
