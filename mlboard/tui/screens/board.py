@@ -124,8 +124,14 @@ class BoardScreen(Screen[None]):
             self._evidence_request += 1
             keys = [s.key for s in self.board.stories]
             request = self._evidence_request
-            self.app.after_first_frame(lambda: self._load_evidence(keys, request))  # type: ignore[attr-defined]
+            self.app.after_first_frame(lambda: self._read_evidence(keys, request))  # type: ignore[attr-defined]
         self.redraw(select)
+
+    def _read_evidence(self, keys: list[str], request: int) -> None:
+        """Start the read unless a newer reload asked for one since (a thread cannot be stopped
+        once started, so a superseded read is not started at all)."""
+        if request == self._evidence_request:
+            self._load_evidence(keys, request)
 
     @work(thread=True, exclusive=True, group="evidence", exit_on_error=False)
     def _load_evidence(self, keys: list[str], request: int) -> None:

@@ -104,7 +104,12 @@ class ExperimentsScreen(Screen[None]):
         self.limit = FIRST_SCREEN
         self.load()
         self.table.focus()
-        self.app.after_first_frame(lambda: self.load_more(PAGE - FIRST_SCREEN))  # type: ignore[attr-defined]
+        self.app.after_first_frame(self._fill_first_page)  # type: ignore[attr-defined]
+
+    def _fill_first_page(self) -> None:
+        """Up to a whole page, unless a filter or the scroll has loaded one since."""
+        if self.limit < PAGE:
+            self.load_more(PAGE - self.limit)
 
     def on_screen_resume(self) -> None:
         if self.is_mounted and self.data_seen != getattr(self.app, "data_version", 0):
