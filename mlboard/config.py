@@ -203,6 +203,8 @@ def load_settings(
     config_file, table = found if found else (None, {})
     _check_table(config_file, table)
 
+    if db is not None and not db.strip():
+        raise UserError("--db is empty: give a file path or a SQLAlchemy URL")
     if db:
         database, origin = db, "--db"
     elif environ.get("MLBOARD_DB"):
@@ -223,7 +225,10 @@ def load_settings(
     tracking_uris = (
         (environ["MLFLOW_TRACKING_URI"],)
         if environ.get("MLFLOW_TRACKING_URI")
-        else tuple([configured] if isinstance(configured, str) else configured)
+        else tuple(
+            _store_relative_to(config_file, uri)
+            for uri in ([configured] if isinstance(configured, str) else configured)
+        )
     )
     return Settings(
         database=database,
@@ -281,6 +286,25 @@ def local_zone(name: str | None = None) -> tzinfo:
 
 def _listed(value: object) -> list[object]:
     return value if isinstance(value, list) else [value]
+
+
+def sqlite_path(uri: str) -> str | None:
+    """The file of a `sqlite:///…` URL as written (relative or absolute); None for other URLs
+    and for in-memory databases."""
+    if not uri.startswith("sqlite:///"):
+        return None
+    path = uri.removeprefix("sqlite:///").partition("?")[0]
+    return None if path in ("", ":memory:") else path
+
+
+def _store_relative_to(config_file: Path | None, uri: str) -> str:
+    """A `sqlite:///relative.db` tracking store in a config file lives beside that file, as the
+    database does, wherever the command is run from."""
+    path = sqlite_path(uri)
+    if config_file is None or path is None or Path(path).is_absolute():
+        return uri
+    query = uri.partition("?")[2]
+    return f"sqlite:///{_relative_to(config_file, path)}" + (f"?{query}" if query else "")
 
 
 def _relative_to(config_file: Path, location: str) -> str:

@@ -99,10 +99,20 @@ def test_the_real_default_is_reported_as_default(
     assert not Path(result.database).parent.exists()  # resolving settings creates nothing
 
 
-def test_empty_flag_and_variable_fall_through_to_the_config_file(base: Path) -> None:
+def test_an_empty_variable_falls_through_to_the_config_file(base: Path) -> None:
     write(base / "mlboard.toml", 'database = "file.db"\n')
-    result = load_settings("", cwd=base, environ={"MLBOARD_DB": ""})
+    result = load_settings(None, cwd=base, environ={"MLBOARD_DB": ""})
     assert result.database == str(base / "file.db")
+
+
+@pytest.mark.parametrize("flag", ["", "  "])
+def test_an_empty_db_flag_is_refused_not_replaced_by_another_database(
+    base: Path, flag: str
+) -> None:
+    """`--db "$BOARD"` with BOARD unset must not quietly open the default board."""
+    write(base / "mlboard.toml", 'database = "file.db"\n')
+    with pytest.raises(UserError, match="--db is empty"):
+        load_settings(flag, cwd=base, environ={})
 
 
 # --- finding the config file ------------------------------------------------------------------
@@ -327,6 +337,25 @@ def test_tracking_uri_and_standup_time(base: Path) -> None:
     assert result.tracking_uris == ("http://mlflow.internal:5000",)
     assert result.standup_time == "10:15"
     assert settings(base, MLFLOW_TRACKING_URI="databricks").tracking_uris == ("databricks",)
+
+
+def test_a_relative_sqlite_store_is_beside_the_config_file(base: Path) -> None:
+    write(
+        base / "repo" / "mlboard.toml",
+        'tracking_uri = ["sqlite:///mlflow.db", "sqlite:///../runs.db?mode=ro", '
+        '"sqlite:////srv/mlflow.db", "sqlite:///:memory:", "http://mlflow:5000"]\n',
+    )
+    cwd = base / "repo" / "notebooks"
+    cwd.mkdir(parents=True)
+    assert settings(cwd).tracking_uris == (
+        f"sqlite:///{base / 'repo' / 'mlflow.db'}",
+        f"sqlite:///{base / 'runs.db'}?mode=ro",
+        "sqlite:////srv/mlflow.db",
+        "sqlite:///:memory:",
+        "http://mlflow:5000",
+    )
+    # the environment names a store as the user typed it: relative to where they are
+    assert settings(cwd, MLFLOW_TRACKING_URI="sqlite:///x.db").tracking_uris == ("sqlite:///x.db",)
 
 
 def test_a_misspelt_table_is_refused(tmp_path):

@@ -61,3 +61,15 @@ async def test_the_app_opens_on_the_screen_asked_for(sample_workspace, screen):
         assert type(app.screen).__name__ == f"{screen.capitalize()}Screen"
         await pilot.press("b")
         assert app.current_mode == "board"
+
+
+def test_screen_does_not_go_with_a_command(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "mlboard", "--screen", "standup", "--db", "x.db", "where"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == "error: --screen opens the TUI; it does not go with `where`"

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
+
 import pytest
 from sqlmodel import func, select
 
@@ -191,8 +196,26 @@ def test_unreachable_and_file_stores_are_clear_errors(workspace, tmp_path, monke
 
 def test_a_missing_sqlite_store_is_refused_not_created(workspace, tmp_path):
     typo = tmp_path / "mlfow.db"
-    with pytest.raises(TrackingError, match=f"no MLflow store at sqlite:///{typo}"):
+    with pytest.raises(TrackingError, match=re.escape(f"no MLflow store at sqlite:///{typo}")):
         sync(workspace, f"sqlite:///{typo}")
     assert not typo.exists()
     with workspace.reading() as session:
         assert session.exec(select(SyncCursor)).all() == []
+
+
+def test_mlflow_keeps_its_set_up_chatter_to_itself(tmp_path):
+    """Creating a store logs `INFO mlflow.store.db.utils: Creating initial MLflow database
+    tables…`; the demo and sync must not show it."""
+    script = (
+        "from mlboard.integrations.mlflow_sync import quiet_mlflow_logs\n"
+        "quiet_mlflow_logs()\n"
+        "from mlflow import MlflowClient\n"
+        "MlflowClient(tracking_uri='sqlite:///new.db').search_experiments()\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "MLFLOW_LOGGING_LEVEL"}
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "new.db").is_file()
+    assert "INFO" not in result.stderr

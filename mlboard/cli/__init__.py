@@ -11,6 +11,8 @@ from typing import Annotated
 import typer
 
 from mlboard.cli.state import CliState
+from mlboard.errors import UserError
+from mlboard.tui import SCREENS
 
 app = typer.Typer(
     name="mlboard",
@@ -41,13 +43,9 @@ def root(
         ),
     ] = None,
     screen: Annotated[
-        str,
-        typer.Option(
-            "--screen",
-            help="Screen to open on: board, experiments, models, planning, standup, data, "
-            "governance or audit.",
-        ),
-    ] = "board",
+        str | None,
+        typer.Option("--screen", help=f"Screen to open the TUI on: {', '.join(SCREENS)}."),
+    ] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print version.")
     ] = False,
@@ -56,7 +54,9 @@ def root(
     if ctx.invoked_subcommand is None:
         from mlboard.cli.board import open_board
 
-        open_board(ctx.obj, screen)
+        open_board(ctx.obj, screen or "board")
+    elif screen is not None:
+        raise UserError(f"--screen opens the TUI; it does not go with `{ctx.invoked_subcommand}`")
 
 
 def _register() -> None:

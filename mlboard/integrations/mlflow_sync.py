@@ -12,11 +12,13 @@ import json
 import logging
 import math
 import os
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mlboard.config import sqlite_path
 from mlboard.errors import UserError
 
 STORY_TAG = "mlboard.story"
@@ -288,23 +290,18 @@ def _check_uri(uri: str) -> None:
         raise TrackingError(
             f"tracking URI {uri!r} is neither a URI (sqlite:///…, http://…) nor an existing folder"
         )
-    database = sqlite_file(uri)
-    if database is not None and not database.is_file():
+    database = sqlite_path(uri)
+    if database is not None and not Path(database).is_file():
         # MLflow would create an empty store there: a typo would sync nothing, silently
-        raise TrackingError(f"no MLflow store at {uri}: {database} does not exist")
-
-
-def sqlite_file(uri: str) -> Path | None:
-    """The database file of a `sqlite:///…` tracking URI (None for other URIs and in-memory)."""
-    if not uri.startswith("sqlite:///"):
-        return None
-    path = uri.removeprefix("sqlite:///").partition("?")[0]
-    return None if path in ("", ":memory:") else Path(path)
+        raise TrackingError(f"no MLflow store at {uri}: {Path(database).resolve()} does not exist")
 
 
 def quiet_mlflow_logs() -> None:
-    """MLflow logs its store migrations at INFO on every new process; they are not ours to show."""
-    logging.getLogger("mlflow").setLevel(logging.WARNING)
+    """MLflow logs its store set-up at INFO; that is not ours to show. MLflow sets its logger's
+    level from MLFLOW_LOGGING_LEVEL when it is first imported (a user's setting still wins)."""
+    os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
+    if "mlflow" in sys.modules:
+        logging.getLogger("mlflow").setLevel(os.environ["MLFLOW_LOGGING_LEVEL"].upper())
 
 
 def _explain(uri: str, what: str, error: Exception) -> str:
