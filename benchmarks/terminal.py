@@ -56,9 +56,12 @@ def first_paint(
     began = time.monotonic()
     pid, fd = os.forkpty()
     if pid == 0:  # the child: a terminal of the right size, then the program
-        fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
-        os.environ["TERM"] = "xterm-256color"
-        os.execvp(argv[0], list(argv))
+        try:
+            fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+            os.environ["TERM"] = "xterm-256color"
+            os.execvp(argv[0], list(argv))
+        finally:
+            os._exit(127)  # exec failed: never run the benchmark's own code twice
     output, shown = b"", None
     try:
         while shown is None:

@@ -7,6 +7,7 @@ every ML figure meaningless, so `ensure_scale_workspace` completes it instead of
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sqlite3
 import subprocess
@@ -16,8 +17,14 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
+def read_only(db: Path) -> contextlib.closing[sqlite3.Connection]:
+    """A read-only connection that is closed on leaving the `with` (sqlite3's own context
+    manager only commits)."""
+    return contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True))
+
+
 def count_rows(db: Path, table: str) -> int:
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as connection:
+    with read_only(db) as connection:
         return int(connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
 
 
@@ -45,7 +52,7 @@ def first_data(db: Path, screen: str) -> re.Pattern[bytes]:
     board: a card's first line (`KEY  kind`); experiments: the newest run's name; models: a
     registered model's name; standup: a member's name in the person panel.
     """
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as connection:
+    with read_only(db) as connection:
         if screen == "board":
             rows = connection.execute(
                 "SELECT story.key, story.kind FROM story JOIN sprint ON story.sprint_id = sprint.id"
