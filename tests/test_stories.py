@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlmodel import select
 
 from mlboard.errors import UserError
@@ -18,6 +22,7 @@ from mlboard.services.stories import (
     step_story,
     story_history,
 )
+from mlboard.services.story_fields import one_line
 from mlboard.store.tables import Story, StoryEvent
 
 BACKENDS = ("sqlite", "postgresql")  # part of the store suite: runs on both
@@ -159,3 +164,65 @@ def test_events_and_story_share_one_transaction(team, workspace):
 def test_literal_text_is_kept_exactly(team):
     title = "[/bar] [red]x"
     assert get_story(team, create_story(team, title).key).title == title
+
+
+HIDDEN = {
+    "\x1b": "escape",
+    "\r\n": "line break",
+    "\u202e": "right-to-left override",
+    "\u202d": "left-to-right override",
+    "\u2066": "left-to-right isolate",
+    "\u2067": "right-to-left isolate",
+    "\u2068": "first strong isolate",
+    "\u2069": "pop directional isolate",
+    "\u200f": "right-to-left mark",
+    "\u200b": "zero-width space",
+    "\u2060": "word joiner",
+    "\ufeff": "byte order mark",
+    "\u00ad": "soft hyphen",
+    "\u2028": "line separator",
+    "\u2029": "paragraph separator",
+    "\ue000": "private use",
+    "\ud800": "lone surrogate",
+    "\u0378": "unassigned",
+}
+
+
+@pytest.mark.parametrize("hidden", HIDDEN, ids=HIDDEN.values())
+def test_characters_that_hide_or_reorder_text_become_spaces(hidden):
+    assert one_line(f"pay{hidden}gpt.exe") == "pay" + " " * len(hidden) + "gpt.exe"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "تدريب النموذج على بيانات العملاء",  # Arabic, right to left by itself
+        "אימון המודל מחדש",  # Hebrew
+        "می\u200cخواهم",  # Persian: the zero-width non-joiner spells the word
+        "क्\u200dष",  # Devanagari: the zero-width joiner picks the half form
+        "👩\u200d💻 and 🏳️\u200d🌈",  # emoji sequences held by joiners
+        "機械学習 e\u0301 [/bar] [red]x\u00a0·",  # CJK, combining accent, markup, no-break space
+    ],
+)
+def test_scripts_joiners_and_markup_stay_as_they_are(text):
+    assert one_line(text) == text
+
+
+@given(st.text())
+def test_cleaning_only_swaps_hidden_characters_for_spaces(text):
+    cleaned = one_line(text)
+    assert len(cleaned) == len(text)
+    for before, after in zip(text, cleaned, strict=True):
+        hidden = unicodedata.category(before) in {"Cc", "Cf", "Zl", "Zp", "Co", "Cs", "Cn"}
+        assert after == (" " if hidden and before not in "\u200c\u200d" else before)
+    assert one_line(cleaned) == cleaned
+
+
+@given(st.text(st.characters(exclude_categories=["Cc", "Cf", "Zl", "Zp", "Co", "Cs", "Cn"])))
+def test_text_without_hidden_characters_is_kept_exactly(text):
+    assert one_line(text) == text
+
+
+def test_a_title_or_reason_with_an_override_is_stored_without_it(team):
+    story = create_story(team, "\u202ereverse\u2028me\u200b", {"blocked": "\u2067لا\u2069 \ufeff"})
+    assert (story.title, story.blocked_reason) == ("reverse me", "لا")

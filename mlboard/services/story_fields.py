@@ -24,10 +24,24 @@ from mlboard.domain import (
 MAX_TITLE = 500
 
 
+# Characters that can break a line, ring, move the cursor, or reorder or hide text unseen: controls,
+# format characters (right-to-left overrides, isolates, zero-width spaces, BOMs), line and
+# paragraph separators, private-use, surrogate and unassigned code points.
+HIDDEN = frozenset({"Cc", "Cf", "Zl", "Zp", "Co", "Cs", "Cn"})
+# Format characters that scripts need: the joiners hold emoji sequences together and shape
+# Persian and Indic words; without them the text is spelled wrong, not made safe.
+JOINERS = frozenset("\u200c\u200d")
+
+
 def one_line(text: str) -> str:
-    """A title is one line of text: control characters (escapes, bells, line breaks) become
-    spaces, so no terminal, table or chat message can be broken by one."""
-    return "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text)
+    """A title is one line of text: control characters (escapes, bells, line breaks) and the
+    invisible characters that reorder or hide text become spaces, so no terminal, table or chat
+    message can be broken or made to lie by one. Right-to-left letters stay as they are."""
+    if text.isprintable():  # no character of `HIDDEN`: most text, at no cost
+        return text
+    return "".join(
+        " " if unicodedata.category(ch) in HIDDEN and ch not in JOINERS else ch for ch in text
+    )
 
 
 def _title(text: str) -> str:
