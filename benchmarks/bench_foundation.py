@@ -239,11 +239,22 @@ def describe_costs(costs: dict[str, float], top: int = 5) -> str:
 
 
 def ensure_demo(folder: Path) -> Path:
-    """The demo database in `folder`, built by `mlboard demo` (reused if already there)."""
+    """The demo database in `folder`, built by `mlboard demo` (reused if already there).
+
+    A demo left by an older mlboard may lack what today's builds (MLflow runs, pipelines): its
+    board would paint fewer details than a user's, so it is built again."""
     if not (REPO / "sample_data" / "team.toml").is_file():
         raise ChildFailed(f"no sample_data/ in {REPO}")
+    database = folder / "mlboard.db"
+    if (
+        database.is_file()
+        and (folder / "mlboard.toml").is_file()
+        and not count_rows(database, "run")
+    ):
+        print(f"{folder} holds a demo without runs (an older build): building it again")
+        shutil.rmtree(folder)
     run_child([MLBOARD, "demo", "--no-open", "--dir", str(folder)])
-    return folder / "mlboard.db"
+    return database
 
 
 # -- the report -------------------------------------------------------------------------------
