@@ -26,9 +26,9 @@ from mlboard.tui.screens.standup_panels import (
     MEETING_MINUTES,
     ml_for,
     ml_lines,
-    percent,
     timer_text,
 )
+from mlboard.tui.text import percent
 
 from standup_week import build_week
 

@@ -35,7 +35,6 @@ from mlboard.tui.screens.data_rows import (
     compared_files,
     drift_cells,
     load_data,
-    one_line,
     pipeline_cells,
     pipeline_heading,
     row_counts,
@@ -44,6 +43,7 @@ from mlboard.tui.screens.data_rows import (
 )
 from mlboard.tui.screens.reloading import ReloadingScreen
 from mlboard.tui.screens.story_detail import StoryDetailScreen
+from mlboard.tui.text import one_line
 from mlboard.tui.widgets.key_footer import KeyFooter
 from mlboard.tui.widgets.keyed_table import KeyedTable
 

@@ -17,7 +17,6 @@ from rich.text import Text
 from textual.content import Content
 
 from mlboard.errors import UserError
-from mlboard.services import story_fields
 from mlboard.services.alerts import AlertView, list_alerts
 from mlboard.services.drift import DriftReportView, list_drift_reports
 from mlboard.services.pipeline_status import (
@@ -28,6 +27,7 @@ from mlboard.services.pipeline_status import (
     pipeline_statuses,
 )
 from mlboard.services.workspace import Workspace
+from mlboard.tui.text import cell, one_line, when
 
 RECENT_RUNS = 20  # runs in a pipeline's strip and sparkline
 RUNS_LISTED = 10  # runs in the detail pane
@@ -81,20 +81,6 @@ def load_data(ws: Workspace, recent: int = RECENT_RUNS) -> DataSnapshot:
     )
 
 
-def when(moment: datetime | None) -> str:
-    return moment.astimezone().strftime("%b %d %H:%M") if moment else "—"
-
-
-def one_line(text: object, width: int | None = None) -> str:
-    """Text from people or other systems (MLflow, OpenLineage) on one line, cut to `width`.
-
-    Control characters become spaces by the rule titles follow when typed, so an escape
-    sequence or a line break cannot break a table row or the terminal; runs of spaces collapse.
-    """
-    flat = " ".join(story_fields.one_line(str(text or "")).split())
-    return flat if width is None or len(flat) <= width else flat[: width - 1] + "…"
-
-
 def count(value: int | None) -> str:
     return "—" if value is None else f"{value:,}"
 
@@ -109,12 +95,6 @@ def took(span: timedelta) -> str:
     if seconds < 86400:
         return f"{seconds // 3600}h {seconds % 3600 // 60:02d}m"
     return f"{seconds / 86400:.1f} d"
-
-
-def cell(text: str, style: str = "", justify: str = "left") -> Text:
-    """A table cell: user text on one line, literally (a `Text`, never markup), cut with `…`."""
-    flat = one_line(text)
-    return Text(flat, style=style, justify=justify, no_wrap=True, overflow="ellipsis")  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------- pipelines

@@ -24,9 +24,9 @@ from mlboard.services.experiments import RunView, experiment_names, list_runs, r
 from mlboard.services.linking import link_run, unlink_run
 from mlboard.services.stories import list_stories
 from mlboard.tui.run_filter import RunFilter, RunFilterSuggester, parse_run_filter
-from mlboard.tui.screens.data_rows import one_line
 from mlboard.tui.screens.story_detail import StoryDetailScreen
 from mlboard.tui.screens.story_picker import StoryPickerScreen
+from mlboard.tui.text import one_line
 from mlboard.tui.widgets.key_footer import KeyFooter
 from mlboard.tui.widgets.run_table import RunColumn, RunTable, common_metrics, sort_runs
 

@@ -17,7 +17,7 @@ from mlboard.config import ACCEPTED_BELOW_TARGET, DoneRules
 from mlboard.services.experiments import ModelVersionView
 from mlboard.services.gate_queue import WaitingStory
 from mlboard.services.gates import APPROVAL, Gate, GateReport
-from mlboard.tui.screens.data_rows import cell, one_line
+from mlboard.tui.text import cell, one_line
 
 LEVEL_COLORS = {"personal": "warning", "special_category": "error", "internal": "text-primary"}
 COMPUTED = {"linked_run": "link a run to the story", "target_met": "a run reaching the target"}

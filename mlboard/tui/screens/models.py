@@ -18,8 +18,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
 from mlboard.services.experiments import ModelVersionView, list_model_versions
-from mlboard.tui.screens.data_rows import cell
 from mlboard.tui.screens.story_detail import StoryDetailScreen
+from mlboard.tui.text import cell
 from mlboard.tui.widgets.key_footer import KeyFooter
 
 COLUMNS = (

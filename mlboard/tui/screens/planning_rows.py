@@ -13,6 +13,7 @@ from textual.content import Content
 
 from mlboard.services.planning import MemberLoad, OpenSprint, Plan
 from mlboard.services.stories import StoryView
+from mlboard.tui.text import percent
 from mlboard.tui.widgets.capacity_bar import CapacityFigures, bar, scale_of
 from mlboard.tui.widgets.card import KIND_STYLES
 
@@ -68,16 +69,6 @@ def sprint_info(sprint: OpenSprint | None, today: date) -> Content:
     return Content("\n").join(lines)
 
 
-def _chance(p: float | None) -> str:
-    if p is None:
-        return "—"
-    if 0 < p < 0.005:
-        return "<1%"
-    if 0.995 <= p < 1:
-        return ">99%"
-    return f"{p:.0%}"
-
-
 def forecast_line(plan: Plan) -> Content:
     """`8 stories open · chance to finish by Fri Nov 27: 12% · 50% by …, 85% by …, 95% by …`."""
     if plan.remaining == 0:
@@ -92,7 +83,7 @@ def forecast_line(plan: Plan) -> Content:
         f"{plan.remaining} open stor{'y' if plan.remaining == 1 else 'ies'}",
         DOT,
         f"chance to finish by {end}: ",
-        (_chance(chance), style),
+        (percent(chance), style),
     ]
     when = [
         f"{label} by {day:%a %b %d}"

@@ -33,12 +33,12 @@ from mlboard.tui.screens.standup_panels import (
     load_standup,
     ml_for,
     ml_lines,
-    one_line,
     person_lines,
     sprint_pulse,
     timer_text,
     window_line,
 )
+from mlboard.tui.text import one_line
 from mlboard.tui.widgets.key_footer import KeyFooter
 
 

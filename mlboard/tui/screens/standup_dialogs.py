@@ -16,7 +16,7 @@ from textual.widgets import Input, Label, Static
 from mlboard.errors import UserError
 from mlboard.files import write_atomically
 from mlboard.services.standup import write_note
-from mlboard.tui.screens.standup_panels import one_line
+from mlboard.tui.text import one_line
 from mlboard.tui.widgets.key_footer import KeyFooter
 
 

@@ -15,7 +15,7 @@ from mlboard.services.standup import Digest, standup_digest
 from mlboard.services.standup_text import digest_markdown
 from mlboard.services.stories import StoryView, list_stories
 from mlboard.services.workspace import Workspace
-from mlboard.tui.screens.data_rows import one_line
+from mlboard.tui.text import one_line, percent
 
 MEETING_MINUTES = 10  # the timer turns $warning past this
 MAX_ITEMS = 12  # lines of one kind in an ML panel before "… and N more"
@@ -46,16 +46,6 @@ def load_standup(ws: Workspace) -> Standup:
 
 
 # ---------------------------------------------------------------- what the panels say
-
-
-def percent(value: float | None) -> str:
-    if value is None:
-        return "—"
-    if 0 < value < 0.005:
-        return "<1%"
-    if 0.995 <= value < 1:
-        return ">99%"
-    return f"{value:.0%}"
 
 
 def _points(value: float | None) -> str:

@@ -30,8 +30,8 @@ from mlboard.services.stories import (
     story_history,
 )
 from mlboard.services.workspace import Workspace
-from mlboard.tui.screens.data_rows import one_line
 from mlboard.tui.screens.story_form import StoryFormScreen
+from mlboard.tui.text import one_line
 from mlboard.tui.widgets.card import metric_value
 from mlboard.tui.widgets.key_footer import KeyFooter
 

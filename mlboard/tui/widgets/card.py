@@ -12,7 +12,7 @@ from textual.content import Content
 from mlboard.services.board import CardFacts
 from mlboard.services.evidence import Evidence
 from mlboard.services.stories import StoryView
-from mlboard.services.story_fields import one_line
+from mlboard.tui.text import one_line
 
 KIND_STYLES = {
     "experiment": "$accent",

@@ -21,7 +21,7 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from mlboard.services.experiments import RunView
-from mlboard.services.story_fields import one_line
+from mlboard.tui.text import one_line
 from mlboard.tui.widgets.card import metric_value
 
 MAX_METRICS = 4

@@ -1,0 +1,45 @@
+"""Text the screens share: user and system text on one line, table cells, moments, chances.
+
+Names and messages from people and other systems (MLflow, OpenLineage, scripts) pass through
+`one_line` before they are shown, and cells are Rich `Text`, never markup.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+
+from mlboard.services import story_fields
+
+
+def one_line(text: object, width: int | None = None) -> str:
+    """Text from people or other systems (MLflow, OpenLineage) on one line, cut to `width`.
+
+    Control and invisible characters become spaces by the rule titles follow when typed, so an
+    escape sequence, a line break or a right-to-left override cannot break a table row, the
+    terminal or the order of what is read; runs of spaces collapse.
+    """
+    flat = " ".join(story_fields.one_line(str(text or "")).split())
+    return flat if width is None or len(flat) <= width else flat[: width - 1] + "…"
+
+
+def cell(text: str, style: str = "", justify: str = "left") -> Text:
+    """A table cell: user text on one line, literally (a `Text`, never markup), cut with `…`."""
+    flat = one_line(text)
+    return Text(flat, style=style, justify=justify, no_wrap=True, overflow="ellipsis")  # type: ignore[arg-type]
+
+
+def when(moment: datetime | None) -> str:
+    return moment.astimezone().strftime("%b %d %H:%M") if moment else "—"
+
+
+def percent(value: float | None) -> str:
+    """A chance as a percentage that never rounds a small chance to 0% or a near one to 100%."""
+    if value is None:
+        return "—"
+    if 0 < value < 0.005:
+        return "<1%"
+    if 0.995 <= value < 1:
+        return ">99%"
+    return f"{value:.0%}"
