@@ -46,14 +46,17 @@ from mlboard.tui.widgets.run_table import RunTable
 from mlflow_stores import empty_store
 
 SIZE = (200, 50)
-SENT = "a[b]\x1b[31mred\r\nline\ttab\x07bell"  # markup, colour escape, CR LF, tab, bell
-SHOWN = "a[b] [31mred line tab bell"  # what a person reads: the brackets literally, one line
+# Markup, colour escape, CR LF, tab, bell, line separator, and a right-to-left override that
+# would show the rest reversed (`live`).
+SENT = "a[b]\x1b[31mred\r\nline\ttab\x07bell\u2028\u202eevil"
+SHOWN = "a[b] [31mred line tab bell evil"  # what a person reads: the brackets literally, one line
 VISIBLE = SHOWN[:6]  # as much as the narrowest column shows
+HIDDEN = {"Cc", "Cf", "Zl", "Zp", "Co", "Cs", "Cn"}  # controls, overrides, separators, unassigned
 
 
 def controls(text: str) -> str:
-    """The control characters in `text`: none may reach the terminal from a table."""
-    return "".join(ch for ch in text if unicodedata.category(ch) == "Cc")
+    """The control and invisible characters in `text`: none may reach the terminal."""
+    return "".join(ch for ch in text if unicodedata.category(ch) in HIDDEN)
 
 
 def words(text: object) -> str:
@@ -83,12 +86,16 @@ def screen_lines(app: App) -> list[str]:
     (borders and their titles, dialogs and notifications included)."""
     rows = [[" "] * app.size.width for _ in range(app.size.height)]
     pattern = r'<text [^>]*x="([\d.]+)"[^>]*line-(\d+)\)">([^<]*)</text>'
-    for x, line, text in re.findall(pattern, app.export_screenshot()):
+    found = re.findall(pattern, app.export_screenshot())
+    assert found, "no text read from the screenshot: has Textual's SVG export changed?"
+    for x, line, text in found:
         column = round(float(x) / 12.2)  # the width of a character in the screenshot
         for offset, char in enumerate(html.unescape(text).replace("\xa0", " ")):
             if char != "\n" and column + offset < app.size.width:
                 rows[int(line)][column + offset] = char
-    return ["".join(row) for row in rows]
+    lines = ["".join(row) for row in rows]
+    assert any(line.strip() for line in lines), "the screenshot's text is all blank"
+    return lines
 
 
 def pane_lines(widget: Widget) -> list[str]:
@@ -177,6 +184,7 @@ async def test_an_actor_from_a_script_shows_on_one_line(workspace):
         entry = pane_lines(audit.query_one("#audit-entry-text"))
         assert entry[0].startswith(f"#{audit.table.highlighted_key} ")
         assert entry[0].endswith(f" @bot {SHOWN} insert pipeline team/job {SHOWN}"), entry[0]
+        assert any("tab\\u0007bell\\u2028\\u202eevil" in line for line in entry), entry  # JSON
         assert controls("".join(screen_lines(app))) == ""
 
 

@@ -39,9 +39,12 @@ def one_line(text: str) -> str:
     message can be broken or made to lie by one. Right-to-left letters stay as they are."""
     if text.isprintable():  # no character of `HIDDEN`: most text, at no cost
         return text
-    return "".join(
-        " " if unicodedata.category(ch) in HIDDEN and ch not in JOINERS else ch for ch in text
-    )
+    return "".join(" " if hidden(ch) else ch for ch in text)
+
+
+def hidden(ch: str) -> bool:
+    """A character `one_line` turns into a space: a control, or one that reorders or hides text."""
+    return unicodedata.category(ch) in HIDDEN and ch not in JOINERS
 
 
 def _title(text: str) -> str:

@@ -22,6 +22,7 @@ from textual.worker import Worker, WorkerState
 
 from mlboard.services.audit import AuditView, Verification, verify_audit
 from mlboard.services.audit_search import change_summary, latest_audit
+from mlboard.services.story_fields import hidden
 from mlboard.tui.screens.reloading import ReloadingScreen
 from mlboard.tui.text import cell, one_line, when
 from mlboard.tui.widgets.key_footer import KeyFooter
@@ -60,6 +61,13 @@ def entry_cells(entry: AuditView, colors: dict[str, str]) -> list[Text]:
     ]
 
 
+def _json(value: object) -> str:
+    """A stored value as JSON, on one line: the invisible characters JSON keeps as they are
+    (right-to-left overrides, line separators) escaped like the control characters it escapes."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return "".join(json.dumps(ch)[1:-1] if hidden(ch) else ch for ch in text)
+
+
 def entry_detail(entry: AuditView) -> Content:
     """The whole entry: its before and after as JSON, one field a line."""
     lines = [
@@ -82,8 +90,7 @@ def entry_detail(entry: AuditView) -> Content:
             continue
         lines.append(Content.styled(label, "bold $text-secondary"))
         for name, value in values.items():
-            text = json.dumps(value, ensure_ascii=False, default=str)
-            lines.append(Content.assemble((f"  {name}: ", "$text-muted"), text))
+            lines.append(Content.assemble((f"  {name}: ", "$text-muted"), _json(value)))
     return Content("\n").join(lines)
 
 
