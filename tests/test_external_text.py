@@ -24,8 +24,9 @@ from test_tui_data import DRIFT, open_data
 from test_tui_experiments import open_experiments, run_names, with_uris
 from test_tui_governance import model_story, open_screen, settle
 from textual.app import App
+from textual.content import Content
 from textual.widget import Widget
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Input, Static
 
 from mlboard.services.alerts import evaluate_alerts
 from mlboard.services.drift import run_drift_check
@@ -164,6 +165,58 @@ async def test_the_data_screen_shows_lineage_names_and_errors_on_one_line(worksp
         assert f"err {SHOWN}" in pane_lines(screen.query_one("#pipeline-runs"))
         titles = [line for line in screen_lines(app) if "#1: " in line]
         assert len(titles) == 1 and "#1: [red]now .csv vs ref a[b].csv" in titles[0], titles
+
+
+async def test_acknowledging_an_alert_names_the_job_and_the_actor_on_one_line(workspace):
+    failed = event("FAIL", name=f"job {SENT}")
+    assert ingest_payload(workspace, json.dumps(failed)).errors == []
+    [alert] = evaluate_alerts(workspace).opened
+    app = MlboardApp(dataclasses.replace(workspace, actor=f"bot {SENT}"))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        screen = await open_data(pilot)
+        screen.table("alerts").focus()
+        await pilot.press("a")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        said = [str(toast.render()) for toast in app.screen.query("Toast")]
+        assert said == [f"Alert #{alert.id} acknowledged by @bot {SHOWN}: team/job {SHOWN}"]
+        assert controls("".join(screen_lines(app))) == ""
+
+
+async def test_a_bad_filter_names_synced_experiments_literally_in_its_tooltip(workspace, tmp_path):
+    store = empty_store(tmp_path / "store")
+    store.run("base [/tmp]", "baseline")  # read as markup, the name would raise on hover
+    store.run(f"exp {SENT}", "tuned")
+    with_uris(workspace, store.uri)
+    sync(workspace, store.uri)
+    app = MlboardApp(workspace)
+    app.TOOLTIP_DELAY = 0.01
+    async with app.run_test(size=SIZE, tooltips=True) as pilot:
+        await open_experiments(pilot)
+        await pilot.press("slash", *"exp:nope")
+        await pilot.pause()
+        box = app.screen.query_one("#run-filter", Input)
+        assert box.has_class("invalid") and isinstance(box.tooltip, Content)
+        said = box.tooltip.plain
+        assert "'nope'" in said and "base [/tmp]" in said and f"exp {SHOWN}" in said, said
+        assert controls(said) == ""
+        await pilot.hover(box)
+        await pilot.pause(0.1)  # the tooltip shows on a timer
+        tooltip = app.screen.query_one("#textual-tooltip")
+        assert tooltip.display and "base [/tmp]" in str(tooltip.render())
+        assert controls("".join(screen_lines(app))) == ""
+
+
+async def test_a_bad_board_filter_shows_what_was_typed_literally_in_its_tooltip(workspace):
+    app = MlboardApp(workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        box = app.screen.query_one("#filter", Input)
+        box.value = "kind:[/x]\u202e"
+        await pilot.pause()
+        assert box.has_class("invalid") and isinstance(box.tooltip, Content)
+        assert box.tooltip.plain.startswith("unknown kind '[/x]"), box.tooltip.plain
+        assert controls(box.tooltip.plain) == ""
 
 
 async def test_an_actor_from_a_script_shows_on_one_line(workspace):

@@ -26,6 +26,7 @@ from mlboard.services.board import (
 )
 from mlboard.services.sprints import SprintView
 from mlboard.services.stories import step_story
+from mlboard.tui.text import one_line
 from mlboard.tui.widgets.board_column import BoardColumn, CardList
 from mlboard.tui.widgets.key_footer import KeyFooter
 
@@ -239,7 +240,7 @@ class BoardScreen(Screen[None]):
             self.filter = parse_filter(event.value)
         except ValueError as error:
             event.input.add_class("invalid")
-            event.input.tooltip = str(error)
+            event.input.tooltip = Content(one_line(error))  # names in it are not markup
             return
         event.input.remove_class("invalid")
         self.redraw()

@@ -218,7 +218,8 @@ class DataScreen(ReloadingScreen[DataSnapshot]):
             self.notify(error.message, severity="warning", markup=False)
             return
         self.notify(
-            f"Alert #{seen.id} acknowledged by @{seen.acknowledged_by}: {seen.subject}",
+            f"Alert #{seen.id} acknowledged by @{one_line(seen.acknowledged_by)}:"
+            f" {one_line(seen.subject)}",
             markup=False,
         )
         self.reload()

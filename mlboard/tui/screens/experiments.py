@@ -236,7 +236,7 @@ class ExperimentsScreen(Screen[None]):
             self.filter = parse_run_filter(event.value, self.experiments)
         except ValueError as error:
             event.input.add_class("invalid")
-            event.input.tooltip = str(error)
+            event.input.tooltip = Content(one_line(error))  # names in it are not markup
             return
         event.input.remove_class("invalid")
         event.input.tooltip = None
