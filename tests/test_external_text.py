@@ -52,7 +52,7 @@ SIZE = (200, 50)
 SENT = "a[b]\x1b[31mred\r\nline\ttab\x07bell\u2028\u202eevil"
 SHOWN = "a[b] [31mred line tab bell evil"  # what a person reads: the brackets literally, one line
 VISIBLE = SHOWN[:6]  # as much as the narrowest column shows
-HIDDEN = {"Cc", "Cf", "Zl", "Zp", "Co", "Cs", "Cn"}  # controls, overrides, separators, unassigned
+HIDDEN = {"Cc", "Cf", "Zl", "Zp", "Cs"}  # controls, overrides, separators, surrogates
 
 
 def controls(text: str) -> str:

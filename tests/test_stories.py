@@ -182,9 +182,7 @@ HIDDEN = {
     "\u00ad": "soft hyphen",
     "\u2028": "line separator",
     "\u2029": "paragraph separator",
-    "\ue000": "private use",
     "\ud800": "lone surrogate",
-    "\u0378": "unassigned",
 }
 
 
@@ -202,6 +200,7 @@ def test_characters_that_hide_or_reorder_text_become_spaces(hidden):
         "क्\u200dष",  # Devanagari: the zero-width joiner picks the half form
         "👩\u200d💻 and 🏳️\u200d🌈",  # emoji sequences held by joiners
         "機械学習 e\u0301 [/bar] [red]x\u00a0·",  # CJK, combining accent, markup, no-break space
+        "\ue0a0 main \U0001fae8",  # an icon font's branch sign; an emoji newer than Unicode 14
     ],
 )
 def test_scripts_joiners_and_markup_stay_as_they_are(text):
@@ -213,12 +212,12 @@ def test_cleaning_only_swaps_hidden_characters_for_spaces(text):
     cleaned = one_line(text)
     assert len(cleaned) == len(text)
     for before, after in zip(text, cleaned, strict=True):
-        hidden = unicodedata.category(before) in {"Cc", "Cf", "Zl", "Zp", "Co", "Cs", "Cn"}
+        hidden = unicodedata.category(before) in {"Cc", "Cf", "Zl", "Zp", "Cs"}
         assert after == (" " if hidden and before not in "\u200c\u200d" else before)
     assert one_line(cleaned) == cleaned
 
 
-@given(st.text(st.characters(exclude_categories=["Cc", "Cf", "Zl", "Zp", "Co", "Cs", "Cn"])))
+@given(st.text(st.characters(exclude_categories=["Cc", "Cf", "Zl", "Zp", "Cs"])))
 def test_text_without_hidden_characters_is_kept_exactly(text):
     assert one_line(text) == text
 

@@ -26,8 +26,10 @@ MAX_TITLE = 500
 
 # Characters that can break a line, ring, move the cursor, or reorder or hide text unseen: controls,
 # format characters (right-to-left overrides, isolates, zero-width spaces, BOMs), line and
-# paragraph separators, private-use, surrogate and unassigned code points.
-HIDDEN = frozenset({"Cc", "Cf", "Zl", "Zp", "Co", "Cs", "Cn"})
+# paragraph separators, and lone surrogates. Private-use characters (icon fonts) and code points
+# newer than this Python's Unicode tables (the latest emoji) stay: a terminal shows them as it
+# can, and a title typed with them must not lose them.
+HIDDEN = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
 # Format characters that scripts need: the joiners hold emoji sequences together and shape
 # Persian and Indic words; without them the text is spelled wrong, not made safe.
 JOINERS = frozenset("\u200c\u200d")
