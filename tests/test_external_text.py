@@ -217,6 +217,9 @@ async def test_a_bad_board_filter_shows_what_was_typed_literally_in_its_tooltip(
         assert box.has_class("invalid") and isinstance(box.tooltip, Content)
         assert box.tooltip.plain.startswith("unknown kind '[/x]"), box.tooltip.plain
         assert controls(box.tooltip.plain) == ""
+        box.value = "kind:data"  # fixed: the complaint goes with the red
+        await pilot.pause()
+        assert not box.has_class("invalid") and box.tooltip is None
 
 
 async def test_an_actor_from_a_script_shows_on_one_line(workspace):

@@ -243,6 +243,7 @@ class BoardScreen(Screen[None]):
             event.input.tooltip = Content(one_line(error))  # names in it are not markup
             return
         event.input.remove_class("invalid")
+        event.input.tooltip = None
         self.redraw()
 
     @on(Input.Submitted, "#filter")
