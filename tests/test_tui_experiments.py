@@ -316,6 +316,33 @@ async def test_runs_load_a_page_at_a_time(workspace):
 # Story detail and board cards
 
 
+async def test_the_cursor_row_shows_where_the_focus_is_across_screen_switches(workspace):
+    """The table keeps its rendered rows across a switch; the cursor row still changes its look
+    with the focus, and a new theme still repaints every row."""
+    mirror_runs(workspace, 30)
+    app = MlboardApp(workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_experiments(pilot)
+        runs = table(app)
+        y = runs.header_height  # the cursor's row, first under the header
+
+        def cursor_row() -> tuple[str, object]:
+            strip = runs.render_line(y)
+            return strip.text.split()[0], next(seg.style for seg in strip if seg.text.strip())
+
+        focused = cursor_row()
+        await pilot.press("slash")  # the filter takes the focus
+        await pilot.pause()
+        blurred = cursor_row()
+        assert blurred[0] == focused[0] and blurred[1] != focused[1]
+        await pilot.press("escape", "b", "x")  # back to the table, away and back again
+        await pilot.pause()
+        assert runs.has_focus and cursor_row() == focused
+        app.theme = "textual-light" if app.theme != "textual-light" else "nord"
+        await pilot.pause()
+        assert cursor_row()[0] == focused[0] and cursor_row()[1] != focused[1]
+
+
 async def test_story_detail_shows_runs_best_against_target_and_charts(synced):
     app = MlboardApp(synced)
     async with app.run_test(size=SIZE) as pilot:

@@ -118,6 +118,24 @@ class RunTable(DataTable[Text]):
         self.run_columns: list[RunColumn] = []
         self.now: datetime | None = None
         self._colors: dict[str, str] = {}
+        self._styled_for: object = None
+
+    def notify_style_update(self) -> None:
+        """Keep the rendered cells when only focus or hover changed, as on every screen switch.
+
+        DataTable drops every rendered cell on any style update; coming back to the screen then
+        re-renders each visible cell, a third of a second on a full table. Its cell, row and line
+        caches are keyed by the pseudo-classes (focus, hover) and the base style already, so only
+        the cursor's look, cached apart, must go. A new theme still drops everything.
+        """
+        theme = self.app.theme
+        if theme != self._styled_for:
+            self._styled_for = theme
+            super().notify_style_update()
+            return
+        super(DataTable, self).notify_style_update()
+        self._get_styles_to_render_cell.cache_clear()
+        self.refresh()
 
     def set_columns(self, metrics: Sequence[str]) -> None:
         """Replace the columns (and rows) when the set of metric columns changes."""
