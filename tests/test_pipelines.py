@@ -22,8 +22,10 @@ from mlboard.integrations.openlineage import parse_event, parse_payload, roll_up
 from mlboard.services.pipeline_status import (
     data_blockers,
     depend,
+    last_successes,
     pipeline_detail,
     pipeline_statuses,
+    statuses,
 )
 from mlboard.services.pipelines import (
     apply_events,
@@ -301,6 +303,24 @@ def test_any_arrival_order_and_batching_stores_what_roll_up_computes(
         )
         assert got == want, run_id
         assert run.parent_run_id == (rollup.parent.run_id if rollup.parent else None)
+
+
+@given(bodies=event_lists(), more=event_lists())
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_the_last_success_of_each_pipeline_is_what_its_status_says(workspace, bodies, more):
+    """The standup reads each pipeline's last success with one aggregate; parents known only
+    from their children (their state derived) must come out the same as in the full status."""
+    with workspace.writing() as session:
+        for table in (LineageEventSeen, PipelineRun, Pipeline):
+            session.execute(delete(table))
+    with workspace.writing() as session:
+        apply_events(session, [parse_event(body) for body in bodies + more], workspace.now())
+    with workspace.reading() as session:
+        full = statuses(session, workspace.now())
+        fast = last_successes(session, [status.id for status in full])
+    assert fast == {s.id: s.last_success_at for s in full if s.last_success_at is not None}
 
 
 def test_a_writer_racing_an_open_transaction_for_the_same_run_waits_its_turn(workspace):

@@ -112,6 +112,26 @@ def test_cli_json_has_the_stable_keys_and_notes_are_written(week, monkeypatch):
     assert set(data["ml"]) >= {"runs_finished", "runs_failed", "new_bests", "targets_met", "models"}
 
 
+def test_a_pipeline_is_reported_stale_at_the_standup_after_its_sla_ran_out(week, clock):
+    """Once: at the first standup after its freshness SLA ran out, not again the day after."""
+    from mlboard.services.pipelines import record_run, set_pipeline
+
+    for name in ("features", "labels", "scores"):
+        set_pipeline(week, name, sla_hours=6, create=True)
+    clock.current = at(0, 12)  # Monday noon: labels succeeds, due Monday 18:00
+    record_run(week, "labels", "success")
+    clock.current = at(1, 8)  # Tuesday 08:00: features succeeds, due Tuesday 14:00
+    record_run(week, "features", "success")
+    clock.current = at(2, 8)  # Wednesday 08:00: scores succeeds, fresh until 14:00
+    record_run(week, "scores", "success")
+    clock.current = at(2, 9, 45)  # Wednesday's standup: since Tuesday 09:30
+    stale = standup_digest(week).as_json()["data"]["pipelines_stale"]
+    assert stale == [{"pipeline": "mlboard/features", "last_success_at": at(1, 8).isoformat()}]
+    clock.current = at(3, 9, 45)  # Thursday: features was news yesterday; scores is news now
+    stale = standup_digest(week).as_json()["data"]["pipelines_stale"]
+    assert [item["pipeline"] for item in stale] == ["mlboard/scores"]
+
+
 def test_the_data_section_reports_failed_pipelines_and_blocked_stories(week, clock):
     from mlboard.services.pipeline_status import depend
     from mlboard.services.pipelines import record_run

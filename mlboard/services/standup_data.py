@@ -3,21 +3,24 @@ found, alerts opened and resolved, and the stories blocked by data right now."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import col, select
 
 from mlboard.domain import SprintState
-from mlboard.services.pipeline_status import data_blockers, statuses
+from mlboard.services.pipeline_status import data_blockers, last_successes
 from mlboard.services.pipelines import full_name
-from mlboard.services.standup import DigestContext
+from mlboard.services.standup import DigestContext, Window
 from mlboard.store.tables import Alert, DriftReport, Pipeline, PipelineRun, Sprint, Story
 
 
 def data_section(ctx: DigestContext) -> tuple[str, Any]:
     session, window = ctx.session, ctx.window
-    names = {p.id: full_name(p) for p in session.exec(select(Pipeline))}
+    pipelines = session.exec(
+        select(Pipeline).order_by(col(Pipeline.namespace), col(Pipeline.name))
+    ).all()
+    names = {p.id: full_name(p) for p in pipelines}
     failed = session.exec(
         select(PipelineRun)
         .where(
@@ -27,13 +30,12 @@ def data_section(ctx: DigestContext) -> tuple[str, Any]:
         )
         .order_by(col(PipelineRun.ended_at))
     ).all()
+    with_sla = [p for p in pipelines if p.freshness_sla_hours is not None]
+    succeeded = last_successes(session, [p.id for p in with_sla if p.id is not None])
     stale = [
-        {"pipeline": status.full_name, "last_success_at": _iso(status.last_success_at)}
-        for status in statuses(session, window.until)
-        if status.fresh is False
-        and status.sla_hours is not None
-        and status.last_success_at is not None
-        and window.holds(status.last_success_at + timedelta(hours=status.sla_hours))
+        {"pipeline": full_name(p), "last_success_at": _iso(succeeded[p.id])}
+        for p in with_sla
+        if p.id in succeeded and _went_stale(succeeded[p.id], p.freshness_sla_hours, window)
     ]
     drift = session.exec(
         select(DriftReport).where(
@@ -72,6 +74,15 @@ def data_section(ctx: DigestContext) -> tuple[str, Any]:
         "alerts_resolved": [_alert(a) for a in alerts if window.holds(a.resolved_at)],
         "blocked_by_data": _blocked(ctx),
     }
+
+
+def _went_stale(last_success: datetime, sla_hours: float | None, window: Window) -> bool:
+    """Not fresh now (as `PipelineStatus.fresh` says), and the SLA ran out in the window: a
+    pipeline that was already stale at the last standup was news then."""
+    if sla_hours is None:
+        return False
+    due = last_success + timedelta(hours=sla_hours)
+    return due < window.until and window.holds(due)
 
 
 def _iso(moment: Any) -> str | None:
