@@ -56,6 +56,7 @@ def test_story_detail_with_runs_and_charts(snap_compare, sample_workspace, tmp_p
             await pilot.app.workers.wait_for_complete()
             if board.evidence:
                 break
+        assert board.evidence, "the board never read its cards' evidence"
         pilot.app.push_screen(StoryDetailScreen("ML-28"))
         await pilot.pause()
         await pilot.app.workers.wait_for_complete()
