@@ -85,6 +85,25 @@ async def test_the_open_board_picks_up_others_changes(backend, workspace):
         other.close()
 
 
+async def test_a_change_made_in_the_app_is_not_reloaded_again_by_the_poll(backend, workspace):
+    add_sprint(workspace, "S1")
+    create_story(workspace, "Churn", {"kind": "data", "sprint": "S1"})
+    start_sprint(workspace, "S1")
+    app = MlboardApp(workspace)
+    async with app.run_test(size=(150, 40)) as pilot:
+        await pilot.pause()
+        edit_story(workspace, "ML-1", {"points": "5"})  # as a screen of this app does, then:
+        app.data_changed()
+        version = app.data_version
+        app.poll_changes()
+        assert app.data_version == version  # nothing new since the screens read
+        other = second_workspace(workspace, "bob")
+        edit_story(other, "ML-1", {"points": "8"})
+        app.poll_changes()
+        assert app.data_version == version + 1
+        other.close()
+
+
 def test_cli_edits_a_sync_and_lineage_events_at_once(backend, workspace, tmp_path):
     """Everything writes together; nothing is lost, nobody sees 'database is locked'."""
     for number in range(1, 7):

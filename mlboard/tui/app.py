@@ -139,9 +139,7 @@ class MlboardApp(App[None]):
 
     def poll_changes(self) -> None:
         """Reload the screens when someone else changed the data (one tiny query otherwise)."""
-        marker = change_marker(self.workspace)
-        if marker != self._marker:
-            self._marker = marker
+        if change_marker(self.workspace) != self._marker:
             self.data_changed()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -155,7 +153,12 @@ class MlboardApp(App[None]):
             self.action_show_help_panel()
 
     def data_changed(self) -> None:
-        """Runs or links changed: redraw the visible stack now, the other screens when shown."""
+        """Runs or links changed: redraw the visible stack now, the other screens when shown.
+
+        The change marker is read first: what the screens read next holds every change up to
+        it, so the poll does not reload them a second time for a change made here.
+        """
+        self._marker = change_marker(self.workspace)
         self.data_version += 1
         for screen in self.screen_stack:
             refresh = getattr(screen, "refresh_data", None)
