@@ -14,18 +14,13 @@ from sqlmodel import func, select
 from typer.testing import CliRunner
 
 from mlboard.analytics.drift import ColumnSpec, check_drift, read_table
+from mlboard.analytics.drift_inputs import parse_column_override
 from mlboard.cli import app
 from mlboard.config import Settings
 from mlboard.errors import UserError
-from mlboard.services.drift import (
-    ARTIFACT_NAME,
-    DRIFT_REPORT_TAG,
-    _metric_key,
-    latest_drift,
-    list_drift_reports,
-    parse_column_override,
-    run_drift_check,
-)
+from mlboard.integrations.mlflow_drift import ARTIFACT_NAME, DRIFT_REPORT_TAG
+from mlboard.integrations.mlflow_drift import metric_key as _metric_key
+from mlboard.services.drift import latest_drift, list_drift_reports, run_drift_check
 from mlboard.services.workspace import Workspace
 from mlboard.store.engine import open_database
 from mlboard.store.tables import DriftReport
