@@ -18,8 +18,7 @@ from mlboard.analytics.drift_inputs import parse_column_override
 from mlboard.cli import app
 from mlboard.config import Settings
 from mlboard.errors import UserError
-from mlboard.integrations.mlflow_drift import ARTIFACT_NAME, DRIFT_REPORT_TAG
-from mlboard.integrations.mlflow_drift import metric_key as _metric_key
+from mlboard.integrations.mlflow_drift import ARTIFACT_NAME, DRIFT_REPORT_TAG, metric_key
 from mlboard.services.drift import latest_drift, list_drift_reports, run_drift_check
 from mlboard.services.workspace import Workspace
 from mlboard.store.engine import open_database
@@ -583,11 +582,11 @@ def test_a_run_that_refuses_the_metrics_leaves_no_report(tmp_path, workspace, mo
 
 def test_metric_keys_are_names_mlflow_accepts():
     used: set[str] = set()
-    assert _metric_key("income", used) == "drift.income.statistic"
-    assert _metric_key("income($)", used) == "drift.income___.statistic"
-    assert _metric_key("income[$]", used) == "drift.income____2.statistic"
-    assert _metric_key("../x", used) == "drift.__/x.statistic"
-    assert len(_metric_key("a" * 400, used)) <= 250
+    assert metric_key("income", used) == "drift.income.statistic"
+    assert metric_key("income($)", used) == "drift.income___.statistic"
+    assert metric_key("income[$]", used) == "drift.income____2.statistic"
+    assert metric_key("../x", used) == "drift.__/x.statistic"
+    assert len(metric_key("a" * 400, used)) <= 250
 
 
 # --------------------------------------------------------------------------------------------
