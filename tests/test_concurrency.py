@@ -104,6 +104,22 @@ async def test_a_change_made_in_the_app_is_not_reloaded_again_by_the_poll(backen
         other.close()
 
 
+async def test_a_card_moved_on_the_board_is_not_reloaded_again_by_the_poll(backend, workspace):
+    add_sprint(workspace, "S1")
+    create_story(workspace, "Churn", {"kind": "data", "sprint": "S1", "status": "todo"})
+    start_sprint(workspace, "S1")
+    app = MlboardApp(workspace)
+    async with app.run_test(size=(150, 40)) as pilot:
+        await pilot.pause()
+        app.screen.query_one("#cards-todo").focus()
+        await pilot.press("right_square_bracket")
+        await pilot.pause()
+        assert get_story(workspace, "ML-1").status == "in_progress"
+        version = app.data_version  # the planning screen, when shown, reads again
+        app.poll_changes()
+        assert app.data_version == version
+
+
 def test_cli_edits_a_sync_and_lineage_events_at_once(backend, workspace, tmp_path):
     """Everything writes together; nothing is lost, nobody sees 'database is locked'."""
     for number in range(1, 7):

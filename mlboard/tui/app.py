@@ -152,6 +152,13 @@ class MlboardApp(App[None]):
         else:
             self.action_show_help_panel()
 
+    def changed_here(self, screen: Screen[object]) -> None:
+        """`screen` wrote to the database and shows the result itself: the other screens read
+        again when shown, and the change poll does not reload this one for it."""
+        self._marker = change_marker(self.workspace)
+        self.data_version += 1
+        screen.data_seen = self.data_version  # type: ignore[attr-defined]
+
     def data_changed(self) -> None:
         """Runs or links changed: redraw the visible stack now, the other screens when shown.
 

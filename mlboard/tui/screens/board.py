@@ -199,6 +199,7 @@ class BoardScreen(Screen[None]):
         except UserError as error:
             self.notify(error.message, severity="warning", markup=False)
             return
+        self.app.changed_here(self)  # type: ignore[attr-defined]
         self.reload(select=story.key, evidence=False)
         self.query_one(f"#cards-{story.status}", CardList).focus()
 
@@ -219,6 +220,7 @@ class BoardScreen(Screen[None]):
 
     def _after_edit(self, key: str | None) -> None:
         if key is not None:
+            self.app.changed_here(self)  # type: ignore[attr-defined]
             self.reload(select=key)
 
     @on(OptionList.OptionSelected)

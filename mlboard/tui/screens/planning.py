@@ -269,9 +269,7 @@ class PlanningScreen(Screen[None]):
 
     def _changed(self) -> None:
         """This screen wrote to the database: other screens read again when shown."""
-        if hasattr(self.app, "data_version"):
-            self.app.data_version += 1
-            self.data_seen = self.app.data_version
+        self.app.changed_here(self)  # type: ignore[attr-defined]
 
     def recompute(self) -> None:
         """Show the new commitment now; ask a worker for everything else."""
