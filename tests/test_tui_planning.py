@@ -103,6 +103,16 @@ async def test_the_screen_shows_backlog_sprint_capacity_load_forecast_and_warnin
         assert "Sprint 24" in info and "3 days left" in info and "Fraud v5" in info
 
 
+@pytest.mark.parametrize("size", [(80, 24), (160, 45)])
+async def test_both_lists_show_stories_at_every_terminal_size(sample_workspace, size):
+    app = MlboardApp(sample_workspace)
+    async with app.run_test(size=size) as pilot:
+        await open_planning(app, pilot)
+        for which in ("backlog", "sprint-stories"):
+            stories = app.screen.query_one(f"#plan-{which}", StoryList)
+            assert stories.scrollable_content_region.height >= 4, which
+
+
 async def test_moving_a_story_into_the_sprint_and_back_out(sample_workspace):
     app = MlboardApp(sample_workspace)
     async with app.run_test(size=SIZE) as pilot:
