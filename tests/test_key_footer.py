@@ -56,3 +56,14 @@ async def test_a_remapped_key_shows_in_the_footer_at_once(sample_workspace):
         await pilot.pause()
         keys = {key.description: key.key for key in footer_keys(app)}
         assert keys["New"] == "a"
+
+
+async def test_the_story_form_shows_its_own_keys_not_the_boards(sample_workspace):
+    app = MlboardApp(sample_workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "StoryFormScreen"
+        assert {"Save", "Cancel"} <= set(descriptions(app))
+        assert "Move →" not in descriptions(app)

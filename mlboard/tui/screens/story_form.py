@@ -16,6 +16,7 @@ from mlboard.services.members import list_members
 from mlboard.services.sprints import open_sprint_names
 from mlboard.services.stories import StoryView, create_story, edit_story, get_story
 from mlboard.services.story_fields import as_event_text
+from mlboard.tui.widgets.key_footer import KeyFooter
 
 TEXT_FIELDS = (
     ("title", "Title", "What is to be done"),
@@ -90,6 +91,7 @@ class StoryFormScreen(ModalScreen[str | None]):
             with Horizontal(id="form-buttons"):
                 yield Button("Save", variant="primary", id="save")
                 yield Button("Cancel", id="cancel")
+        yield KeyFooter()  # the form's own keys, not the board's behind it
 
     def _choices(
         self,
