@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets._footer import FooterKey
 
 from mlboard.tui.app import MlboardApp
@@ -67,3 +68,16 @@ async def test_the_story_form_shows_its_own_keys_not_the_boards(sample_workspace
         assert type(app.screen).__name__ == "StoryFormScreen"
         assert {"Save", "Cancel"} <= set(descriptions(app))
         assert "Move →" not in descriptions(app)
+
+
+@pytest.mark.parametrize(("key", "dialog"), [("e", "EstimatesScreen"), ("D", "DaysOffScreen")])
+async def test_planning_dialogs_show_their_own_keys(sample_workspace, key, dialog):
+    app = MlboardApp(sample_workspace, "planning")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.press(key)
+        await pilot.pause()
+        assert type(app.screen).__name__ == dialog
+        assert {"Save", "Cancel"} <= set(descriptions(app))
+        assert "Rank" not in " ".join(descriptions(app))

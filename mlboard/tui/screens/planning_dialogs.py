@@ -19,6 +19,7 @@ from mlboard.services.planning import OpenSprint
 from mlboard.services.stories import edit_story, get_story
 from mlboard.services.workspace import Workspace
 from mlboard.tui.screens.story_form import TEXT_FIELDS, current_text
+from mlboard.tui.widgets.key_footer import KeyFooter
 
 ESTIMATE_FIELDS = ("points", "estimate_low", "estimate_high", "timebox_days", "gpu_hours", "target")
 TEAM = "@team"  # not a valid handle, so it can stand for "the whole team" in the member list
@@ -57,6 +58,7 @@ class EstimatesScreen(ModalScreen[str | None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save", variant="primary", id="estimates-save")
                 yield Button("Cancel", id="estimates-cancel")
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#estimate-points", Input).focus()
@@ -143,6 +145,7 @@ class DaysOffScreen(ModalScreen[str | None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save", variant="primary", id="days-off-save")
                 yield Button("Cancel", id="days-off-cancel")
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#days-off-from", Input).focus()
