@@ -7,7 +7,11 @@ import subprocess
 import sys
 import threading
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
+
+from textual.pilot import Pilot
 
 from mlboard.config import Settings
 from mlboard.integrations.lineage_server import make_server
@@ -69,13 +73,22 @@ def test_the_later_edit_of_one_field_wins_and_both_are_audited(backend, workspac
     other.close()
 
 
-async def test_the_open_board_picks_up_others_changes(backend, workspace):
+@asynccontextmanager
+async def open_board(
+    workspace: Workspace, **fields: str
+) -> AsyncIterator[tuple[MlboardApp, Pilot[None]]]:
+    """The app on an active sprint of one story, ML-1 (with `fields`), drawn once."""
     add_sprint(workspace, "S1")
-    create_story(workspace, "Churn", {"kind": "data", "sprint": "S1"})
+    create_story(workspace, "Churn", {"kind": "data", "sprint": "S1", **fields})
     start_sprint(workspace, "S1")
     app = MlboardApp(workspace)
     async with app.run_test(size=(150, 40)) as pilot:
         await pilot.pause()
+        yield app, pilot
+
+
+async def test_the_open_board_picks_up_others_changes(backend, workspace):
+    async with open_board(workspace) as (app, pilot):
         other = second_workspace(workspace, "bob")
         edit_story(other, "ML-1", {"status": "in_progress"})
         app.poll_changes()  # what the app's timer does every CHANGE_POLL_SECONDS
@@ -86,12 +99,7 @@ async def test_the_open_board_picks_up_others_changes(backend, workspace):
 
 
 async def test_a_change_made_in_the_app_is_not_reloaded_again_by_the_poll(backend, workspace):
-    add_sprint(workspace, "S1")
-    create_story(workspace, "Churn", {"kind": "data", "sprint": "S1"})
-    start_sprint(workspace, "S1")
-    app = MlboardApp(workspace)
-    async with app.run_test(size=(150, 40)) as pilot:
-        await pilot.pause()
+    async with open_board(workspace) as (app, _):
         edit_story(workspace, "ML-1", {"points": "5"})  # as a screen of this app does, then:
         app.data_changed()
         version = app.data_version
@@ -105,12 +113,7 @@ async def test_a_change_made_in_the_app_is_not_reloaded_again_by_the_poll(backen
 
 
 async def test_a_card_moved_on_the_board_is_not_reloaded_again_by_the_poll(backend, workspace):
-    add_sprint(workspace, "S1")
-    create_story(workspace, "Churn", {"kind": "data", "sprint": "S1", "status": "todo"})
-    start_sprint(workspace, "S1")
-    app = MlboardApp(workspace)
-    async with app.run_test(size=(150, 40)) as pilot:
-        await pilot.pause()
+    async with open_board(workspace, status="todo") as (app, pilot):
         app.screen.query_one("#cards-todo").focus()
         await pilot.press("right_square_bracket")
         await pilot.pause()
