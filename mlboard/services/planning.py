@@ -18,6 +18,7 @@ from mlboard.analytics.burndown import Burndown, Burnup, burndown, burnup
 from mlboard.analytics.capacity import Member as CapacityMember
 from mlboard.analytics.capacity import TeamCapacity, capacity_summary, team_capacity
 from mlboard.analytics.forecast import daily_throughput, forecast_when
+from mlboard.analytics.history import SprintSpan
 from mlboard.analytics.velocity import (
     CHART_SPRINTS,
     SprintVelocity,
@@ -133,23 +134,23 @@ def planned_sprint(session: Session, name: str | None) -> Sprint:
     return chosen
 
 
+def _recent_closed(session: Session) -> tuple[list[SprintSpan], list[Sprint]]:
+    """The last CHART_SPRINTS closed sprints, oldest close first, as spans and as rows."""
+    rows = {
+        s.name: s for s in session.exec(select(Sprint).where(Sprint.state == SprintState.CLOSED))
+    }
+    spans = closed_sprints(sprint_points.span(s) for s in rows.values())[-CHART_SPRINTS:]
+    return spans, [rows[span.name] for span in spans]
+
+
 def make_plan(ws: Workspace, sprint_name: str | None = None) -> Plan:
     today = ws.now().astimezone().date()
     with ws.reading() as session:
         sprint = planned_sprint(session, sprint_name)
         start = sprint.start or today
         end = sprint.end or start + timedelta(days=13)
-        closed = closed_sprints(
-            [
-                sprint_points.span(s)
-                for s in session.exec(select(Sprint).where(Sprint.state == SprintState.CLOSED))
-            ]
-        )[-CHART_SPRINTS:]
-        recent = session.exec(
-            select(Sprint).where(col(Sprint.name).in_([s.name for s in closed]))
-        ).all()
+        spans, recent = _recent_closed(session)
         timelines = list(sprint_points.load_timelines(session, recent).values())
-        spans = closed
         members = session.exec(select(Member).where(col(Member.active).is_(True))).all()
         done_at = session.exec(select(Story.done_at).where(col(Story.done_at).is_not(None))).all()
         name, state = sprint.name, sprint.state
@@ -375,15 +376,7 @@ def sprint_charts(ws: Workspace, sprint_name: str | None = None) -> SprintCharts
     with ws.reading() as session:
         sprint = planned_sprint(session, sprint_name)
         span = sprint_points.span(sprint)
-        closed = closed_sprints(
-            [
-                sprint_points.span(s)
-                for s in session.exec(select(Sprint).where(Sprint.state == SprintState.CLOSED))
-            ]
-        )[-CHART_SPRINTS:]
-        recent = session.exec(
-            select(Sprint).where(col(Sprint.name).in_([s.name for s in closed]))
-        ).all()
+        closed, recent = _recent_closed(session)
         timelines = list(sprint_points.load_timelines(session, [*recent, sprint]).values())
         name, state = sprint.name, sprint.state
     holidays = availability(ws, span.start, span.end).team
