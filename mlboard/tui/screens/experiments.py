@@ -141,7 +141,7 @@ class ExperimentsScreen(Screen[None]):
 
     def redraw(self) -> None:
         table = self.table
-        keep = table.highlighted_run_id
+        keep = table.highlighted_key
         shown = [run for run in self.loaded if self.filter.matches(run)]
         metrics = common_metrics(shown)
         if table.metric_names != metrics or not table.run_columns:
@@ -277,7 +277,7 @@ class ExperimentsScreen(Screen[None]):
     # Links
 
     def highlighted_run(self) -> RunView | None:
-        run_id = self.table.highlighted_run_id
+        run_id = self.table.highlighted_key
         return next((run for run in self.shown if run.run_id == run_id), None)
 
     def _story_choices(self, keys: Sequence[str] | None = None) -> list[tuple[str, str]]:

@@ -21,6 +21,7 @@ from mlboard.services.experiments import ModelVersionView, list_model_versions
 from mlboard.tui.screens.story_detail import StoryDetailScreen
 from mlboard.tui.text import cell
 from mlboard.tui.widgets.key_footer import KeyFooter
+from mlboard.tui.widgets.steady_table import SteadyTable
 
 COLUMNS = (
     ("model", "Model", 24),
@@ -47,7 +48,7 @@ class ModelsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(id="models-summary")
-        yield DataTable(id="models", cursor_type="row", zebra_stripes=True)
+        yield SteadyTable(id="models", cursor_type="row", zebra_stripes=True)
         yield KeyFooter()
 
     @property

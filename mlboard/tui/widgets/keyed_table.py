@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from rich.text import Text
-from textual.widgets import DataTable
+
+from mlboard.tui.widgets.steady_table import SteadyTable
 
 Column = tuple[str, str, int]  # key, label, width
 Row = tuple[str, list[Text]]  # key, cells
 
 
-class KeyedTable(DataTable[Text]):
+class KeyedTable(SteadyTable):
     """A row-cursor table whose rows have keys; its cells keep their own colours under the
     cursor (a failed run stays red when highlighted)."""
 
@@ -31,12 +32,6 @@ class KeyedTable(DataTable[Text]):
         """Columns are added once mounted: measuring a label needs the running app."""
         for key, label, width in self.column_specs:
             self.add_column(Text(label), width=width, key=key)
-
-    @property
-    def highlighted_key(self) -> str | None:
-        if not self.row_count:
-            return None
-        return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
 
     def highlight(self, key: str) -> bool:
         """Move the cursor to the row with this key; False when no row has it."""

@@ -18,11 +18,11 @@ from typing import Any
 from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import DataTable
 
 from mlboard.services.experiments import RunView
 from mlboard.tui.text import one_line
 from mlboard.tui.widgets.card import metric_value
+from mlboard.tui.widgets.steady_table import SteadyTable
 
 MAX_METRICS = 4
 STATUS_COLORS = {"FINISHED": "success", "FAILED": "error", "KILLED": "warning", "RUNNING": "accent"}
@@ -93,7 +93,7 @@ def sort_runs(runs: Sequence[RunView], column: RunColumn, reverse: bool) -> list
     return sorted(valued, key=column.sort_key, reverse=reverse) + empty
 
 
-class RunTable(DataTable[Text]):
+class RunTable(SteadyTable):
     """Rows keyed by run id; colours come from the app's theme when rows are built."""
 
     BINDINGS = [
@@ -118,24 +118,6 @@ class RunTable(DataTable[Text]):
         self.run_columns: list[RunColumn] = []
         self.now: datetime | None = None
         self._colors: dict[str, str] = {}
-        self._styled_for: object = None
-
-    def notify_style_update(self) -> None:
-        """Keep the rendered cells when only focus or hover changed, as on every screen switch.
-
-        DataTable drops every rendered cell on any style update; coming back to the screen then
-        re-renders each visible cell, a third of a second on a full table. Its cell, row and line
-        caches are keyed by the pseudo-classes (focus, hover) and the base style already, so only
-        the cursor's look, cached apart, must go. A new theme still drops everything.
-        """
-        theme = self.app.theme
-        if theme != self._styled_for:
-            self._styled_for = theme
-            super().notify_style_update()
-            return
-        super(DataTable, self).notify_style_update()
-        self._get_styles_to_render_cell.cache_clear()
-        self.refresh()
 
     def set_columns(self, metrics: Sequence[str]) -> None:
         """Replace the columns (and rows) when the set of metric columns changes."""
@@ -195,12 +177,6 @@ class RunTable(DataTable[Text]):
         self.append_runs(runs)
         if keep is not None and keep in self.rows:
             self.move_cursor(row=self.get_row_index(keep), animate=False, scroll=True)
-
-    @property
-    def highlighted_run_id(self) -> str | None:
-        if not self.row_count:
-            return None
-        return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
