@@ -152,21 +152,21 @@ class MlboardApp(App[None]):
         else:
             self.action_show_help_panel()
 
+    def _catch_up(self) -> None:
+        """Read the change marker, then count a change: what the screens read after this holds
+        every change up to the marker, so the poll does not reload them for it again."""
+        self._marker = change_marker(self.workspace)
+        self.data_version += 1
+
     def changed_here(self, screen: Screen[object]) -> None:
         """`screen` wrote to the database and shows the result itself: the other screens read
         again when shown, and the change poll does not reload this one for it."""
-        self._marker = change_marker(self.workspace)
-        self.data_version += 1
+        self._catch_up()
         screen.data_seen = self.data_version  # type: ignore[attr-defined]
 
     def data_changed(self) -> None:
-        """Runs or links changed: redraw the visible stack now, the other screens when shown.
-
-        The change marker is read first: what the screens read next holds every change up to
-        it, so the poll does not reload them a second time for a change made here.
-        """
-        self._marker = change_marker(self.workspace)
-        self.data_version += 1
+        """Runs or links changed: redraw the visible stack now, the other screens when shown."""
+        self._catch_up()
         for screen in self.screen_stack:
             refresh = getattr(screen, "refresh_data", None)
             if refresh is not None and screen.is_mounted:
