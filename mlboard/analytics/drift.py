@@ -102,7 +102,7 @@ DEFAULT_THRESHOLDS = {
     "jensenshannon": 0.1,
     "psi": 0.1,
 }
-_ALIASES = {"chisquare": "chi2", "chi-squared": "chi2", "chi_squared": "chi2"}
+METHOD_ALIASES = {"chisquare": "chi2", "chi-squared": "chi2", "chi_squared": "chi2"}
 _NUMERIC_ONLY = frozenset({"ks", "wasserstein"})
 
 SMALL_REFERENCE_ROWS = 1000  # Evidently: "<= 1000 objects in reference" -> p-value tests
@@ -890,7 +890,7 @@ def check_drift(
         if not names:
             raise DriftInputError(
                 "reference and current have no column in common "
-                f"(reference: {_preview(ref_names)}; current: {_preview(cur_names)})"
+                f"(reference: {preview(ref_names)}; current: {preview(cur_names)})"
             )
     specs = _check_overrides(overrides, set(ref_names) | set(cur_names))
 
@@ -988,7 +988,7 @@ def _names(frame: pd.DataFrame) -> tuple[dict[str, Any], set[str]]:
     return names, duplicates
 
 
-def _preview(names: Mapping[str, Any]) -> str:
+def preview(names: Mapping[str, Any]) -> str:
     shown = ", ".join(repr(name) for name in list(names)[:5])
     return shown + (f", ... ({len(names)} in all)" if len(names) > 5 else "")
 
@@ -1011,7 +1011,7 @@ def _check_overrides(
         if method is not None:
             if not isinstance(method, str):
                 raise DriftInputError(f"column {name!r}: method must be a name, got {method!r}")
-            method = _ALIASES.get(method.strip().lower(), method.strip().lower())
+            method = METHOD_ALIASES.get(method.strip().lower(), method.strip().lower())
             if method not in METHODS:
                 raise DriftInputError(
                     f"column {name!r}: unknown drift method {spec.method!r} "

@@ -23,7 +23,14 @@ import numpy as np
 import pandas as pd
 from pandas.api import types
 
-from mlboard.analytics.drift import METHODS, ColumnSpec, DriftInputError, DriftResult
+from mlboard.analytics.drift import (
+    METHOD_ALIASES,
+    METHODS,
+    ColumnSpec,
+    DriftInputError,
+    DriftResult,
+    preview,
+)
 
 __all__ = [
     "check_overrides_compared",
@@ -34,7 +41,6 @@ __all__ = [
 
 # Methods that compare labels, so they also accept a column whose type differs between the
 # files. The aliases are the ones `check_drift` accepts.
-_ALIASES = {"chisquare": "chi2", "chi-squared": "chi2", "chi_squared": "chi2"}
 _LABEL_METHODS = frozenset({"chi2", "z", "jensenshannon", "psi"})
 _KIND_WORDS = {"text": "text", "booleans": "true/false values"}
 
@@ -56,7 +62,7 @@ def parse_column_override(text: str) -> tuple[str, ColumnSpec]:
     method_text, colon, threshold_text = rule.partition(":")
     method = method_text.strip().lower() or None
     if method is not None:
-        method = _ALIASES.get(method, method)
+        method = METHOD_ALIASES.get(method, method)
         if method not in METHODS:
             raise DriftInputError(
                 f"--column {text!r}: unknown drift method {method_text.strip()!r} "
@@ -121,12 +127,12 @@ def check_tables(
     if not selected:
         raise DriftInputError(
             f"{ref_path} and {cur_path} have no column in common "
-            f"({ref_path}: {_preview(ref_labels)}; {cur_path}: {_preview(cur_labels)})"
+            f"({ref_path}: {preview(ref_labels)}; {cur_path}: {preview(cur_labels)})"
         )
     for name in selected:
         method = getattr((overrides or {}).get(name), "method", None)
         method = method.strip().lower() if isinstance(method, str) else None
-        as_labels = _ALIASES.get(method or "", method) in _LABEL_METHODS
+        as_labels = METHOD_ALIASES.get(method or "", method) in _LABEL_METHODS
         ref_series = _first(ref_frame, ref_labels[name])
         cur_series = _first(cur_frame, cur_labels[name])
         ref_kind, cur_kind = _kind(ref_series), _kind(cur_series)
@@ -177,11 +183,6 @@ def check_overrides_compared(result: DriftResult, overrides: Mapping[str, Any] |
         if name not in compared:
             reason = reasons.get(name, "it is not among the selected columns")
             raise DriftInputError(f"column {name!r} has an override but was not compared: {reason}")
-
-
-def _preview(names: Mapping[str, Any]) -> str:
-    shown = ", ".join(repr(name) for name in list(names)[:5])
-    return shown + (f", ... ({len(names)} in all)" if len(names) > 5 else "")
 
 
 def _first(frame: pd.DataFrame, label: Any) -> pd.Series:
