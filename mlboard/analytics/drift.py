@@ -989,6 +989,7 @@ def _names(frame: pd.DataFrame) -> tuple[dict[str, Any], set[str]]:
 
 
 def preview(names: Mapping[str, Any]) -> str:
+    """The first five names and how many there are: enough to recognise them in one line."""
     shown = ", ".join(repr(name) for name in list(names)[:5])
     return shown + (f", ... ({len(names)} in all)" if len(names) > 5 else "")
 
