@@ -20,6 +20,8 @@ from mlboard.config import Settings
 from mlboard.services.workspace import Workspace
 from mlboard.store.engine import open_database
 
+import read_guard
+
 FROZEN_NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)  # a Wednesday
 
 
@@ -40,6 +42,17 @@ class Clock:
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
+
+
+read_guard.install()
+
+
+@pytest.fixture(autouse=True)
+def reads_stay_in_the_checkout() -> Iterator[None]:
+    """Fail a test that opened or listed a file beside the checkout or in the home folder."""
+    read_guard.touched.clear()
+    yield
+    assert not read_guard.touched, f"read outside the repository: {sorted(set(read_guard.touched))}"
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 
@@ -13,9 +12,8 @@ from mlboard.services.members import list_members
 from mlboard.services.sprints import list_sprints
 from mlboard.services.stories import get_story, list_stories, story_history
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-CLEAN = SHARED_DATA / "jira" / "ericmedlock-planeso-export.csv"
-DAMAGED = SHARED_DATA / "jira" / "ckiw-damaged-export.csv"
+from fixture_files import JIRA_CLEAN as CLEAN
+from fixture_files import JIRA_DAMAGED as DAMAGED
 
 
 def test_a_clean_export_becomes_stories_sprints_and_members(workspace):

@@ -16,7 +16,6 @@ import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 import requests
@@ -39,8 +38,9 @@ from mlboard.services.workspace import Workspace
 from mlboard.store.engine import create_database_engine
 from mlboard.store.tables import LineageEventSeen, PipelineRun
 
+from fixture_files import OPENLINEAGE
+
 BACKENDS = ("sqlite", "postgresql")  # part of the store suite: runs on both
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "openlineage"
 TOKEN = "s3cret-token"
 T0 = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
 
@@ -206,10 +206,9 @@ def test_repeated_events_are_accepted_and_change_nothing(serve, workspace):
     assert len(stored_runs(workspace)) == 1
 
 
-@pytest.mark.skipif(not DATA.is_dir(), reason="shared OpenLineage files not present")
 def test_the_shared_airflow_events_posted_one_by_one_roll_up(serve, workspace):
     server = serve()
-    for path in sorted((DATA / "compat-airflow").glob("*.json")):
+    for path in sorted((OPENLINEAGE / "compat-airflow").glob("*.json")):
         status, answer = post(
             server.url, gzip.compress(path.read_bytes()), {"Content-Encoding": "gzip"}
         )
