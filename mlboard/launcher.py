@@ -3,7 +3,7 @@
 Opening the board is the command people run most, so a bare `mlboard` (optionally with `--db`
 and `--screen`) goes straight to the TUI without loading Typer's help machinery. Every path
 shares one error handler: a `UserError` is one line on stderr and its exit code, never a
-traceback.
+traceback, and never a control character from the text it quotes.
 """
 
 from __future__ import annotations
@@ -71,5 +71,9 @@ def report(error: Exception) -> int:
         raise error
     from rich.console import Console
 
-    Console(stderr=True, highlight=False).print(f"error: {message}", markup=False, soft_wrap=True)
+    from mlboard.text_safety import terminal_safe
+
+    # Messages quote what was typed or stored (names, file contents): shown, never obeyed.
+    line = terminal_safe(f"error: {message}")
+    Console(stderr=True, highlight=False).print(line, markup=False, soft_wrap=True)
     return code

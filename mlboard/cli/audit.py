@@ -12,6 +12,7 @@ import typer
 from rich.text import Text
 
 from mlboard.cli.output import Format, console, print_json, print_table
+from mlboard.text_safety import csv_cell
 
 app = typer.Typer(help="The audit trail: who changed what, when.", invoke_without_command=True)
 
@@ -57,11 +58,12 @@ def show(
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(("id", "at", "actor", "action", "entity", "key", "before", "after"))
         for e in entries:
-            writer.writerow(
-                (e.id, e.at.isoformat(), e.actor, e.action, e.entity, e.key,
-                 json.dumps(e.before, ensure_ascii=False, default=str) if e.before else "",
-                 json.dumps(e.after, ensure_ascii=False, default=str) if e.after else "")
+            cells = (
+                e.id, e.at.isoformat(), e.actor, e.action, e.entity, e.key,
+                json.dumps(e.before, ensure_ascii=False, default=str) if e.before else "",
+                json.dumps(e.after, ensure_ascii=False, default=str) if e.after else "",
             )  # fmt: skip
+            writer.writerow(csv_cell(cell) for cell in cells)
     else:
         rows = [
             (e.id, e.at.astimezone().strftime("%Y-%m-%d %H:%M"), e.actor, e.action, e.entity,

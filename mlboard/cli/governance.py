@@ -14,6 +14,7 @@ from mlboard.cli.output import (
     Format,
     console,
     error_console,
+    markdown_cell,
     markdown_table,
     plain,
     print_json,
@@ -90,7 +91,8 @@ def gates(ctx: typer.Context, key: KeyArgument, fmt: FormatOption = Format.TEXT)
     headers = ("item", "required because", "done", "by", "at", "note")
     title = f"{report.key} gates · sensitivity {_sensitivity(report)}"
     if fmt is Format.MD:
-        sys.stdout.write(markdown_table(title, headers, rows) + "\n" + _verdict(report) + "\n")
+        verdict = markdown_cell(_verdict(report))
+        sys.stdout.write(markdown_table(title, headers, rows) + "\n" + verdict + "\n")
         return
     if rows:
         print_table(title, headers, rows, Format.TEXT)

@@ -1,20 +1,26 @@
 """Printing for every command: Rich text for people, Markdown for pasting, JSON for scripts.
 
 User text never goes through Rich markup: cells are `Text` objects, so a title like `[red]x`
-prints as typed. JSON and Markdown bypass Rich entirely (no wrapping, no control codes).
+prints as typed. Nor does it reach the terminal with its control characters: every console here
+is an `InertConsole` (see `mlboard.text_safety`). Markdown cells pass through `markdown_inline`;
+JSON bypasses Rich entirely (it escapes control characters itself).
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from enum import StrEnum
 from typing import Any
 
-from rich.console import Console
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, RenderableType
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
+
+from mlboard.text_safety import LINE_BREAKS, markdown_inline, replace_hidden, terminal_safe
 
 
 class Format(StrEnum):
@@ -23,12 +29,37 @@ class Format(StrEnum):
     JSON = "json"
 
 
+class InertConsole(Console):
+    """A Console that writes no control character but its own styling and cursor moves.
+
+    Rich removes only bell, backspace, CR, VT and FF from the text it prints: ESC, the other C0
+    and the C1 controls, and bidi overrides pass through, so an escape sequence in a stored name
+    would colour, retitle, clear or hyperlink the user's terminal. Every segment this console
+    renders, whatever printed it (a line, a table cell, a status spinner), is cleaned here once its
+    layout is done: a hidden character the layout gave no width is dropped, one it counted
+    becomes a space, so tables keep their shape. Control segments are Rich's own and stay.
+    """
+
+    def render(
+        self, renderable: RenderableType, options: ConsoleOptions | None = None
+    ) -> Iterator[Segment]:
+        for segment in super().render(renderable, options):
+            if segment.control or segment.text.isprintable():
+                yield segment
+            else:
+                yield Segment(replace_hidden(segment.text, _blank, LINE_BREAKS), segment.style)
+
+
+def _blank(ch: str) -> str:
+    return " " * cell_len(ch)
+
+
 def console() -> Console:
-    return Console(highlight=False)
+    return InertConsole(highlight=False)
 
 
 def error_console() -> Console:
-    return Console(stderr=True, highlight=False)
+    return InertConsole(stderr=True, highlight=False)
 
 
 def print_json(data: Any) -> None:
@@ -56,11 +87,11 @@ def print_table(
     if fmt is Format.MD:
         sys.stdout.write(markdown_table(title, headers, rows))
         return
-    table = Table(title=Text(title) if title else None, title_justify="left")
+    table = Table(title=Text(terminal_safe(title)) if title else None, title_justify="left")
     for header in headers:
         table.add_column(header, overflow="fold")
-    for row in rows:
-        table.add_row(*(Text(plain(cell)) for cell in row))
+    for row in rows:  # cells on one line, hidden characters as spaces (as the TUI shows them)
+        table.add_row(*(Text(terminal_safe(plain(cell))) for cell in row))
     console().print(table)
 
 
@@ -75,5 +106,5 @@ def markdown_table(
 
 
 def markdown_cell(value: object) -> str:
-    """A value safe inside a Markdown table cell: pipes escaped, line breaks flattened."""
-    return plain(value).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").strip()
+    """A value as inert Markdown on one line: in a table cell, a list item or a heading."""
+    return markdown_inline(plain(value))

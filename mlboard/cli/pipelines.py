@@ -10,7 +10,15 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.text import Text
 
-from mlboard.cli.output import Format, console, error_console, plain, print_json, print_table
+from mlboard.cli.output import (
+    Format,
+    console,
+    error_console,
+    markdown_cell,
+    plain,
+    print_json,
+    print_table,
+)
 
 if TYPE_CHECKING:
     from mlboard.services.pipeline_status import PipelineStatus, RunView
@@ -199,10 +207,24 @@ def show(
     for run in runs:
         lines += _run_lines(run, 1)
     if fmt is Format.MD:
-        typer.echo("\n".join(f"    {line}" if i else f"### {line}" for i, line in enumerate(lines)))
+        typer.echo(_show_markdown(lines))
         return
     for line in lines:
         console().print(Text(line), soft_wrap=True)
+
+
+def _show_markdown(lines: list[str]) -> str:
+    """A heading, two lines of facts, then the runs as a list, tasks and errors nested."""
+    heading, about, recent, *runs = lines
+    items = [_nested_item(line) for line in runs]
+    parts = [f"### {markdown_cell(heading)}", markdown_cell(about), markdown_cell(recent)]
+    return "\n\n".join(parts) + "\n\n" + "\n".join(items)
+
+
+def _nested_item(line: str) -> str:
+    """A run's line as a list item, nested as deep as the text indents it (two spaces a level)."""
+    indent = len(line) - len(line.lstrip()) - 2
+    return " " * indent + "- " + markdown_cell(line)
 
 
 def _run_lines(run: RunView, depth: int) -> list[str]:

@@ -7,7 +7,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.text import Text
 
-from mlboard.cli.output import Format, console, markdown_table, print_json, print_table
+from mlboard.cli.output import (
+    Format,
+    console,
+    markdown_cell,
+    markdown_table,
+    print_json,
+    print_table,
+)
 
 if TYPE_CHECKING:
     from mlboard.services.planning import Plan
@@ -53,12 +60,14 @@ def plan(
     velocity_rows = [(v.sprint, v.committed, v.completed) for v in result.velocity]
     load_rows = [(m.handle, m.capacity, m.assigned, "over" if m.over else "") for m in result.loads]
     if fmt is Format.MD:
-        parts = [f"## Plan: {result.sprint}", "", *[f"- {line}" for line in plan_lines(result)], ""]
+        parts = [f"## Plan: {markdown_cell(result.sprint)}", ""]
+        parts += [*(f"- {markdown_cell(line)}" for line in plan_lines(result)), ""]
         parts.append(
             markdown_table("Velocity", ("sprint", "committed", "completed"), velocity_rows)
         )
         parts.append(markdown_table("Load", ("member", "capacity", "assigned", ""), load_rows))
-        parts.append("### Warnings\n\n" + "\n".join(f"- {w}" for w in result.warnings) + "\n")
+        warnings = "\n".join(f"- {markdown_cell(w)}" for w in result.warnings)
+        parts.append("### Warnings\n\n" + warnings + "\n")
         typer.echo("\n".join(parts), nl=False)
         return
     out = console()
@@ -107,7 +116,8 @@ def report(
     flow_headers = ("kind", "stories", "median days", "85th pct days")
     target_headers = ("story", "target", "best", "")
     if fmt is Format.MD:
-        parts = [f"## Review: {result.sprint}", "", *[f"- {line}" for line in report_lines(result)]]
+        parts = [f"## Review: {markdown_cell(result.sprint)}", ""]
+        parts += [f"- {markdown_cell(line)}" for line in report_lines(result)]
         parts += ["", markdown_table("Cycle time", flow_headers, flow_rows)]
         parts += [markdown_table("Targets", target_headers, target_rows)]
         typer.echo("\n".join(parts), nl=False)

@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from mlboard.cli.output import Format, console, plain, print_json, print_table
+from mlboard.text_safety import terminal_safe
 
 if TYPE_CHECKING:
     from mlboard.services.stories import EventView, StoryView
@@ -205,7 +206,7 @@ def _print_story(story: StoryView, history: list[EventView]) -> None:
             table.add_row(Text(label, style="dim"), Text(plain(value)))
     out.print(table)
     if story.description:
-        out.print(Text(story.description))
+        out.print(Text(terminal_safe(story.description, keep_lines=True)))
     out.print(Text(f"history ({len(history)} events)", style="bold"))
     for event in history:
         out.print(Text(_event_line(event)))
@@ -227,8 +228,8 @@ def _story_markdown(story: StoryView, history: list[EventView]) -> str:
         for label, value in _story_rows(story)
         if value is not None and value != ""
     ]
-    if story.description:
-        lines += ["", story.description]
+    if story.description:  # its lines kept, each inert
+        lines += ["", *(markdown_cell(line) for line in story.description.split("\n"))]
     lines += ["", "### History", ""]
     lines += [f"- {markdown_cell(_event_line(event))}" for event in history]
     return "\n".join(lines) + "\n"

@@ -13,6 +13,7 @@ from rich.text import Text
 
 from mlboard.cli.output import console, markdown_table, plain, print_json
 from mlboard.files import write_atomically
+from mlboard.text_safety import csv_cell
 
 if TYPE_CHECKING:
     from mlboard.services.stories import StoryView
@@ -139,5 +140,5 @@ def render_export(stories: list[StoryView], fmt: ExportFormat) -> str:
             "target": str(story.target) if story.target else "",
             "blocked_reason": story.blocked_reason,
         }
-        writer.writerow(plain(values.get(column)) for column in CSV_COLUMNS)
+        writer.writerow(csv_cell(plain(values.get(column))) for column in CSV_COLUMNS)
     return buffer.getvalue()

@@ -1,7 +1,7 @@
 """The standup digest as lines: Markdown for chat and docs, and the same lines for the terminal.
 
-Markdown must paste cleanly into Slack, Teams or Confluence: plain text, no control codes, one
-line per item. User text is kept as typed (no backslash escapes: Slack would show them).
+Markdown must paste cleanly into Slack, Teams or Confluence: one line per item, every line made
+inert by `markdown_inline` (no control codes, links, HTML or mentions from what people typed).
 """
 
 from __future__ import annotations
@@ -11,13 +11,14 @@ from datetime import datetime
 from typing import Any
 
 from mlboard.services.standup import Digest
+from mlboard.text_safety import markdown_inline, single_line
 
 Line = tuple[str, str]  # (kind: h1 | h2 | item | warn, text)
 
 
 def _clean(text: object) -> str:
     """One line of user text: control characters and line breaks flattened."""
-    return " ".join("".join(ch if ch.isprintable() else " " for ch in str(text)).split())
+    return single_line(str(text))
 
 
 def _value(value: float | None) -> str:
@@ -144,6 +145,9 @@ _MARKDOWN = {"h1": "## {}", "h2": "\n**{}**", "item": "- {}", "warn": "- ⚠ {}"
 
 def digest_markdown(digest: Digest) -> str:
     return (
-        "\n".join(_MARKDOWN[kind].format(text) for kind, text in digest_lines(digest.as_json()))
+        "\n".join(
+            _MARKDOWN[kind].format(markdown_inline(text))
+            for kind, text in digest_lines(digest.as_json())
+        )
         + "\n"
     )

@@ -22,7 +22,7 @@ from textual.worker import Worker, WorkerState
 
 from mlboard.services.audit import AuditView, Verification, verify_audit
 from mlboard.services.audit_search import change_summary, latest_audit
-from mlboard.services.story_fields import hidden
+from mlboard.text_safety import hidden
 from mlboard.tui.screens.reloading import ReloadingScreen
 from mlboard.tui.text import cell, one_line, when
 from mlboard.tui.widgets.key_footer import KeyFooter
