@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 from aiohttp import hdrs, web
 from textual_serve.server import Server
 
-from mlboard.services.story_fields import one_line
+from mlboard.text_safety import single_line
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -93,7 +93,7 @@ class Gate:
             return self._refuse(request, 403, NO_TOKEN, "no token")
         if websocket and not self._own_page(request):
             origin = request.headers[hdrs.ORIGIN]
-            return self._refuse(request, 403, FOREIGN_PAGE, f"a page from {one_line(origin)!r}")
+            return self._refuse(request, 403, FOREIGN_PAGE, f"a page from {single_line(origin)!r}")
         route = request.match_info.route.name
         if route in ("index", "websocket") and self.sessions >= self.max_sessions:
             return self._refuse(request, 503, self._full(), f"{self._open()} (--max-sessions)")
@@ -149,7 +149,7 @@ class Gate:
         )
 
     def _refuse(self, request: web.Request, status: int, text: str, why: str) -> web.Response:
-        path = one_line(request.path)[:200]
+        path = single_line(request.path)[:200]
         self.log(f"refused {request.method} {path} from {request.remote}: {why}")
         return web.Response(status=status, text=text)
 
