@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import subprocess
 import sys
@@ -152,6 +153,25 @@ def test_every_command_shows_hostile_text_without_a_control_character(board, com
     assert controls(result.stdout) == [] and controls(result.stderr) == []
     for word in visible:
         assert word in result.stdout, (word, result.stdout)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("story", "show", "ML-1"), ("member", "list"), ("sprint", "list"), ("export",), ("audit",)],
+    ids=["story show", "member list", "sprint list", "export", "audit"],
+)
+def test_json_escapes_every_control_and_still_reads_as_the_stored_text(board, args):
+    out = board.run(*args, "--format", "json").stdout
+    assert controls(out) == []
+    assert any(HOSTILE in text for text in strings(json.loads(out)))
+
+
+def strings(data: object) -> list[str]:
+    """Every string in a JSON document."""
+    if isinstance(data, str):
+        return [data]
+    values = data.values() if isinstance(data, dict) else data if isinstance(data, list) else ()
+    return [text for value in values for text in strings(value)]
 
 
 def test_what_the_sequences_said_is_still_readable(board):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import json
 import sys
 from enum import StrEnum
 from typing import Annotated
@@ -11,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from mlboard.cli.output import Format, console, print_json, print_table
+from mlboard.cli.output import Format, console, json_text, print_json, print_table
 from mlboard.text_safety import csv_cell
 
 app = typer.Typer(help="The audit trail: who changed what, when.", invoke_without_command=True)
@@ -25,9 +24,9 @@ class AuditFormat(StrEnum):
 
 def _change(before: dict | None, after: dict | None) -> str:
     if before is None:
-        return json.dumps(after, ensure_ascii=False, default=str)
+        return json_text(after, indent=None)
     if after is None:
-        return "deleted " + json.dumps(before, ensure_ascii=False, default=str)
+        return "deleted " + json_text(before, indent=None)
     return ", ".join(f"{k}: {before.get(k)!r} → {after.get(k)!r}" for k in after)
 
 
@@ -60,8 +59,8 @@ def show(
         for e in entries:
             cells = (
                 e.id, e.at.isoformat(), e.actor, e.action, e.entity, e.key,
-                json.dumps(e.before, ensure_ascii=False, default=str) if e.before else "",
-                json.dumps(e.after, ensure_ascii=False, default=str) if e.after else "",
+                json_text(e.before, indent=None) if e.before else "",
+                json_text(e.after, indent=None) if e.after else "",
             )  # fmt: skip
             writer.writerow(csv_cell(cell) for cell in cells)
     else:

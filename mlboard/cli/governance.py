@@ -14,6 +14,7 @@ from mlboard.cli.output import (
     Format,
     console,
     error_console,
+    json_text,
     markdown_cell,
     markdown_table,
     plain,
@@ -146,7 +147,9 @@ def card(
 
     workspace = ctx.obj.workspace()
     model_card = build_model_card(workspace, name, version=version, alias=alias)
-    text = model_card.as_markdown() if fmt is CardFormat.MD else _json_text(model_card.as_json())
+    text = (
+        model_card.as_markdown() if fmt is CardFormat.MD else json_text(model_card.as_json()) + "\n"
+    )
     notes = console() if output else error_console()
     link = ""
     if output is not None:
@@ -161,12 +164,6 @@ def card(
         notes.print(Text(f"checked model_card on {story}"))
     if output is None:
         sys.stdout.write(text)
-
-
-def _json_text(data: object) -> str:
-    import json
-
-    return json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
 
 
 @model_app.command("list")

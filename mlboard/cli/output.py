@@ -3,7 +3,7 @@
 User text never goes through Rich markup: cells are `Text` objects, so a title like `[red]x`
 prints as typed. Nor does it reach the terminal with its control characters: every console here
 is an `InertConsole` (see `mlboard.text_safety`). Markdown cells pass through `markdown_inline`;
-JSON bypasses Rich entirely (it escapes control characters itself).
+JSON bypasses Rich entirely and escapes every control character (`json_text`).
 """
 
 from __future__ import annotations
@@ -62,8 +62,23 @@ def error_console() -> Console:
     return InertConsole(stderr=True, highlight=False)
 
 
+def json_text(data: Any, *, indent: int | None = 2) -> str:
+    """JSON for scripts that stays inert on a terminal too.
+
+    `json` escapes only the C0 controls; with `ensure_ascii=False` C1 controls (the one-byte CSI
+    0x9b among them) and bidi overrides are written raw. Those are written as `\\u` escapes here,
+    which every JSON reader decodes back to the same string; other text stays readable.
+    """
+    text = json.dumps(data, indent=indent, ensure_ascii=False, default=str)
+    return replace_hidden(text, _json_escape, "\n")
+
+
+def _json_escape(ch: str) -> str:
+    return json.dumps(ch)[1:-1]
+
+
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.write(json_text(data) + "\n")
 
 
 def plain(value: object) -> str:

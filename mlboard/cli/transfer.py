@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.text import Text
 
-from mlboard.cli.output import console, markdown_table, plain, print_json
+from mlboard.cli.output import console, json_text, markdown_table, plain, print_json
 from mlboard.files import write_atomically
 from mlboard.text_safety import csv_cell
 
@@ -118,9 +118,7 @@ def export(
 
 def render_export(stories: list[StoryView], fmt: ExportFormat) -> str:
     if fmt is ExportFormat.JSON:
-        import json
-
-        return json.dumps([s.as_json() for s in stories], indent=2, ensure_ascii=False) + "\n"
+        return json_text([s.as_json() for s in stories]) + "\n"
     if fmt is ExportFormat.MD:
         headers = ("key", "title", "kind", "status", "points", "assignee", "sprint", "target")
         rows = [
