@@ -31,7 +31,7 @@ from mlboard.services.workspace import Workspace
 from mlboard.store.engine import open_database
 from mlboard.store.tables import ChecklistItem, Run
 
-from cli_runs import mlboard_in
+from cli_runs import mlboard_in, process_env, trust_config
 
 BACKENDS = ("sqlite", "postgresql")  # the gate runs inside the move's transaction: check both
 SENSITIVE = "model_card, bias_evaluation, privacy_review, approval by someone other than @ana"
@@ -238,6 +238,7 @@ deploy = ["rollback_plan"]
 @pytest.fixture
 def configured(tmp_path, clock):
     (tmp_path / "mlboard.toml").write_text(CUSTOM)
+    trust_config(tmp_path / "mlboard.toml")  # it sets the database and the user
     settings = load_settings(cwd=tmp_path, environ={})
     ws = Workspace(open_database(settings.database), settings, clock)
     add_member(ws, "ana", name="Ana Souza")
@@ -306,7 +307,7 @@ def mlboard(tmp_path: Path, *args: str, user: str = "ana") -> subprocess.Complet
         cwd=tmp_path,
         capture_output=True,
         text=True,
-        env={"PATH": "/usr/bin:/bin", "MLBOARD_USER": user, "HOME": str(tmp_path)},
+        env=process_env(tmp_path, MLBOARD_USER=user),
         check=False,
     )
 
