@@ -11,6 +11,21 @@ from typer.testing import CliRunner
 
 from mlboard.cli import app
 
+SOURCE = Path(__file__).resolve().parents[1]
+
+
+def process_env(home: Path, **variables: str) -> dict[str, str]:
+    """A clean environment for `python -m mlboard` in a subprocess: nothing of the caller's but
+    the code under test, a home folder of its own (so its user folders are there too)."""
+    return {"PATH": "/usr/bin:/bin", "HOME": str(home), "PYTHONPATH": str(SOURCE), **variables}
+
+
+def trust_config(path: Path) -> Path:
+    """Trust a config file as its user would: `mlboard config trust FILE`."""
+    result = CliRunner().invoke(app, ["config", "trust", str(path)])
+    assert result.exit_code == 0, (result.output, result.exception)
+    return path
+
 
 class Mlboard:
     """`mlboard --db <database> ARGS`, called like a function."""

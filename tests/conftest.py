@@ -39,6 +39,25 @@ class Clock:
         return self.current
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_real_user_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Module and session fixtures, too, never touch the real user config folder."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("session-config")))
+        yield
+
+
+@pytest.fixture(autouse=True)
+def user_config_folder(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Each test has its own user config folder (where trusted config files are recorded), so
+    no test reads or writes the real one, and no trust leaks from one test to the next."""
+    folder = tmp_path_factory.mktemp("user-config")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(folder))
+    return folder
+
+
 @pytest.fixture
 def clock() -> Clock:
     return Clock()

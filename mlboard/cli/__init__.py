@@ -62,6 +62,7 @@ def root(
 def _register() -> None:
     from mlboard.cli import (
         audit,
+        config,
         governance,
         members,
         monitoring,
@@ -98,6 +99,7 @@ def _register() -> None:
     app.command("init")(workspace.init)
     app.command("demo")(workspace.demo)
     app.command("where")(workspace.where)
+    app.add_typer(config.app, name="config")
     app.command("serve")(serve.serve)
 
 

@@ -43,7 +43,8 @@ def sync(
     from mlboard.services.metric_history import refresh_histories
     from mlboard.services.sync import sync as sync_store
 
-    uris = tuple(tracking_uri or ()) or ctx.obj.settings().tracking_uris
+    ctx.obj.tracking_uris = tuple(tracking_uri or ())
+    uris = ctx.obj.settings().tracking_uris
     if not uris:
         raise UserError(
             "no tracking URI: pass --tracking-uri, set MLFLOW_TRACKING_URI, or set "
