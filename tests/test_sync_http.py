@@ -35,10 +35,10 @@ def test_sync_and_link_through_a_tracking_server(workspace, server, tmp_path):
     assert (first.runs_added, first.links_added) == (2, 1)
     assert story_evidence(workspace, "ML-1").target_met is True
 
-    link_run(workspace, "ML-2", loose.info.run_id, write_tag=True)
+    assert link_run(workspace, "ML-2", loose.info.run_id, write_tag=True).tag_warning is None
     assert client.get_run(loose.info.run_id).data.tags["mlboard.story"] == "ML-2"
     again = sync(workspace, server)
-    assert (again.runs_added, again.links_added) == (0, 0)
+    assert (again.runs_added, again.links_added, again.tags_pending) == (0, 0, 0)
 
 
 def _client(uri: str):

@@ -231,11 +231,22 @@ class TrackingStore:
         return f"runs:/{run_id}/{artifact_file}"
 
     def set_story_tag(self, run_id: str, story_key: str | None) -> None:
-        """Write (or, with None, remove) the link tag on the run itself."""
-        if story_key is None:
-            self._call("remove the story tag", self._client.delete_tag, run_id, STORY_TAG)
-        else:
+        """Write (or, with None, remove) the link tag on the run itself.
+
+        Removing a tag the run does not have succeeds: the run ends as asked, without the tag.
+        """
+        if story_key is not None:
             self._call("tag the run", self._client.set_tag, run_id, STORY_TAG, story_key)
+            return
+
+        def remove() -> None:
+            try:
+                self._client.delete_tag(run_id, STORY_TAG)
+            except Exception as error:
+                if getattr(error, "error_code", None) != "RESOURCE_DOES_NOT_EXIST":
+                    raise
+
+        self._call("remove the story tag", remove)
 
 
 def _dataset_inputs(run: Any) -> tuple[DatasetRecord, ...]:
