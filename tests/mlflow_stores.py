@@ -1,8 +1,17 @@
-"""Real MLflow tracking stores for tests: a sqlite store built once, copied per test."""
+"""Real MLflow tracking stores for tests: a sqlite store built once, copied per test; the same
+store as an older MLflow left it; a real `mlflow server` on 127.0.0.1."""
 
 from __future__ import annotations
 
+import hashlib
 import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -83,3 +92,82 @@ def empty_store(folder: Path) -> MlflowStore:
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(_template["path"], folder / "mlflow.db")
     return MlflowStore(folder)
+
+
+def older_store(folder: Path) -> MlflowStore:
+    """An empty sqlite store as the MLflow release before the installed one left it."""
+    store = empty_store(folder)
+    downgrade_one_revision(store.uri)
+    return store
+
+
+def downgrade_one_revision(uri: str) -> None:
+    """Take a store the installed MLflow built back one schema revision, with MLflow's own
+    downgrade of its newest migration: `alembic_version` names the previous revision and the
+    tables and columns that migration added are gone, as in a store the older MLflow wrote."""
+    from alembic import command
+    from alembic.config import Config
+    from mlflow.store import db_migrations
+
+    scripts = Path(db_migrations.__file__).parent
+    config = Config(str(scripts / "alembic.ini"))
+    config.set_main_option("script_location", str(scripts))
+    config.set_main_option("sqlalchemy.url", uri)
+    command.downgrade(config, "-1")
+
+
+def fingerprint(folder: Path) -> dict[str, str]:
+    """Every file and folder under `folder` with a hash of its bytes: equal fingerprints mean
+    nothing was written, created or left behind (no -journal, -wal or new folder)."""
+    return {
+        str(path.relative_to(folder)): (
+            hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "folder"
+        )
+        for path in sorted(folder.rglob("*"))
+    }
+
+
+STARTUP_SECONDS = 120
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def tracking_server(folder: Path) -> Iterator[str]:
+    """A real `mlflow server` on 127.0.0.1 with a sqlite store in `folder`; yields its URL."""
+    port = free_port()
+    mlflow = Path(sys.executable).with_name("mlflow")
+    command = [
+        str(mlflow if mlflow.exists() else shutil.which("mlflow")),
+        "server",
+        "--host", "127.0.0.1",
+        "--port", str(port),
+        "--workers", "1",
+        "--backend-store-uri", f"sqlite:///{folder / 'mlflow.db'}",
+        "--default-artifact-root", str(folder / "artifacts"),
+    ]  # fmt: skip
+    log = (folder / "server.log").open("w")
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    uri = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while True:
+            try:
+                with urllib.request.urlopen(f"{uri}/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(
+                        "mlflow server did not start: " + (folder / "server.log").read_text()
+                    ) from None
+                time.sleep(0.5)
+        yield uri
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
