@@ -55,6 +55,7 @@ _SINGLE = {
     "status": "Status",
     "status_category": "Status Category",
     "assignee": "Assignee",
+    "assignee_id": "Assignee Id",  # Jira Cloud's account id: tells apart two people of one name
     "reporter": "Reporter",
     "priority": "Priority",
 }
@@ -78,6 +79,7 @@ class JiraIssue:
     status: str  # raw, team-specific status name
     status_category: str  # "To Do" | "In Progress" | "Done" ("" if the column is missing)
     assignee: str
+    assignee_id: str  # "" when the export has no 'Assignee Id' column
     reporter: str
     created: datetime | None
     resolved: datetime | None
