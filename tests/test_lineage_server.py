@@ -580,63 +580,28 @@ def test_the_request_log_escapes_what_the_client_sent(serve, request_line):
         assert '"GET /\\x1b]0;pwned\\x07\\x1b[2J HTTP/1.1" 404' in line
 
 
-def test_the_served_log_on_the_terminal_carries_no_escape_sequence(tmp_path):
-    env = {**os.environ, "MLBOARD_USER": "tester", "COLUMNS": "200"}
-    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
-    command = [
-        sys.executable,
-        "-m",
-        "mlboard",
-        "--db",
-        str(tmp_path / "s.db"),
-        "pipeline",
-        "serve",
-        "--port",
-        "0",
-        "--max-connections",
-        "4",
-        "--request-timeout",
-        "5",
-    ]
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=tmp_path
-    )
-    try:
-        line = process.stdout.readline().decode()
-        host, port = line.split()[2].removeprefix("http://").removesuffix(PATH).split(":")
-        with socket.create_connection((host, int(port)), timeout=30) as connection:
-            connection.sendall(b"GET /\x1b]0;pwned\x07\x1b[2J HTTP/1.1\r\nHost: x\r\n\r\n")
-            assert answer(connection)[0] == 404
-    finally:
-        process.send_signal(signal.SIGINT)
-        _, err = process.communicate(timeout=30)
-    assert process.returncode == 0, err
-    assert b"\x1b" not in err and b"\x07" not in err and b"Traceback" not in err
-    assert b"pwned" in err
-
-
 # --- the command -----------------------------------------------------------------------------
 
 
-def test_mlboard_pipeline_serve_listens_until_interrupted(tmp_path):
+def serving(tmp_path: Path, *options: str) -> tuple[subprocess.Popen, str]:
+    """`mlboard pipeline serve --port 0 OPTIONS` of this checkout: the process, its first line."""
     env = {**os.environ, "MLBOARD_USER": "tester", "MLBOARD_LINEAGE_TOKEN": TOKEN, "COLUMNS": "200"}
-    command = [
-        sys.executable,
-        "-m",
-        "mlboard",
-        "--db",
-        str(tmp_path / "s.db"),
-        "pipeline",
-        "serve",
-        "--port",
-        "0",
-        "--quiet",
-    ]
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+    command = [sys.executable, "-m", "mlboard", "--db", str(tmp_path / "s.db"), "pipeline"]
     process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path
+        [*command, "serve", "--port", "0", *options],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=tmp_path,
     )
+    return process, process.stdout.readline()
+
+
+def test_mlboard_pipeline_serve_listens_until_interrupted(tmp_path):
+    process, line = serving(tmp_path, "--quiet")
     try:
-        line = process.stdout.readline()
         assert line.startswith("listening on http://127.0.0.1:"), line + process.stderr.read()
         assert "bearer token required" in line
         url = line.split()[2].removesuffix(PATH)
@@ -646,3 +611,18 @@ def test_mlboard_pipeline_serve_listens_until_interrupted(tmp_path):
         out, err = process.communicate(timeout=30)
     assert process.returncode == 0, err
     assert "stopped" in out
+
+
+def test_the_served_log_on_the_terminal_carries_no_escape_sequence(tmp_path):
+    process, line = serving(tmp_path, "--max-connections", "4", "--request-timeout", "5")
+    try:
+        host, port = line.split()[2].removeprefix("http://").removesuffix(PATH).split(":")
+        with socket.create_connection((host, int(port)), timeout=30) as connection:
+            connection.sendall(b"GET /\x1b]0;pwned\x07\x1b[2J HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert answer(connection)[0] == 404
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    assert "\x1b" not in err and "\x07" not in err and "Traceback" not in err
+    assert '"GET /\\x1b]0;pwned\\x07\\x1b[2J HTTP/1.1" 404' in err
