@@ -583,11 +583,12 @@ def test_the_request_log_escapes_what_the_client_sent(serve, request_line):
 # --- the command -----------------------------------------------------------------------------
 
 
-def serving(tmp_path: Path, *options: str) -> tuple[subprocess.Popen, str]:
+def serving(tmp_path: os.PathLike[str], *options: str) -> tuple[subprocess.Popen, str]:
     """`mlboard pipeline serve --port 0 OPTIONS` of this checkout: the process, its first line."""
     env = {**os.environ, "MLBOARD_USER": "tester", "MLBOARD_LINEAGE_TOKEN": TOKEN, "COLUMNS": "200"}
-    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
-    command = [sys.executable, "-m", "mlboard", "--db", str(tmp_path / "s.db"), "pipeline"]
+    env["PYTHONPATH"] = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # checkout
+    database = os.path.join(tmp_path, "s.db")
+    command = [sys.executable, "-m", "mlboard", "--db", database, "pipeline"]
     process = subprocess.Popen(
         [*command, "serve", "--port", "0", *options],
         stdout=subprocess.PIPE,
