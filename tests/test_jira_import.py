@@ -102,7 +102,7 @@ PEOPLE = {
 }
 
 
-def export(path: Path, assignees: list[tuple[str, str]], *, ids: bool = False) -> Path:
+def export(path, assignees: list[tuple[str, str]], *, ids: bool = False):
     """A small Jira export: one story per (key, assignee), optionally with `Assignee Id`."""
     header = "Summary,Issue key,Status Category,Assignee" + (",Assignee Id" if ids else "")
     rows = []
