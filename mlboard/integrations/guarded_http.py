@@ -29,6 +29,8 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from mlboard.text_safety import escaped
+
 DEFAULT_MAX_CONNECTIONS = 64
 DEFAULT_REQUEST_TIMEOUT = 30.0  # seconds for a whole request, and for an idle keep-alive
 MAX_REQUEST_TIMEOUT = 86_400.0  # a day: longer defeats the point (and overflows socket timeouts)
@@ -80,7 +82,7 @@ class GuardedHTTPServer(ThreadingHTTPServer):
 
     def write_log(self, line: str) -> None:
         if self.log is not None:
-            self.log(inert(line))
+            self.log(escaped(line))
 
     @property
     def url(self) -> str:
@@ -171,9 +173,3 @@ def _answer_busy(connection: socket.socket, limit: int) -> None:
                 break
     with contextlib.suppress(OSError):
         connection.send(head.encode() + body)
-
-
-def inert(text: str) -> str:
-    """Text safe to print on a terminal: control characters (C0, DEL, C1, bidi and other
-    invisible format characters) and backslashes escaped as `repr()` writes them."""
-    return "".join(c if c.isprintable() and c != "\\" else ascii(c)[1:-1] for c in text)
