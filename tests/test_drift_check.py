@@ -704,19 +704,25 @@ def test_an_unknown_or_deleted_run_is_refused_before_anything_is_stored(
 
 
 def test_a_run_that_refuses_the_metrics_leaves_no_report(tmp_path, workspace, monkeypatch):
+    """MLflow is called with the board's write lock free: another writer goes ahead meanwhile."""
     from mlboard.integrations.mlflow_sync import TrackingError
+    from mlboard.services.members import add_member, list_members
 
     store = empty_store(tmp_path / "mlflow")
     run_id = store.run("churn", "train")
     reference, current = write_pair(tmp_path / "data")
+    other = Workspace(open_database(workspace.settings.database), workspace.settings)
 
     def refuse(*args, **kwargs):
+        add_member(other, "ana")  # would wait for the lock, then fail, if the check held it
         raise RuntimeError("disk full")
 
     monkeypatch.setattr("mlflow.MlflowClient.log_batch", refuse)
     with pytest.raises(TrackingError, match=r"cannot log the drift metrics at .*: disk full"):
         run_drift_check(workspace, reference, current, log_to_run=run_id, tracking_uri=store.uri)
+    other.close()
     assert list_drift_reports(workspace) == []
+    assert [member.handle for member in list_members(workspace)] == ["ana"]
 
 
 def test_metric_keys_are_names_mlflow_accepts():

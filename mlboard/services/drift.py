@@ -146,9 +146,10 @@ def run_drift_check(
     """Compare two files, store the verdict as a DriftReport, optionally log it to an MLflow run.
 
     Each file may hold at most `max_bytes` once decompressed (default: 2 GB). Bad input raises
-    UserError (exit 2) before anything is written. With `log_to_run`, the run
-    is looked up before the check is stored; if MLflow then refuses the metrics, the report is
-    not stored either (TrackingError, exit 1).
+    UserError (exit 2) before anything is written. With `log_to_run`, the run is looked up
+    before the check is stored, and the report is logged to it after the report is committed,
+    so no call to MLflow holds the board's write lock; if MLflow then refuses, the report is
+    taken back (TrackingError, exit 1): a stored report with a run is always a logged one.
     """
     from mlboard.analytics.drift import DriftInputError, check_drift
     from mlboard.analytics.drift_files import DEFAULT_MAX_BYTES, read_table
@@ -203,9 +204,13 @@ def run_drift_check(
             result=result,
             mlflow_run_id=report.mlflow_run_id,
         )
-        if target is not None:
-            # Inside the transaction: if MLflow refuses, the report is not stored either.
+    if target is not None:
+        try:
             log_drift_report(*target, stored, int(ws.now().timestamp() * 1000))
+        except Exception:
+            with ws.writing() as session:
+                session.delete(session.get(DriftReport, stored.report_id))
+            raise
     return stored
 
 
