@@ -188,15 +188,13 @@ def test_mlboard_toml_beats_pyproject_in_the_same_folder(base: Path) -> None:
 
 
 def test_relative_database_is_relative_to_the_config_file_not_the_cwd(base: Path) -> None:
-    config = trust_config(
-        write(base / "repo" / "mlboard.toml", 'database = "../shared/board.db"\n')
-    )
+    config = trust_config(write(base / "repo" / "mlboard.toml", 'database = "../team/board.db"\n'))
     cwd = base / "repo" / "deep" / "er"
     cwd.mkdir(parents=True)
 
     result = settings(cwd)
 
-    assert result.database == str(base / "shared" / "board.db")
+    assert result.database == str(base / "team" / "board.db")
     assert result.database_origin == str(config)
 
 
