@@ -7,19 +7,13 @@ removed on unlink), so the link survives a rebuilt board and is visible in MLflo
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from mlboard.errors import UserError
+from mlboard.services.experiments import find_run
 from mlboard.services.stories import find_story
 from mlboard.services.workspace import Workspace
-from mlboard.store.tables import Run, StoryEvent, StoryRun
-
-
-def find_run(session: Session, run_id: str) -> Run:
-    run = session.exec(select(Run).where(Run.run_id == run_id.strip())).first()
-    if run is None:
-        raise UserError(f"run {run_id} is not on the board (run `mlboard sync` first?)")
-    return run
+from mlboard.store.tables import StoryEvent, StoryRun
 
 
 def link_run(ws: Workspace, key: str, run_id: str, *, write_tag: bool | None = None) -> str:
