@@ -19,6 +19,7 @@ from cli_runs import mlboard_in
 from mlflow_stores import T0, MlflowStore, empty_store, mlflow_server
 
 AT_T0 = datetime.fromtimestamp(T0 / 1000, UTC)
+BACKENDS = ("sqlite", "postgresql")  # prefix search and history ranges are SQL of their own
 
 
 @pytest.fixture
