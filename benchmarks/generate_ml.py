@@ -6,8 +6,9 @@
 Run after generate.py (which writes members, sprints, stories and their history). This fills
 the mirror tables as `mlboard sync` and the lineage ingest would: runs over 20 experiments with
 params, tags and latest metrics (a tenth of them linked to stories by tag, a quarter tagged
-with the GPUs they used), metric histories for the linked runs (the cache the overfitting checks read), model
-versions with aliases, and pipelines with their runs (failures and stale ones among them).
+with the GPUs they used), metric histories for the linked runs (the cache the overfitting
+checks read), model versions with aliases, and pipelines with their runs (failures and stale
+ones among them).
 Written with Core inserts in one transaction; refuses a database that already has runs.
 """
 
