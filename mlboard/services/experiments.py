@@ -63,25 +63,27 @@ def find_run(session: Session, text: str) -> Run:
 
     A prefix needs at least MIN_PREFIX characters; a prefix several runs share is refused with
     up to MAX_CANDIDATES of them listed (newest first), so the user can pick one. MLflow run
-    ids are lower-case hex, so the prefix is matched case-insensitively.
+    ids are lower-case hex, so a prefix is matched in lower case.
     """
-    wanted = text.strip().lower()
-    run = session.exec(select(Run).where(Run.run_id == wanted)).first()
+    typed = text.strip()
+    run = session.exec(select(Run).where(Run.run_id == typed)).first()
     if run is not None:
         return run
+    wanted = typed.lower()
     if len(wanted) < MIN_PREFIX:
         raise UserError(
-            f"run id {text.strip()!r} is too short: give at least {MIN_PREFIX} characters of it"
+            f"run id {typed!r} is too short: give at least {MIN_PREFIX} characters of it"
         )
     matches = col(Run.run_id).startswith(wanted, autoescape=True)
+    # ids only first: a scan of the run id index, not of the runs themselves
+    ids = session.exec(select(Run.run_id).where(matches).limit(MAX_CANDIDATES + 1)).all()
+    if not ids:
+        raise UserError(f"run {typed} is not on the board (run `mlboard sync` first?)")
     found = session.exec(
         select(Run)
-        .where(matches)
+        .where(col(Run.run_id).in_(ids))
         .order_by(col(Run.start_time).desc(), col(Run.run_id))
-        .limit(MAX_CANDIDATES + 1)
     ).all()
-    if not found:
-        raise UserError(f"run {wanted} is not on the board (run `mlboard sync` first?)")
     if len(found) == 1:
         return found[0]
     total = session.exec(select(func.count()).select_from(Run).where(matches)).one()
