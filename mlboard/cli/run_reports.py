@@ -24,7 +24,9 @@ if TYPE_CHECKING:
     from mlboard.services.run_compare import Comparison
     from mlboard.services.run_detail import RunDetail
 
-app = typer.Typer(help="MLflow runs on the board: one in full, or several side by side.")
+app = typer.Typer(
+    help="MLflow runs on the board: one in full, or several side by side.", no_args_is_help=True
+)
 
 FormatOption = Annotated[Format, typer.Option("--format", help="text, md or json.")]
 AllParams = Annotated[
