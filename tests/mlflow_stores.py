@@ -1,17 +1,19 @@
 """Real MLflow tracking stores for tests: a sqlite store built once, copied per test; the same
-store as an older MLflow left it; a real `mlflow server` on 127.0.0.1."""
+store as an older MLflow left it; a real `mlflow server` on 127.0.0.1 for the HTTP path."""
 
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,13 +23,15 @@ T0 = 1_764_000_000_000  # a fixed start time, in ms (2025-11-24)
 
 @dataclass
 class MlflowStore:
-    """A tracking store in a folder; `client` writes to it like training code would."""
+    """A tracking store in a folder (or a server's, with `server`); `client` writes to it like
+    training code would."""
 
     folder: Path
+    server: str | None = None
 
     @property
     def uri(self) -> str:
-        return f"sqlite:///{self.folder / 'mlflow.db'}"
+        return self.server or f"sqlite:///{self.folder / 'mlflow.db'}"
 
     @property
     def client(self) -> Any:
@@ -55,9 +59,10 @@ class MlflowStore:
         metrics: dict[str, float] | None = None,
         history: dict[str, list[float]] | None = None,
         tags: dict[str, str] | None = None,
+        params: dict[str, str] | None = None,
     ) -> str:
         """Create a run starting `start` minutes after T0; `minutes=None` leaves it running."""
-        from mlflow.entities import Metric
+        from mlflow.entities import Metric, Param
 
         client = self.client
         all_tags = {**(tags or {}), **({"mlboard.story": story} if story else {})}
@@ -72,8 +77,9 @@ class MlflowStore:
             for step, value in enumerate(values)
         ]
         points += [Metric(key, value, started, 0) for key, value in (metrics or {}).items()]
-        if points:
-            client.log_batch(run_id, metrics=points)
+        if points or params:
+            logged = [Param(key, value) for key, value in (params or {}).items()]
+            client.log_batch(run_id, metrics=points, params=logged)
         if minutes is not None:
             client.set_terminated(run_id, status=status, end_time=started + minutes * 60_000)
         return run_id
@@ -127,7 +133,7 @@ def fingerprint(folder: Path) -> dict[str, str]:
     }
 
 
-STARTUP_SECONDS = 120
+SERVER_STARTUP_SECONDS = 120
 
 
 def free_port() -> int:
@@ -137,8 +143,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def tracking_server(folder: Path) -> Iterator[str]:
-    """A real `mlflow server` on 127.0.0.1 with a sqlite store in `folder`; yields its URL."""
+def mlflow_server(folder: Path) -> Iterator[str]:
+    """A real `mlflow server` on 127.0.0.1 with its store in `folder`; yields its URI and
+    stops it on leaving (earlier, if the test stops it to see the server gone)."""
     port = free_port()
     mlflow = Path(sys.executable).with_name("mlflow")
     command = [
@@ -151,10 +158,15 @@ def tracking_server(folder: Path) -> Iterator[str]:
         "--default-artifact-root", str(folder / "artifacts"),
     ]  # fmt: skip
     log = (folder / "server.log").open("w")
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    # no background job runner (seven more processes); its own process group, so that
+    # stopping it stops uvicorn's worker too
+    environment = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
+    process = subprocess.Popen(
+        command, stdout=log, stderr=subprocess.STDOUT, env=environment, start_new_session=True
+    )
     uri = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + STARTUP_SECONDS
+        deadline = time.monotonic() + SERVER_STARTUP_SECONDS
         while True:
             try:
                 with urllib.request.urlopen(f"{uri}/health", timeout=2) as response:
@@ -168,6 +180,16 @@ def tracking_server(folder: Path) -> Iterator[str]:
                 time.sleep(0.5)
         yield uri
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        _stop(process)
         log.close()
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the server's process group; SIGKILL whatever is left after 30 s."""
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    with suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=30)
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()

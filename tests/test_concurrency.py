@@ -33,7 +33,8 @@ from mlboard.services.workspace import Workspace
 from mlboard.store.engine import open_database
 from mlboard.tui.app import MlboardApp
 
-from mlflow_stores import empty_store, tracking_server
+import mlflow_stores
+from mlflow_stores import empty_store
 
 BACKENDS = ("sqlite", "postgresql")
 
@@ -260,7 +261,7 @@ class HeldTags:
 
 @pytest.fixture(scope="module")
 def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with tracking_server(tmp_path_factory.mktemp("mlflow-server")) as uri:
+    with mlflow_stores.mlflow_server(tmp_path_factory.mktemp("mlflow-server")) as uri:
         yield uri
 
 

@@ -34,13 +34,26 @@ def plan_lines(plan: Plan) -> list[str]:
         f"{label} {day:%a %b %d}" if day else f"{label} —"
         for label, day in (("50%", plan.p50), ("85%", plan.p85), ("95%", plan.p95))
     )
-    return [
-        f"Sprint {plan.sprint} ({plan.state}), {plan.start} → {plan.end}",
-        f"Committed {plan.committed_points:g} points · capacity {plan.capacity_points:g} · "
-        f"average velocity {velocity}",
-        f"{plan.remaining} stories open · chance to finish by {plan.end}: "
-        f"{_pct(plan.p_finish_sprint)} · done by {when}",
-    ] + ([f"Forecast: {plan.forecast_note}"] if plan.forecast_note else [])
+    return (
+        [
+            f"Sprint {plan.sprint} ({plan.state}), {plan.start} → {plan.end}",
+            f"Committed {plan.committed_points:g} points · capacity {plan.capacity_points:g} · "
+            f"average velocity {velocity}",
+            f"{plan.remaining} stories open · chance to finish by {plan.end}: "
+            f"{_pct(plan.p_finish_sprint)} · done by {when}",
+        ]
+        + ([f"Forecast: {plan.forecast_note}"] if plan.forecast_note else [])
+        + _compute_lines(plan)
+    )
+
+
+def _compute_lines(plan: Plan) -> list[str]:
+    compute = plan.compute
+    if compute.budget is None and not compute.used:
+        return []
+    budget = "no budget" if compute.budget is None else f"{compute.budget:g} budgeted"
+    over = f" · over budget: {', '.join(compute.stories_over)}" if compute.stories_over else ""
+    return [f"GPU-hours {compute.used:.1f} used of {budget}{over}"]
 
 
 def plan(

@@ -87,7 +87,7 @@ class CardFacts:
         return (
             evidence.best_value if evidence else None,
             evidence.target_met if evidence else None,
-            len(evidence.warnings) if evidence else 0,
+            evidence.warning_count if evidence else 0,
             self.data_blockers,
             self.gates_missing,
             self.sensitivity,

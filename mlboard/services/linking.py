@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 
 from mlboard.errors import UserError
 from mlboard.integrations.mlflow_sync import STORY_TAG, TrackingStore
+from mlboard.services.experiments import find_run
 from mlboard.services.stories import find_story
 from mlboard.services.workspace import Workspace
 from mlboard.store.tables import PendingTag, Run, Story, StoryEvent, StoryRun
@@ -42,13 +43,6 @@ class LinkResult:
 
     tracking_uri: str
     tag_warning: str | None = None
-
-
-def find_run(session: Session, run_id: str) -> Run:
-    run = session.exec(select(Run).where(Run.run_id == run_id.strip())).first()
-    if run is None:
-        raise UserError(f"run {run_id} is not on the board (run `mlboard sync` first?)")
-    return run
 
 
 def _find_link(session: Session, key: str, run_id: str) -> tuple[Story, Run, StoryRun | None]:
