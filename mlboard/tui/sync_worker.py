@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from textual.message import Message
 
 from mlboard.errors import UserError
+from mlboard.plural import plural
 from mlboard.services.workspace import Workspace
 
 NO_TRACKING_URI = (
@@ -55,8 +56,8 @@ class SyncSummary:
 
     def describe(self) -> str:
         return (
-            f"{self.runs_added} new runs, {self.runs_updated} updated, "
-            f"{self.links_added} linked, {self.model_versions} model versions"
+            f"{plural(self.runs_added, 'new run')}, {self.runs_updated} updated, "
+            f"{self.links_added} linked, {plural(self.model_versions, 'model version')}"
         )
 
 
