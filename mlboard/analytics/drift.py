@@ -227,7 +227,8 @@ def _read_parquet(file: Path) -> pd.DataFrame:
         return pd.read_parquet(file)
     except ImportError:
         raise DriftInputError(
-            f"{file}: reading Parquet needs the 'pyarrow' package (pip install pyarrow)"
+            f"{file}: reading Parquet needs pyarrow, which the parquet extra installs "
+            "(pip install 'mlboard[parquet]')"
         ) from None
     except Exception as error:  # pyarrow raises its own types (ArrowInvalid, ...)
         message = " ".join(str(error).split()) or type(error).__name__

@@ -25,9 +25,20 @@ STORY_TAG = "mlboard.story"
 PARENT_TAG = "mlflow.parentRunId"
 CONTEXT_TAG = "mlflow.data.context"  # training, evaluation... (`mlflow.log_input(context=)`)
 SENSITIVITY_TAG = "mlboard.sensitivity"  # a dataset input's label, set by training code
+
+
+def _page_size(text: str) -> int:
+    """MLBOARD_SYNC_PAGE_SIZE as a number of runs; a value MLflow would refuse is bad input."""
+    if not text.strip().isdecimal() or not 1 <= int(text) <= 1000:
+        raise UserError(
+            f"MLBOARD_SYNC_PAGE_SIZE: {text!r} is not a whole number of runs from 1 to 1000"
+        )
+    return int(text)
+
+
 # Runs per search page, and so per committed transaction of a sync. MLflow's maximum is the
 # default; MLBOARD_SYNC_PAGE_SIZE trades speed for smaller, more frequent commits.
-PAGE_SIZE = int(os.environ.get("MLBOARD_SYNC_PAGE_SIZE", "1000"))
+PAGE_SIZE = _page_size(os.environ.get("MLBOARD_SYNC_PAGE_SIZE", "1000"))
 _IN_CHUNK = 100  # run ids per `attributes.run_id IN (...)` filter
 
 # ViewType values of mlflow.entities.ViewType, kept here so callers need not import MLflow.
@@ -35,10 +46,14 @@ ACTIVE_ONLY, DELETED_ONLY, ALL = 1, 2, 3
 
 
 class TrackingError(UserError):
-    """The tracking store could not be read; the board keeps what was last synced."""
+    """The tracking store could not be read; the board keeps what was last synced.
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message, exit_code=1)
+    Exit code 1 when the store failed at run time (a server down), 2 when the URI itself is
+    wrong (no store there, a file store MLflow will not read, an address it cannot parse).
+    """
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message, exit_code=exit_code)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,8 +136,16 @@ class TrackingStore:
         os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "15")
         quiet_mlflow_logs()
         from mlflow import MlflowClient
+        from mlflow.exceptions import MlflowException
 
-        self._client = MlflowClient(tracking_uri=self.uri, registry_uri=self.uri)
+        try:
+            self._client = MlflowClient(tracking_uri=self.uri, registry_uri=self.uri)
+        except (ValueError, MlflowException) as error:
+            # A malformed address or a scheme MLflow has no store for is the URI's fault; a
+            # store that fails to open (its database down) is not.
+            if isinstance(error, MlflowException) and error.error_code != "INVALID_PARAMETER_VALUE":
+                raise
+            raise TrackingError(_explain(self.uri, "open", error), exit_code=2) from None
 
     def _call(self, what: str, function: Any, *args: Any, **kwargs: Any) -> Any:
         """Run one client call; any failure becomes a TrackingError naming the URI."""
@@ -284,16 +307,20 @@ def _check_uri(uri: str) -> None:
         raise TrackingError(
             f"{uri} is a file store (an mlruns folder): MLflow 3 reads it only with "
             "MLFLOW_ALLOW_FILE_STORE=true set in the environment (or migrate it to a "
-            "sqlite:/// store)"
+            "sqlite:/// store)",
+            exit_code=2,
         )
     if "://" not in uri and not uri.startswith("file:") and not Path(uri).exists():
         raise TrackingError(
-            f"tracking URI {uri!r} is neither a URI (sqlite:///…, http://…) nor an existing folder"
+            f"tracking URI {uri!r} is neither a URI (sqlite:///…, http://…) nor an existing folder",
+            exit_code=2,
         )
     database = sqlite_path(uri)
     if database is not None and not Path(database).is_file():
         # MLflow would create an empty store there: a typo would sync nothing, silently
-        raise TrackingError(f"no MLflow store at {uri}: {Path(database).resolve()} does not exist")
+        raise TrackingError(
+            f"no MLflow store at {uri}: {Path(database).resolve()} does not exist", exit_code=2
+        )
 
 
 def quiet_mlflow_logs() -> None:
