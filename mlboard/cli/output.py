@@ -2,10 +2,11 @@
 
 Text follows gh's conventions. On a terminal, a table fits its width: the one free-text column
 of a listing (a title, a goal, a message) is cut with `…`, the others keep their width, and
-`--wide` wraps the free text instead of cutting it. When stdout is not a terminal, a table is
+`--wide` wraps the free text instead of cutting it. When stdout is not a terminal, a listing is
 one plain line per row, its fields separated by tabs, with no header, box or colour and nothing
-cut, so `grep`, `cut` and `awk` work; other lines are not wrapped. Rich decides what a terminal
-is (`FORCE_COLOR` or `TTY_COMPATIBLE=1` say it is one) and honours `NO_COLOR` and `COLUMNS`.
+cut, so `grep`, `cut` and `awk` work (a report's table keeps a line of column names); other
+lines are not wrapped. Rich decides what a terminal is (`FORCE_COLOR` or `TTY_COMPATIBLE=1` say
+it is one) and honours `NO_COLOR` and `COLUMNS`.
 
 User text never goes through Rich markup: cells are `Text` objects, so a title like `[red]x`
 prints as typed. Nor does it reach the terminal with its control characters: every console here
