@@ -261,3 +261,27 @@ def test_a_group_without_its_command_shows_its_help(mlboard):
     assert outcome.code == 2
     assert outcome.stderr.startswith("Usage: mlboard story [OPTIONS] COMMAND [ARGS]...")
     assert "list " in outcome.stderr
+
+
+def test_a_server_that_fails_is_not_bad_input(mlboard):
+    outcome = mlboard("sync", "--tracking-uri", "http://127.0.0.1:9")
+    assert outcome.code == 1
+    assert outcome.stderr.splitlines() == [
+        "error: cannot list experiments at http://127.0.0.1:9: the tracking server is unreachable"
+    ]
+
+
+def test_the_board_reports_a_bad_page_size_and_keeps_running(workspace, folder, monkeypatch):
+    """The TUI's sync worker hears of it as of any refused store, instead of dying."""
+    from mlboard.integrations import mlflow_sync
+    from mlboard.tui.sync_worker import SyncFailed, sync_all
+
+    from mlflow_stores import empty_store
+
+    store = empty_store(folder / "store-tui")
+    monkeypatch.setattr(mlflow_sync, "PAGE_SIZE", "0")
+    posted: list[object] = []
+    summary = sync_all(workspace, [store.uri], posted.append)
+    message = "MLBOARD_SYNC_PAGE_SIZE: '0' is not a whole number of runs from 1 to 1000"
+    assert summary.failures == [message]
+    assert any(isinstance(post, SyncFailed) for post in posted)

@@ -27,18 +27,10 @@ CONTEXT_TAG = "mlflow.data.context"  # training, evaluation... (`mlflow.log_inpu
 SENSITIVITY_TAG = "mlboard.sensitivity"  # a dataset input's label, set by training code
 
 
-def _page_size(text: str) -> int:
-    """MLBOARD_SYNC_PAGE_SIZE as a number of runs; a value MLflow would refuse is bad input."""
-    if not text.strip().isdecimal() or not 1 <= int(text) <= 1000:
-        raise UserError(
-            f"MLBOARD_SYNC_PAGE_SIZE: {text!r} is not a whole number of runs from 1 to 1000"
-        )
-    return int(text)
-
-
 # Runs per search page, and so per committed transaction of a sync. MLflow's maximum is the
-# default; MLBOARD_SYNC_PAGE_SIZE trades speed for smaller, more frequent commits.
-PAGE_SIZE = _page_size(os.environ.get("MLBOARD_SYNC_PAGE_SIZE", "1000"))
+# default; MLBOARD_SYNC_PAGE_SIZE trades speed for smaller, more frequent commits. Checked when
+# a store is opened (`_page_size`), so a bad value is an error there, not at import.
+PAGE_SIZE: int | str = os.environ.get("MLBOARD_SYNC_PAGE_SIZE", "1000")
 _IN_CHUNK = 100  # run ids per `attributes.run_id IN (...)` filter
 
 # ViewType values of mlflow.entities.ViewType, kept here so callers need not import MLflow.
@@ -128,10 +120,12 @@ class TrackingStore:
 
     uri: str
     _client: Any = field(default=None, repr=False)
+    _runs_per_page: int = field(default=0, repr=False)
     _experiments: dict[str, str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         _check_uri(self.uri)
+        self._runs_per_page = _page_size(str(PAGE_SIZE))
         os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2")
         os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "15")
         quiet_mlflow_logs()
@@ -159,7 +153,7 @@ class TrackingStore:
         token = None
         while True:
             page = self._call(
-                what, function, *args, max_results=PAGE_SIZE, page_token=token, **kwargs
+                what, function, *args, max_results=self._runs_per_page, page_token=token, **kwargs
             )
             yield page
             token = page.token
@@ -321,6 +315,15 @@ def _check_uri(uri: str) -> None:
         raise TrackingError(
             f"no MLflow store at {uri}: {Path(database).resolve()} does not exist", exit_code=2
         )
+
+
+def _page_size(text: str) -> int:
+    """MLBOARD_SYNC_PAGE_SIZE as a number of runs; a value MLflow would refuse is bad input."""
+    if not text.strip().isdecimal() or not 1 <= int(text) <= 1000:
+        raise UserError(
+            f"MLBOARD_SYNC_PAGE_SIZE: {text!r} is not a whole number of runs from 1 to 1000"
+        )
+    return int(text)
 
 
 def quiet_mlflow_logs() -> None:
