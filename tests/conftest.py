@@ -87,6 +87,15 @@ def backend() -> str:
 
 
 @pytest.fixture(scope="session")
+def help_pages() -> dict[tuple[str, ...], str]:
+    """Every `mlboard` help page, keyed by command path (read once: Typer builds its command
+    tree anew for every call)."""
+    from cli_runs import read_help_pages
+
+    return read_help_pages()
+
+
+@pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str | None]:
     from postgres_server import postgres_server
 

@@ -474,7 +474,7 @@ async def test_the_sync_key_runs_in_a_worker_and_refreshes_in_place(sample_works
         await pilot.pause()
         assert run_names(app)[0] == "lgbm-0.01"
         assert app.sub_title == ""
-        assert any("1 new runs" in n.message for n in app._notifications)
+        assert any("1 new run," in n.message for n in app._notifications)
         await pilot.press("b")
         await app.workers.wait_for_complete()
         await pilot.pause()

@@ -12,6 +12,7 @@ from rich.text import Text
 
 from mlboard.cli.output import (
     Format,
+    Wide,
     console,
     error_console,
     markdown_cell,
@@ -19,6 +20,7 @@ from mlboard.cli.output import (
     print_json,
     print_table,
 )
+from mlboard.plural import plural
 
 if TYPE_CHECKING:
     from mlboard.services.pipeline_status import PipelineStatus, RunView
@@ -71,9 +73,9 @@ def ingest(
         bad = f", {len(result.errors)} invalid (not stored)" if result.errors else ""
         console().print(
             Text(
-                f"{result.events} events: {result.applied} applied, {result.repeated} already "
-                f"seen{bad}; {result.runs_added} runs added, {result.runs_updated} updated, "
-                f"{result.pipelines_added} pipelines added"
+                f"{plural(result.events, 'event')}: {result.applied} applied, {result.repeated} "
+                f"already seen{bad}; {plural(result.runs_added, 'run')} added, "
+                f"{result.runs_updated} updated, {plural(result.pipelines_added, 'pipeline')} added"
             )
         )
     if result.errors:
@@ -171,7 +173,7 @@ def record(
 
 
 @app.command("list")
-def list_(ctx: typer.Context, fmt: FormatOption = Format.TEXT) -> None:
+def list_(ctx: typer.Context, fmt: FormatOption = Format.TEXT, wide: Wide = False) -> None:
     """List pipelines with their last run, freshness against the SLA and failure streak."""
     from mlboard.services.pipeline_status import pipeline_statuses
 
@@ -195,7 +197,7 @@ def list_(ctx: typer.Context, fmt: FormatOption = Format.TEXT) -> None:
         )
         for s in statuses
     ]
-    print_table(f"Pipelines ({len(statuses)})", headers, rows, fmt)
+    print_table(f"Pipelines ({len(statuses)})", headers, rows, fmt, wide=wide)
 
 
 def _fresh(status: PipelineStatus) -> str:
@@ -255,7 +257,7 @@ def _nested_item(line: str) -> str:
 
 def _run_lines(run: RunView, depth: int) -> list[str]:
     state = (run.state or "unknown") + (" (from its tasks)" if run.derived else "")
-    rows = f", {run.rows_out} rows" if run.rows_out is not None else ""
+    rows = f", {plural(run.rows_out, 'row')}" if run.rows_out is not None else ""
     text = f"{'  ' * depth}{run.run_id}  {state}  {_when(run.started_at)} → {_when(run.ended_at)}"
     lines = [text + rows]
     if run.error_message:

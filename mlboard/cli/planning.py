@@ -12,9 +12,11 @@ from mlboard.cli.output import (
     console,
     markdown_cell,
     markdown_table,
+    print_item,
     print_json,
-    print_table,
+    print_section,
 )
+from mlboard.plural import plural
 
 if TYPE_CHECKING:
     from mlboard.services.planning import Plan
@@ -37,9 +39,9 @@ def plan_lines(plan: Plan) -> list[str]:
     return (
         [
             f"Sprint {plan.sprint} ({plan.state}), {plan.start} → {plan.end}",
-            f"Committed {plan.committed_points:g} points · capacity {plan.capacity_points:g} · "
-            f"average velocity {velocity}",
-            f"{plan.remaining} stories open · chance to finish by {plan.end}: "
+            f"Committed {plural(plan.committed_points, 'point')} · capacity "
+            f"{plan.capacity_points:g} · average velocity {velocity}",
+            f"{plural(plan.remaining, 'story')} open · chance to finish by {plan.end}: "
             f"{_pct(plan.p_finish_sprint)} · done by {when}",
         ]
         + ([f"Forecast: {plan.forecast_note}"] if plan.forecast_note else [])
@@ -86,10 +88,10 @@ def plan(
     out = console()
     for line in plan_lines(result):
         out.print(Text(line))
-    print_table("Velocity", ("sprint", "committed", "completed"), velocity_rows, fmt)
-    print_table("Load", ("member", "capacity", "assigned", ""), load_rows, fmt)
+    print_section("Velocity", ("sprint", "committed", "completed"), velocity_rows)
+    print_section("Load", ("member", "capacity", "assigned", ""), load_rows)
     for warning in result.warnings:
-        out.print(Text(f"⚠ {warning}", style="yellow"))
+        print_item(Text(warning, style="yellow"), indent=0, marker="⚠ ")
 
 
 def _days(value: float | None) -> str:
@@ -99,9 +101,9 @@ def _days(value: float | None) -> str:
 def report_lines(report: SprintReport) -> list[str]:
     return [
         f"Sprint {report.sprint}: {report.goal}" if report.goal else f"Sprint {report.sprint}",
-        f"Committed {report.committed:g} points, completed {report.completed:g}",
+        f"Committed {plural(report.committed, 'point')}, completed {report.completed:g}",
         f"Scope: +{report.scope_added:g} added, -{report.scope_removed:g} removed "
-        f"({len(report.scope_changes)} changes)",
+        f"({plural(len(report.scope_changes), 'change')})",
         "Carried over: " + (", ".join(report.carried_over) or "nothing"),
     ]
 
@@ -137,5 +139,5 @@ def report(
         return
     for line in report_lines(result):
         console().print(Text(line))
-    print_table("Cycle time", flow_headers, flow_rows, fmt)
-    print_table("Targets", target_headers, target_rows, fmt)
+    print_section("Cycle time", flow_headers, flow_rows)
+    print_section("Targets", target_headers, target_rows)

@@ -28,6 +28,7 @@ from mlboard.analytics.velocity import (
 )
 from mlboard.domain import SprintState, StoryKind, StoryStatus
 from mlboard.errors import UserError
+from mlboard.plural import plural
 from mlboard.services import sprint_points
 from mlboard.services.members import availability
 from mlboard.services.stories import (
@@ -236,7 +237,7 @@ def plan_warnings(plan: Plan) -> list[str]:
     summary = capacity_summary(plan.committed_points, plan.capacity, plan.average_velocity)
     if summary.over_capacity:
         warnings.append(
-            f"over-committed: {plan.committed_points:g} points against a capacity of "
+            f"over-committed: {plural(plan.committed_points, 'point')} against a capacity of "
             f"{summary.capacity:g}"
         )
     if summary.over_velocity and plan.average_velocity is not None:
@@ -245,7 +246,8 @@ def plan_warnings(plan: Plan) -> list[str]:
             f"{plan.average_velocity:.1f} of the last sprints"
         )
     warnings += [
-        f"{load.handle} is over capacity: {load.assigned:g} of {load.capacity:g} points assigned"
+        f"{load.handle} is over capacity: {load.assigned:g} of "
+        f"{plural(load.capacity, 'point')} assigned"
         for load in plan.loads
         if load.over
     ]

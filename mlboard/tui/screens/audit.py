@@ -20,6 +20,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Header, Input, Static
 from textual.worker import Worker, WorkerState
 
+from mlboard.plural import plural
 from mlboard.services.audit import AuditView, Verification, verify_audit
 from mlboard.services.audit_search import change_summary, latest_audit
 from mlboard.text_safety import hidden
@@ -97,7 +98,8 @@ def entry_detail(entry: AuditView) -> Content:
 def verdict(verification: Verification) -> Content:
     if verification.ok:
         return Content.styled(
-            f"✓ audit trail intact: {verification.checked:,} entries verified", "bold $success"
+            f"✓ audit trail intact: {plural(verification.checked, 'entry')} verified",
+            "bold $success",
         )
     return Content.styled(
         f"✗ audit trail broken at entry {verification.broken_at}: {verification.reason}",

@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Input, Static
 
 from mlboard.errors import UserError
+from mlboard.plural import plural
 from mlboard.services.experiments import RunView, experiment_names, list_runs, run_count
 from mlboard.services.linking import link_run, unlink_run
 from mlboard.services.stories import list_stories
@@ -175,7 +176,7 @@ class ExperimentsScreen(Screen[None]):
             more = "+" if self.has_more and self.filter.active else ""
             parts: list[str | tuple[str, str]] = [
                 (f"{len(self.shown):,}{more}", "bold"),
-                f" of {self.total:,} runs",
+                f" of {plural(self.total, 'run')}",
                 " match the filter" if self.filter.active else "",
             ]
             if self.has_more:
