@@ -205,8 +205,26 @@ def test_a_non_database_file_is_refused(tmp_path):
     assert result.returncode == 2
     assert "is not a SQLite database" in result.stderr
     assert bogus.read_text() == "hello, not a database\n"
-    missing = run_process("--db", str(tmp_path / "no" / "such.db"), "init", cwd=tmp_path)
+    missing = run_process("--db", str(tmp_path / "no" / "such.db"), "story", "list", cwd=tmp_path)
     assert (missing.returncode, "does not exist" in missing.stderr) == (2, True)
+
+
+def test_init_creates_the_folder_of_the_database_a_config_file_names(tmp_path):
+    """The README's own example: `database = "board/mlboard.db"` in a fresh repository."""
+    (tmp_path / "pyproject.toml").write_text('[tool.mlboard]\ndatabase = "board/mlboard.db"\n')
+    assert run_process("config", "trust", cwd=tmp_path).returncode == 0
+    board = tmp_path.resolve() / "board"
+    refused = run_process("story", "list", cwd=tmp_path)
+    assert refused.returncode == 2
+    assert refused.stderr.strip() == (
+        f"error: database {board / 'mlboard.db'}: folder {board} does not exist "
+        "(`mlboard init` creates it)"
+    )
+    assert not board.exists()
+    ready = run_process("init", cwd=tmp_path)
+    assert ready.returncode == 0, ready.stderr
+    assert (board / "mlboard.db").is_file()
+    assert run_process("story", "list", cwd=tmp_path).returncode == 0
 
 
 def test_help_lists_the_commands(mlboard):
