@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from mlboard.cli import app
 from mlboard.errors import UserError
 
-from cli_runs import Mlboard, mlboard_in
+from cli_runs import Mlboard, mlboard_in, process_env
 
 
 @pytest.fixture
@@ -211,20 +211,31 @@ def test_a_non_database_file_is_refused(tmp_path):
 
 def test_init_creates_the_folder_of_the_database_a_config_file_names(tmp_path):
     """The README's own example: `database = "board/mlboard.db"` in a fresh repository."""
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "mlboard", *args],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            env=process_env(tmp_path),
+            check=False,
+        )
+
     (tmp_path / "pyproject.toml").write_text('[tool.mlboard]\ndatabase = "board/mlboard.db"\n')
-    assert run_process("config", "trust", cwd=tmp_path).returncode == 0
+    assert run("config", "trust").returncode == 0
     board = tmp_path.resolve() / "board"
-    refused = run_process("story", "list", cwd=tmp_path)
+    refused = run("story", "list")
     assert refused.returncode == 2
     assert refused.stderr.strip() == (
         f"error: database {board / 'mlboard.db'}: folder {board} does not exist "
         "(`mlboard init` creates it)"
     )
     assert not board.exists()
-    ready = run_process("init", cwd=tmp_path)
+    ready = run("init")
     assert ready.returncode == 0, ready.stderr
     assert (board / "mlboard.db").is_file()
-    assert run_process("story", "list", cwd=tmp_path).returncode == 0
+    assert run("story", "list").returncode == 0
 
 
 def test_help_lists_the_commands(mlboard):
