@@ -84,6 +84,7 @@ def test_a_sprint_from_planning_to_close(mlboard):
             "end": "2026-11-29",
             "goal": "Ship churn v2",
             "committed_points": 8.0,
+            "scope_points": 5.0,  # the unfinished ML-2 left it at the close
             "completed_points": 5.0,
             "stories": 1,
         }

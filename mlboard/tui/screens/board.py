@@ -47,10 +47,12 @@ def sprint_summary(sprint: SprintView | None, done_points: float, today: date) -
         left = sprint.days_left(today)
         parts += [("  ·  ", "$text-muted"), f"{sprint.start:%b %d} → {sprint.end:%b %d}"]
         parts += [("  ·  ", "$text-muted"), f"{left} day{'s' if left != 1 else ''} left"]
-    committed = sprint.committed_points
-    parts += [("  ·  ", "$text-muted"), f"{done_points:g} pts done"]
-    if committed is not None:
-        parts.append(f" of {committed:g} committed")
+    parts += [
+        ("  ·  ", "$text-muted"),
+        f"{done_points:g} pts done of {sprint.scope_points:g} in scope",
+    ]
+    if sprint.committed_points is not None:
+        parts.append(f" · {sprint.committed_points:g} committed at the start")
     return Content.assemble(*parts)
 
 

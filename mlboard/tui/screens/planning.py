@@ -3,9 +3,10 @@
 Stories move between the two lists with `]` and `[`, re-rank with `K`/`J` and get estimates with
 `e`; `D` records days off, `c` opens the charts, `S` picks another open sprint. Both lists are
 OptionLists (only the lines in view are drawn), kept in memory and updated in place after each
-move: the backlog can hold thousands of stories. The commitment on the capacity bar changes at
+move: the backlog can hold thousands of stories. The scope on the capacity bar changes at
 once (it is the sum of the sprint list's points); everything else comes from `make_plan`, which
-runs in a thread worker and answers with a message.
+runs in a thread worker and answers with a message. The bar shows the sprint's *scope* (its points
+now) and, once it has started, its *commitment* (its points at the start).
 
 The lines it draws are in `planning_rows`, its dialogs in `planning_dialogs`.
 """
@@ -36,6 +37,7 @@ from mlboard.services.stories import StoryView, get_story, list_stories
 from mlboard.services.workspace import Workspace
 from mlboard.tui.screens.planning_dialogs import DaysOffScreen, EstimatesScreen
 from mlboard.tui.screens.planning_rows import (
+    flow_line,
     forecast_line,
     load_lines,
     sprint_info,
@@ -122,6 +124,7 @@ class PlanningScreen(Screen[None]):
 
     CSS_PATH = "../planning.tcss"
     SUB_TITLE = "Planning"
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]  # a short terminal keeps the lists
     AUTO_FOCUS = "#plan-backlog"
     BINDINGS = [
         Binding(
@@ -195,6 +198,7 @@ class PlanningScreen(Screen[None]):
             yield Static(id="plan-sprint-info")
         yield self.capacity_bar
         yield Static(id="plan-forecast")
+        yield Static(id="plan-flow")
         with Horizontal(id="plan-lists"):
             yield self.backlog
             yield self.sprint_list
@@ -272,21 +276,22 @@ class PlanningScreen(Screen[None]):
         self.app.changed_here(self)  # type: ignore[attr-defined]
 
     def recompute(self) -> None:
-        """Show the new commitment now; ask a worker for everything else."""
+        """Show the new scope now; ask a worker for everything else."""
         self.backlog.title("Backlog")
         self.sprint_list.title(Content.styled(self.sprint or "No open sprint", "bold"))
-        committed = sum(story.points or 0 for story in self.sprint_list.stories)
+        scope = sum(story.points or 0 for story in self.sprint_list.stories)
         known = self.plan if self.plan and self.plan.sprint == self.sprint else None
         self.capacity_bar.figures = CapacityFigures(
-            committed,
+            scope,
             known.capacity_points if known else None,
             known.average_velocity if known else None,
+            known.committed_points if known else None,
         )
         self._request += 1
         self.capacity_bar.display = self.sprint is not None
         if self.sprint is None:
             self.plan = None
-            for panel in ("#plan-forecast", "#plan-loads", "#plan-warnings"):
+            for panel in ("#plan-forecast", "#plan-flow", "#plan-loads", "#plan-warnings"):
                 self.query_one(panel, Static).update("")
             return
         self._compute_plan(self.workspace, self.sprint, self._request)
@@ -307,9 +312,10 @@ class PlanningScreen(Screen[None]):
             return  # a later move asked again (its answer is on the way), or the screen closed
         plan = self.plan = message.plan
         self.capacity_bar.figures = CapacityFigures(
-            plan.committed_points, plan.capacity_points, plan.average_velocity
+            plan.scope_points, plan.capacity_points, plan.average_velocity, plan.committed_points
         )
         self.query_one("#plan-forecast", Static).update(forecast_line(plan))
+        self.query_one("#plan-flow", Static).update(flow_line(plan))
         self.query_one("#plan-loads", Static).update(load_lines(plan.loads))
         self.query_one("#plan-warnings", Static).update(warning_lines(plan.warnings))
         self.query_one("#plan-warnings-box").border_title = f"Warnings ({len(plan.warnings)})"
