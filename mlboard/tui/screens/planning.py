@@ -35,6 +35,7 @@ from mlboard.services.planning import (
 )
 from mlboard.services.stories import StoryView, get_story, list_stories
 from mlboard.services.workspace import Workspace
+from mlboard.tui.keys import bind
 from mlboard.tui.screens.planning_dialogs import DaysOffScreen, EstimatesScreen
 from mlboard.tui.screens.planning_rows import (
     flow_line,
@@ -75,8 +76,8 @@ class StoryList(OptionList):
     """Stories one per line; `show` replaces them, reusing the rendered lines of unchanged ones."""
 
     BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False, id="card_down"),
-        Binding("k", "cursor_up", "Up", show=False, id="card_up"),
+        bind("card_down", "cursor_down", "Down", show=False),
+        bind("card_up", "cursor_up", "Up", show=False),
     ]
 
     def __init__(self, *, id: str) -> None:
@@ -127,47 +128,27 @@ class PlanningScreen(Screen[None]):
     VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]  # a short terminal keeps the lists
     AUTO_FOCUS = "#plan-backlog"
     BINDINGS = [
-        Binding(
-            "right_square_bracket,greater_than_sign",
-            "plan_add",
-            "→ Sprint",
-            tooltip="Move the story into the sprint",
-            id="plan_add",
-            group=MOVE,
+        bind(
+            "plan_add", "plan_add", "→ Sprint", tooltip="Move the story into the sprint", group=MOVE
         ),
-        Binding(
-            "left_square_bracket,less_than_sign",
+        bind(
+            "plan_remove",
             "plan_remove",
             "← Backlog",
             tooltip="Move the story back to the backlog",
-            id="plan_remove",
             group=MOVE,
         ),
-        Binding(
-            "K,shift+up",
-            "rank(-1)",
-            "Rank ↑",
-            tooltip="Rank the story up",
-            id="rank_up",
-            group=RANK,
-        ),
-        Binding(
-            "J,shift+down",
-            "rank(1)",
-            "Rank ↓",
-            tooltip="Rank the story down",
-            id="rank_down",
-            group=RANK,
-        ),
-        Binding("e", "estimates", "Estimates", id="plan_estimates"),
-        Binding("D", "days_off", "Days off", id="plan_days_off"),  # d: the Data screen
-        Binding("c", "charts", "Charts", id="plan_charts"),
-        Binding("S", "choose_sprint", "Sprint…", show=False, id="plan_choose_sprint"),
-        Binding("r", "reload", "Refresh", show=False, id="plan_refresh"),
-        Binding("tab,shift+tab", "switch_list", "Other list", show=False, id="plan_switch_list"),
-        Binding("left,h", "focus_list('backlog')", "Backlog", show=False, id="plan_backlog"),
-        Binding("right,l", "focus_list('sprint')", "Sprint", show=False, id="plan_sprint"),
-        Binding("escape", "back", "Back", show=False, id="plan_back"),
+        bind("rank_up", "rank(-1)", "Rank ↑", tooltip="Rank the story up", group=RANK),
+        bind("rank_down", "rank(1)", "Rank ↓", tooltip="Rank the story down", group=RANK),
+        bind("plan_estimates", "estimates", "Estimates"),
+        bind("plan_days_off", "days_off", "Days off"),  # d: the Data screen
+        bind("plan_charts", "charts", "Charts"),
+        bind("plan_choose_sprint", "choose_sprint", "Sprint…", show=False),
+        bind("plan_refresh", "reload", "Refresh", show=False),
+        bind("plan_switch_list", "switch_list", "Other list", show=False),
+        bind("plan_backlog", "focus_list('backlog')", "Backlog", show=False),
+        bind("plan_sprint", "focus_list('sprint')", "Sprint", show=False),
+        bind("plan_back", "back", "Back", show=False),
     ]
 
     def __init__(self, sprint: str | None = None) -> None:
