@@ -62,22 +62,19 @@ class DataScreen(ReloadingScreen[DataSnapshot]):
     READ_GROUP = "data"
     BINDINGS = [
         bind(
-            "ack_alert", "acknowledge", "Acknowledge", tooltip="Acknowledge the highlighted alert"
+            "ack_alert", "acknowledge", "Acknowledge",
+            tooltip="Acknowledge the highlighted alert",
         ),
         bind(
-            "alert_story",
-            "alert_story",
-            "Alert → story",
+            "alert_story", "alert_story", "Alert → story",
             tooltip="Create (or open) the backlog story of the highlighted alert",
         ),
         bind(
-            "check_alerts",
-            "check_alerts",
-            "Check alerts",
+            "check_alerts", "check_alerts", "Check alerts",
             tooltip="Evaluate pipelines, drift and monitoring runs for alerts now",
         ),
         bind("refresh", "reload", "Refresh", tooltip="Read the data screen again"),
-    ]
+    ]  # fmt: skip
 
     def __init__(self) -> None:
         super().__init__()

@@ -51,19 +51,15 @@ class GovernanceScreen(ReloadingScreen[GovernanceData]):
     READ_GROUP = "governance"
     BINDINGS = [
         bind(
-            "edit_checklist",
-            "edit_checklist",
-            "Checklist",
+            "edit_checklist", "edit_checklist", "Checklist",
             tooltip="Check items on the highlighted story's checklist",
         ),
         bind(
-            "model_card",
-            "model_card",
-            "Model card",
+            "model_card", "model_card", "Model card",
             tooltip="Preview the model card of the highlighted model",
         ),
         bind("refresh", "reload", "Refresh", tooltip="Read the gates again"),
-    ]
+    ]  # fmt: skip
 
     def __init__(self) -> None:
         super().__init__()
@@ -171,13 +167,11 @@ class ChecklistModal(ModalScreen[bool]):
     BINDINGS = [
         bind("close_checklist", "close", "Close"),
         bind(
-            "check_item",
-            "check",
-            "Check",
+            "check_item", "check", "Check",
             tooltip="Check the highlighted item with the note and link",
         ),
         bind("uncheck_item", "uncheck", "Uncheck", tooltip="Uncheck the highlighted item"),
-    ]
+    ]  # fmt: skip
 
     def __init__(self, key: str) -> None:
         super().__init__()
