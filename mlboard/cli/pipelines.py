@@ -52,8 +52,8 @@ def ingest(
 
     Each file is stored in its own transaction, all its events or none: a file with any bad
     event (or that cannot be read) stores nothing, each bad event is reported on stderr as
-    `where: reason` (file[index] or file:line), the other files are stored all the same, and
-    the exit code is 2.
+    `where: reason` (the file, with the event's index or line), the other files are stored all
+    the same, and the exit code is 2.
     """
     from mlboard.errors import UserError
     from mlboard.services.pipelines import ingest_file, ingest_total
