@@ -236,3 +236,19 @@ def test_the_board_refuses_a_colliding_keymap_before_it_starts(tmp_path):
         "show_models both use the key 'm' on the Board screen; give one of them another key"
     ]
     assert not (tmp_path / "board.db").exists()
+
+
+def test_serve_refuses_a_colliding_keymap_before_it_listens(tmp_path, monkeypatch):
+    """Else every browser tab would open on the same one-line error."""
+    from typer.testing import CliRunner
+
+    from mlboard.cli import app
+
+    (tmp_path / "mlboard.toml").write_text('[keymap]\nshow_models = "b"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["--db", str(tmp_path / "board.db"), "serve"])
+    assert isinstance(result.exception, UserError)
+    assert "keymap: show_models and show_board both use the key 'b' on every screen" in str(
+        result.exception
+    )
+    assert not (tmp_path / "board.db").exists()
