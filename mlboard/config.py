@@ -321,10 +321,11 @@ def _check_table(path: Path, table: Mapping[str, Any]) -> None:
 
 
 def _check_binding_ids(where: str, keymap: Mapping[str, str]) -> None:
-    """A misspelt binding id would remap nothing, silently: refuse it as any unknown setting."""
+    """A misspelt binding id would remap nothing, silently: refuse it as any unknown setting.
+    An empty key, too: it would unbind nothing and bind nothing."""
     from mlboard.keymap import DEFAULT_KEYS
 
-    for binding_id in keymap:
+    for binding_id, keys in keymap.items():
         if binding_id not in DEFAULT_KEYS:
             from difflib import get_close_matches
 
@@ -334,6 +335,8 @@ def _check_binding_ids(where: str, keymap: Mapping[str, str]) -> None:
                 f"{where}: unknown setting 'keymap.{binding_id}': no key binding has that id "
                 f"({hint})"
             )
+        if not all(key.strip() for key in keys.split(",")):
+            raise UserError(f"{where}: 'keymap.{binding_id}' has an empty key: name one, e.g. 'x'")
 
 
 def local_zone(name: str | None = None) -> tzinfo:

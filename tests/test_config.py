@@ -329,6 +329,12 @@ def test_keymap_table_is_read(base: Path) -> None:
     assert dict(settings(base).keymap) == {"move_next": "l", "move_previous": "h"}
 
 
+@pytest.mark.parametrize("keys", ['""', '"x,"', '" "'])
+def test_an_empty_key_in_the_keymap_is_refused(base: Path, keys: str) -> None:
+    write(base / "mlboard.toml", f"[keymap]\nmove_next = {keys}\n")
+    assert "'keymap.move_next' has an empty key" in config_error(base)
+
+
 @pytest.mark.parametrize(
     ("binding_id", "hint"),
     [("move_prev", "did you mean move_previous?"), ("warp", "the README lists them per screen")],
