@@ -10,6 +10,7 @@ the user trusts it (`mlboard.config_trust`); flags and variables are the user's 
 from __future__ import annotations
 
 import getpass
+import math
 import os
 import re
 import tomllib
@@ -37,7 +38,7 @@ _KNOWN_KEYS: dict[str, tuple[type, ...]] = {
     "timezone": (str,),
     "alerts_open_stories": (bool,),
 }
-_KNOWN_TABLES = {"keymap", "done"}
+_KNOWN_TABLES = {"keymap", "done", "plateau"}
 
 
 # The Definition-of-Done checklist items every board knows; teams add their own in config.
@@ -145,6 +146,43 @@ def _items(values: Any, where: str, key: str) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
+class PlateauRules:
+    """When a story's runs have stopped paying (`[tool.mlboard.plateau]`; see
+    `analytics.plateau`): `patience` runs in a row that moved the best value by less than
+    `min_delta` (in the metric's units), or, when that is not set, by less than
+    `min_delta_fraction` of the distance from the first run's value to the target."""
+
+    patience: int = 5
+    min_delta: float | None = None
+    min_delta_fraction: float = 0.01
+
+
+def plateau_rules(table: Mapping[str, Any], where: str) -> PlateauRules:
+    """Build the rules from the `plateau` table, naming the file and key of any mistake."""
+    wanted = {
+        "patience": "a whole number ≥ 1",
+        "min_delta": "a number ≥ 0",
+        "min_delta_fraction": "a number ≥ 0",
+    }
+    for key, value in table.items():
+        if key not in wanted:
+            raise UserError(
+                f"{where}: unknown setting 'plateau.{key}' (known: {', '.join(wanted)})"
+            )
+        whole = isinstance(value, int) and not isinstance(value, bool)
+        number = whole or (isinstance(value, float) and math.isfinite(value))
+        fits = whole and value >= 1 if key == "patience" else number and value >= 0
+        if not fits:
+            raise UserError(f"{where}: 'plateau.{key}' must be {wanted[key]}, not {value!r}")
+    defaults = PlateauRules()
+    return PlateauRules(
+        patience=table.get("patience", defaults.patience),
+        min_delta=float(table["min_delta"]) if "min_delta" in table else None,
+        min_delta_fraction=float(table.get("min_delta_fraction", defaults.min_delta_fraction)),
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything a command or the TUI needs to know about where and how to work."""
 
@@ -159,6 +197,7 @@ class Settings:
     alerts_open_stories: bool = False
     standup_time: str = "09:30"
     done: DoneRules = field(default_factory=DoneRules)
+    plateau: PlateauRules = field(default_factory=PlateauRules)
     config_file: Path | None = None
     config_trust: ConfigTrust | None = None
 
@@ -288,6 +327,7 @@ def load_settings(
         alerts_open_stories=table.get("alerts_open_stories", False),
         standup_time=table.get("standup_time", "09:30"),
         done=done_rules(table.get("done", {}), config_location(config_file)),
+        plateau=plateau_rules(table.get("plateau", {}), config_location(config_file)),
         config_file=config_file,
         config_trust=trust,
     )
@@ -316,8 +356,8 @@ def _check_table(path: Path, table: Mapping[str, Any]) -> None:
             raise UserError(f"{where}: {key!r} must be a {wanted}, not {type(value).__name__}")
         elif key == "tracking_uri" and not all(isinstance(uri, str) for uri in _listed(value)):
             raise UserError(f"{where}: 'tracking_uri' must be a URI or a list of URIs")
-        elif key == "done" and not isinstance(value, dict):
-            raise UserError(f"{where}: 'done' must be a table ([tool.mlboard.done])")
+        elif key in ("done", "plateau") and not isinstance(value, dict):
+            raise UserError(f"{where}: {key!r} must be a table ([tool.mlboard.{key}])")
 
 
 def _check_binding_ids(where: str, keymap: Mapping[str, str]) -> None:

@@ -188,15 +188,13 @@ def test_mlboard_toml_beats_pyproject_in_the_same_folder(base: Path) -> None:
 
 
 def test_relative_database_is_relative_to_the_config_file_not_the_cwd(base: Path) -> None:
-    config = trust_config(
-        write(base / "repo" / "mlboard.toml", 'database = "../shared/board.db"\n')
-    )
+    config = trust_config(write(base / "repo" / "mlboard.toml", 'database = "../team/board.db"\n'))
     cwd = base / "repo" / "deep" / "er"
     cwd.mkdir(parents=True)
 
     result = settings(cwd)
 
-    assert result.database == str(base / "shared" / "board.db")
+    assert result.database == str(base / "team" / "board.db")
     assert result.database_origin == str(config)
 
 
@@ -403,3 +401,37 @@ def test_a_pyproject_with_an_odd_tool_entry_is_skipped(tmp_path):
     (tmp_path / "pyproject.toml").write_text('tool = "x"\n', encoding="utf-8")
     settings = load_settings(cwd=tmp_path, environ={"MLBOARD_DB": str(tmp_path / "b.db")})
     assert settings.config_file is None
+
+
+def test_plateau_rules_default_to_patience_five_and_one_percent(tmp_path):
+    rules = load_settings(cwd=tmp_path, environ={}).plateau
+    assert (rules.patience, rules.min_delta, rules.min_delta_fraction) == (5, None, 0.01)
+
+
+def test_a_team_sets_its_plateau_rules_in_pyproject(tmp_path):
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.mlboard.plateau]\npatience = 3\nmin_delta = 0.002\n", encoding="utf-8"
+    )
+    rules = load_settings(cwd=tmp_path, environ={}).plateau
+    assert (rules.patience, rules.min_delta, rules.min_delta_fraction) == (3, 0.002, 0.01)
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("[plateau]\npatiance = 3\n", "unknown setting 'plateau.patiance'"),
+        ("[plateau]\npatience = 0\n", "'plateau.patience' must be a whole number ≥ 1, not 0"),
+        ("[plateau]\npatience = 2.5\n", "'plateau.patience' must be a whole number ≥ 1"),
+        ("[plateau]\npatience = true\n", "'plateau.patience' must be a whole number ≥ 1"),
+        ('[plateau]\nmin_delta = "0.01"\n', "'plateau.min_delta' must be a number ≥ 0"),
+        ("[plateau]\nmin_delta = -0.1\n", "'plateau.min_delta' must be a number ≥ 0"),
+        ("[plateau]\nmin_delta_fraction = nan\n", "'plateau.min_delta_fraction' must be a"),
+        ("plateau = 5\n", "'plateau' must be a table"),
+    ],
+)
+def test_mistakes_in_the_plateau_table_name_the_file_and_key(tmp_path, table, message):
+    config = tmp_path / "mlboard.toml"
+    config.write_text(table, encoding="utf-8")
+    with pytest.raises(UserError) as info:
+        load_settings(cwd=tmp_path, environ={})
+    assert str(config) in info.value.message and message in info.value.message

@@ -68,6 +68,7 @@ def _register() -> None:
         monitoring,
         pipelines,
         planning,
+        run_reports,
         runs,
         serve,
         sprints,
@@ -92,6 +93,8 @@ def _register() -> None:
     sprints.app.command("report")(planning.report)
     stories.app.command("link")(runs.link)
     stories.app.command("unlink")(runs.unlink)
+    stories.app.command("compare")(run_reports.story_compare)
+    app.add_typer(run_reports.app, name="run")
     stories.app.command("check")(governance.check)
     stories.app.command("gates")(governance.gates)
     app.add_typer(governance.model_app, name="model")

@@ -91,6 +91,14 @@ def drift_check(
     fail_on_drift: Annotated[
         bool, typer.Option("--fail-on-drift", help="Exit 1 when dataset drift is found (CI).")
     ] = False,
+    max_bytes: Annotated[
+        str,
+        typer.Option(
+            "--max-bytes",
+            metavar="SIZE",
+            help="Refuse a file larger than this once decompressed: 2GB, 500MB, 1.5GiB or bytes.",
+        ),
+    ] = "2GB",
     fmt: _DriftFormat = Format.TEXT,
 ) -> None:
     """Compare a current table with a reference, column by column, and keep the report.
@@ -100,9 +108,10 @@ def drift_check(
     Wasserstein distance for numbers and Jensen-Shannon for categories, drift when >= 0.1.
     Finding drift is not an error: the exit code is 0 unless --fail-on-drift is given.
     """
-    from mlboard.services.drift import parse_column_overrides, run_drift_check
+    from mlboard.services.drift import parse_column_overrides, parse_max_bytes, run_drift_check
 
     overrides = parse_column_overrides(column or [])
+    cap = parse_max_bytes(max_bytes)
     stored = run_drift_check(
         ctx.obj.workspace(),
         reference,
@@ -114,6 +123,7 @@ def drift_check(
         columns=only or None,
         log_to_run=log_to_run,
         tracking_uri=tracking_uri,
+        max_bytes=cap,
     )
     if fmt is Format.JSON:
         print_json(stored.as_json())

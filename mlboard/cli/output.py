@@ -104,7 +104,7 @@ def print_table(
         return
     table = Table(title=Text(terminal_safe(title)) if title else None, title_justify="left")
     for header in headers:
-        table.add_column(header, overflow="fold")
+        table.add_column(Text(header), overflow="fold")
     for row in rows:  # cells on one line, hidden characters as spaces (as the TUI shows them)
         table.add_row(*(Text(terminal_safe(plain(cell))) for cell in row))
     console().print(table)
@@ -114,7 +114,7 @@ def markdown_table(
     title: str | None, headers: Sequence[str], rows: Sequence[Sequence[object]]
 ) -> str:
     lines = [f"### {markdown_cell(title)}", ""] if title else []
-    lines.append("| " + " | ".join(headers) + " |")
+    lines.append("| " + " | ".join(markdown_cell(header) for header in headers) + " |")
     lines.append("|" + "|".join("---" for _ in headers) + "|")
     lines.extend("| " + " | ".join(markdown_cell(cell) for cell in row) + " |" for row in rows)
     return "\n".join(lines) + "\n"

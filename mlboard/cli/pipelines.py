@@ -109,18 +109,44 @@ def serve(
         typer.Option(envvar="MLBOARD_LINEAGE_TOKEN", help="Require this bearer token."),
     ] = None,
     max_body: Annotated[int, typer.Option("--max-body", help="Largest body, in bytes.")] = 1 << 20,
+    max_connections: Annotated[
+        int,
+        typer.Option(
+            "--max-connections", help="Connections at once; one more is answered 503 at once."
+        ),
+    ] = 64,
+    request_timeout: Annotated[
+        float,
+        typer.Option(
+            "--request-timeout",
+            metavar="SECONDS",
+            help="Time for a whole request, and for an idle kept-alive connection.",
+        ),
+    ] = 30.0,
     quiet: Annotated[bool, typer.Option("--quiet", help="Do not log each request.")] = False,
 ) -> None:
     """Receive OpenLineage events over HTTP (POST /api/v1/lineage) until Ctrl-C."""
     from mlboard.errors import UserError
+    from mlboard.integrations.guarded_http import MAX_REQUEST_TIMEOUT
     from mlboard.integrations.lineage_server import PATH, make_server
 
     if max_body <= 0:
         raise UserError("--max-body must be a positive number of bytes")
+    if max_connections <= 0:
+        raise UserError("--max-connections must be 1 or more")
+    if not 0 < request_timeout <= MAX_REQUEST_TIMEOUT:
+        raise UserError(f"--request-timeout must be above 0 and at most {MAX_REQUEST_TIMEOUT:g} s")
     log = None if quiet else (lambda line: error_console().print(Text(line), soft_wrap=True))
     try:
         server = make_server(
-            ctx.obj.workspace(), host, port, token=token, max_body=max_body, log=log
+            ctx.obj.workspace(),
+            host,
+            port,
+            token=token,
+            max_body=max_body,
+            max_connections=max_connections,
+            request_timeout=request_timeout,
+            log=log,
         )
     except OSError as error:
         raise UserError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None

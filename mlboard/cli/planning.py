@@ -39,14 +39,27 @@ def plan_lines(plan: Plan) -> list[str]:
         if plan.committed_points is None
         else f"committed {plan.committed_points:g} at the start"
     )
-    return [
-        f"Sprint {plan.sprint} ({plan.state}), {plan.start} → {plan.end}",
-        f"Scope {plan.scope_points:g} points ({committed}) · capacity {plan.capacity_points:g} · "
-        f"average velocity {velocity}",
-        f"{plan.remaining} stories open · chance to finish by {plan.end}: "
-        f"{_pct(plan.p_finish_sprint)} · done by {when}",
-        plan.flow_summary(),
-    ] + ([f"Forecast: {plan.forecast_note}"] if plan.forecast_note else [])
+    return (
+        [
+            f"Sprint {plan.sprint} ({plan.state}), {plan.start} → {plan.end}",
+            f"Scope {plan.scope_points:g} points ({committed}) · capacity "
+            f"{plan.capacity_points:g} · average velocity {velocity}",
+            f"{plan.remaining} stories open · chance to finish by {plan.end}: "
+            f"{_pct(plan.p_finish_sprint)} · done by {when}",
+            plan.flow_summary(),
+        ]
+        + ([f"Forecast: {plan.forecast_note}"] if plan.forecast_note else [])
+        + _compute_lines(plan)
+    )
+
+
+def _compute_lines(plan: Plan) -> list[str]:
+    compute = plan.compute
+    if compute.budget is None and not compute.used:
+        return []
+    budget = "no budget" if compute.budget is None else f"{compute.budget:g} budgeted"
+    over = f" · over budget: {', '.join(compute.stories_over)}" if compute.stories_over else ""
+    return [f"GPU-hours {compute.used:.1f} used of {budget}{over}"]
 
 
 def plan(

@@ -26,6 +26,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from mlboard.errors import quoted
+
 __all__ = ["JiraFileError", "JiraIssue", "parse_jira_csv", "read_jira_csv"]
 
 _KEY_RE = re.compile(r"^[A-Z][A-Z0-9_]*-[0-9]+$")
@@ -42,6 +44,7 @@ _MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "
 _MONTHS = {name: number for number, name in enumerate(_MONTH_NAMES, start=1)}
 _CATEGORIES = {"to do": "To Do", "in progress": "In Progress", "done": "Done"}
 _MAX_LISTED = 10
+_QUOTED = 40  # characters of a bad cell quoted: one shifted description cannot flood the error
 
 # Record field -> Jira column header. Singles read the first column of that name.
 _SINGLE = {
@@ -52,6 +55,7 @@ _SINGLE = {
     "status": "Status",
     "status_category": "Status Category",
     "assignee": "Assignee",
+    "assignee_id": "Assignee Id",  # Jira Cloud's account id: tells apart two people of one name
     "reporter": "Reporter",
     "priority": "Priority",
 }
@@ -75,6 +79,7 @@ class JiraIssue:
     status: str  # raw, team-specific status name
     status_category: str  # "To Do" | "In Progress" | "Done" ("" if the column is missing)
     assignee: str
+    assignee_id: str  # "" when the export has no 'Assignee Id' column
     reporter: str
     created: datetime | None
     resolved: datetime | None
@@ -223,13 +228,16 @@ def _identity_problems(row: int, text: dict[str, str], columns: dict[str, list[i
     """Key, summary and category: the cells a shifted row garbles first."""
     problems: list[str] = []
     if "issue key" in columns and not _KEY_RE.match(text["key"]):
-        problems.append(f"row {row}: 'Issue key' is not a key like 'ABC-12': {_short(text['key'])}")
+        problems.append(
+            f"row {row}: 'Issue key' is not a key like 'ABC-12': {quoted(text['key'], _QUOTED)}"
+        )
     if "summary" in columns and not text["summary"]:
         problems.append(f"row {row}: 'Summary' is empty")
     category = text["status_category"]
     if category and category not in _CATEGORIES.values():
         problems.append(
-            f"row {row}: 'Status Category' is not To Do, In Progress or Done: {_short(category)}"
+            f"row {row}: 'Status Category' is not To Do, In Progress or Done: "
+            f"{quoted(category, _QUOTED)}"
         )
     return problems
 
@@ -241,7 +249,7 @@ def _date_cell(row: int, column: str, raw: str, problems: list[str]) -> datetime
     try:
         return _parse_date(value)
     except ValueError:
-        problems.append(f"row {row}: {column!r} is not a date: {_short(value)}")
+        problems.append(f"row {row}: {column!r} is not a date: {quoted(value, _QUOTED)}")
         return None
 
 
@@ -254,9 +262,11 @@ def _points(row: int, candidates: list[tuple[str, str]], problems: list[str]) ->
             continue
         number = float(value) if _NUMBER_RE.match(value) else None
         if number is None:
-            problems.append(f"row {row}: {column!r} is not a number: {_short(value)}")
+            problems.append(f"row {row}: {column!r} is not a number: {quoted(value, _QUOTED)}")
         elif not math.isfinite(number) or number < 0:
-            problems.append(f"row {row}: {column!r} must be a finite number >= 0: {_short(value)}")
+            problems.append(
+                f"row {row}: {column!r} must be a finite number >= 0: {quoted(value, _QUOTED)}"
+            )
         elif result is None:
             result = number
     return result
@@ -294,11 +304,6 @@ def _hour(hour: int, half: str | None) -> int:
     if not 1 <= hour <= 12:
         raise ValueError(f"hour {hour} with {half}")
     return hour % 12 + (12 if half.lower() == "pm" else 0)
-
-
-def _short(value: str, limit: int = 40) -> str:
-    """repr() of a cell, cut so one shifted description cannot flood the error message."""
-    return repr(value if len(value) <= limit else value[: limit - 1] + "…")
 
 
 def _ranges(rows: Sequence[int], limit: int = 40) -> str:

@@ -238,7 +238,7 @@ def _linked_run(c: _Context) -> Gate:
 
 def _target(c: _Context) -> Gate:
     from mlboard.analytics.training_signals import best_run
-    from mlboard.services.evidence import summary
+    from mlboard.services.experiments import summary
 
     target = parse_target(c.story.target or "")
     because = f"the story's target is {target}"

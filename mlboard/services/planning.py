@@ -48,6 +48,7 @@ from mlboard.services.stories import (
     rank_story,
 )
 from mlboard.services.story_fields import as_event_text
+from mlboard.services.story_signals import OVER_BUDGET, SprintCompute, StoryWarning, sprint_compute
 from mlboard.services.workspace import Workspace
 from mlboard.store.tables import Member, Sprint, Story
 
@@ -90,7 +91,9 @@ class Plan:
     loads: list[MemberLoad]
     flow: KindFlow  # lead and cycle time of the stories done in `flow_sprints`
     flow_sprints: list[str]  # the closed sprints the velocity average is over
+    compute: SprintCompute
     warnings: list[str] = field(default_factory=list)
+    story_warnings: list[StoryWarning] = field(default_factory=list)
 
     @property
     def capacity_points(self) -> float:
@@ -144,7 +147,12 @@ class Plan:
                 "cycle_time_days": flow_days(self.flow.cycle),
             },
             "members": [load.as_json() for load in self.loads],
+            "compute": self.compute.as_json(),
             "warnings": self.warnings,
+            "story_warnings": [
+                {"story": w.story, "kind": w.kind, "message": w.message}
+                for w in self.story_warnings
+            ],
         }
 
 
@@ -189,6 +197,8 @@ def make_plan(ws: Workspace, sprint_name: str | None = None) -> Plan:
         members = session.exec(select(Member).where(col(Member.active).is_(True))).all()
         done_at = session.exec(select(Story.done_at).where(col(Story.done_at).is_not(None))).all()
         name, state = sprint.name, sprint.state
+        in_sprint = session.exec(select(Story).where(Story.sprint_id == sprint.id)).all()
+        compute, signals = sprint_compute(session, in_sprint, ws.now(), ws.settings.plateau)
     stories = list_stories(ws, sprint=name)
     days_off = availability(ws, start, end)
     capacity = team_capacity(
@@ -240,8 +250,16 @@ def make_plan(ws: Workspace, sprint_name: str | None = None) -> Plan:
         loads=loads,
         flow=summarize_flow("all", done),
         flow_sprints=[span.name for span in averaged],
+        compute=compute,
     )
     plan.warnings.extend(plan_warnings(plan))
+    plan.story_warnings.extend(
+        warning
+        for story in plan.stories
+        for warning in signals[story.key].warnings
+        if story.status != StoryStatus.DONE or warning.kind == OVER_BUDGET
+    )
+    plan.warnings.extend(warning.message for warning in plan.story_warnings)
     from mlboard.services.pipeline_status import data_blockers
 
     blocked = data_blockers(ws, [s.key for s in stories if s.status != StoryStatus.DONE])

@@ -86,7 +86,10 @@ def _ml(ml: dict[str, Any]) -> Iterator[Line]:
     for model in ml["models"]:
         aliases = f" [{', '.join(model['aliases'])}]" if model["aliases"] else ""
         verb = "registered" if model["event"] == "registered" else "aliases now"
-        yield "item", f"model {model['name']} v{model['version']} {verb}{aliases}"
+        stories = f" ({', '.join(model['stories'])})" if model["stories"] else ""
+        yield "item", f"model {_clean(model['name'])} v{model['version']} {verb}{aliases}{stories}"
+    for warning in ml["story_warnings"]:
+        yield "warn", _clean(warning["message"])
     if not any(ml.values()):
         yield "item", "no runs finished or failed, no new bests, no model changes"
 

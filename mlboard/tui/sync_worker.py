@@ -47,6 +47,7 @@ class SyncSummary:
     links_added: int = 0
     model_versions: int = 0
     histories: int = 0
+    tags_pending: int = 0
     failures: list[str] = field(default_factory=list)
 
     @property
@@ -54,9 +55,10 @@ class SyncSummary:
         return bool(self.runs_added or self.runs_updated or self.links_added or self.histories)
 
     def describe(self) -> str:
+        pending = f", {self.tags_pending} story tags not yet in MLflow" if self.tags_pending else ""
         return (
             f"{self.runs_added} new runs, {self.runs_updated} updated, "
-            f"{self.links_added} linked, {self.model_versions} model versions"
+            f"{self.links_added} linked, {self.model_versions} model versions{pending}"
         )
 
 
@@ -105,6 +107,7 @@ def sync_all(
         summary.runs_updated += result.runs_updated
         summary.links_added += result.links_added
         summary.model_versions += result.model_versions
+        summary.tags_pending += result.tags_pending
     if cancelled() or len(summary.failures) == len(uris):
         return summary
     post(SyncProgress("fetching metric histories"))

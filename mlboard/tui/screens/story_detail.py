@@ -106,7 +106,7 @@ def verdict(evidence: Evidence) -> Content:
 def warning_lines(evidence: Evidence) -> list[Content]:
     return [
         Content.assemble(("⚠ ", "bold $warning"), one_line(warning.message))
-        for warning in evidence.warnings
+        for warning in [*evidence.warnings, *evidence.story_warnings]
     ]
 
 
