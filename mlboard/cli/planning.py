@@ -36,13 +36,19 @@ def plan_lines(plan: Plan) -> list[str]:
         f"{label} {day:%a %b %d}" if day else f"{label} —"
         for label, day in (("50%", plan.p50), ("85%", plan.p85), ("95%", plan.p95))
     )
+    committed = (
+        "not started"
+        if plan.committed_points is None
+        else f"committed {plan.committed_points:g} at the start"
+    )
     return (
         [
             f"Sprint {plan.sprint} ({plan.state}), {plan.start} → {plan.end}",
-            f"Committed {plural(plan.committed_points, 'point')} · capacity "
+            f"Scope {plural(plan.scope_points, 'point')} ({committed}) · capacity "
             f"{plan.capacity_points:g} · average velocity {velocity}",
             f"{plural(plan.remaining, 'story')} open · chance to finish by {plan.end}: "
             f"{_pct(plan.p_finish_sprint)} · done by {when}",
+            plan.flow_summary(),
         ]
         + ([f"Forecast: {plan.forecast_note}"] if plan.forecast_note else [])
         + _compute_lines(plan)
@@ -65,7 +71,7 @@ def plan(
     ] = None,
     fmt: FormatOption = Format.TEXT,
 ) -> None:
-    """Capacity, commitment, velocity, forecast and warnings for a sprint."""
+    """Capacity, scope and commitment, velocity, flow times, forecast and warnings."""
     from mlboard.services.planning import make_plan
 
     result = make_plan(ctx.obj.workspace(), sprint)
@@ -113,15 +119,20 @@ def report(
     name: Annotated[str, typer.Argument(help="Sprint name.")],
     fmt: FormatOption = Format.TEXT,
 ) -> None:
-    """The sprint review: committed vs completed, scope change, carry-over, cycle time, targets."""
+    """The sprint review: committed vs completed, scope change, carry-over, cycle and lead time,
+    targets."""
     from mlboard.services.sprint_report import sprint_report
 
     result = sprint_report(ctx.obj.workspace(), name)
     if fmt is Format.JSON:
         print_json(result.as_json())
         return
-    flow_rows = [
+    cycle_rows = [
         (kind, flow.cycle.count, _days(flow.cycle.median), _days(flow.cycle.p85))
+        for kind, flow in result.flow.items()
+    ]
+    lead_rows = [
+        (kind, flow.lead.count, _days(flow.lead.median), _days(flow.lead.p85))
         for kind, flow in result.flow.items()
     ]
     target_rows = [
@@ -133,11 +144,13 @@ def report(
     if fmt is Format.MD:
         parts = [f"## Review: {markdown_cell(result.sprint)}", ""]
         parts += [f"- {markdown_cell(line)}" for line in report_lines(result)]
-        parts += ["", markdown_table("Cycle time", flow_headers, flow_rows)]
+        parts += ["", markdown_table("Cycle time", flow_headers, cycle_rows)]
+        parts += [markdown_table("Lead time", flow_headers, lead_rows)]
         parts += [markdown_table("Targets", target_headers, target_rows)]
         typer.echo("\n".join(parts), nl=False)
         return
     for line in report_lines(result):
         console().print(Text(line))
-    print_section("Cycle time", flow_headers, flow_rows)
+    print_section("Cycle time", flow_headers, cycle_rows)
+    print_section("Lead time", flow_headers, lead_rows)
     print_section("Targets", target_headers, target_rows)

@@ -62,7 +62,7 @@ def list_(
     fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.TEXT,
     wide: Wide = False,
 ) -> None:
-    """List sprints with committed and completed points."""
+    """List sprints with committed (at the start), scope (now) and completed points."""
     from mlboard.services.sprints import list_sprints
 
     sprints = list_sprints(ctx.obj.workspace())
@@ -70,8 +70,17 @@ def list_(
         print_json([s.as_json() for s in sprints])
         return
     rows = [
-        (s.name, s.state, s.start, s.end, s.committed_points, s.completed_points, s.goal)
+        (
+            s.name,
+            s.state,
+            s.start,
+            s.end,
+            s.committed_points,
+            s.scope_points,
+            s.completed_points,
+            s.goal,
+        )
         for s in sprints
     ]
-    headers = ("name", "state", "start", "end", "committed", "completed", "goal")
+    headers = ("name", "state", "start", "end", "committed", "scope", "completed", "goal")
     print_table("Sprints", headers, rows, fmt, free="goal", wide=wide)

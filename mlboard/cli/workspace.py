@@ -15,9 +15,9 @@ if TYPE_CHECKING:
 
 
 def init(ctx: typer.Context) -> None:
-    """Create (or upgrade) the configured database and say where it is."""
+    """Create (or upgrade) the configured database, and its folder, and say where it is."""
     settings = ctx.obj.settings()
-    ctx.obj.workspace()
+    ctx.obj.workspace(create_folder=True)
     console().print(Text(f"database ready: {settings.database} (from {settings.database_origin})"))
 
 

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
@@ -24,6 +23,7 @@ from mlboard.plural import plural
 from mlboard.services.experiments import RunView, experiment_names, list_runs, run_count
 from mlboard.services.linking import link_run, unlink_run
 from mlboard.services.stories import list_stories
+from mlboard.tui.keys import bind
 from mlboard.tui.run_filter import RunFilter, RunFilterSuggester, parse_run_filter
 from mlboard.tui.screens.story_detail import StoryDetailScreen
 from mlboard.tui.screens.story_picker import StoryPickerScreen
@@ -51,15 +51,13 @@ class ExperimentsScreen(Screen[None]):
 
     TITLE = "mlboard · Experiments"
     BINDINGS = [
-        Binding("slash", "filter", "Filter", id="filter"),
-        Binding("o", "sort", "Sort", tooltip="Sort by the next column", id="sort_runs"),
-        Binding("O", "reverse", "Reverse", show=False, id="reverse_runs"),
-        Binding(
-            "plus", "more", "More", show=False, tooltip="Load the next page of runs", id="more_runs"
-        ),
-        Binding("L", "link", "Link", tooltip="Link the run to a story", id="link_run"),
-        Binding("U", "unlink", "Unlink", tooltip="Unlink the run from its story", id="unlink_run"),
-        Binding("r", "reload", "Refresh", show=False, id="refresh"),
+        bind("filter", "filter", "Filter"),
+        bind("sort_runs", "sort", "Sort", tooltip="Sort by the next column"),
+        bind("reverse_runs", "reverse", "Reverse", show=False),
+        bind("more_runs", "more", "More", show=False, tooltip="Load the next page of runs"),
+        bind("link_run", "link", "Link", tooltip="Link the run to a story"),
+        bind("unlink_run", "unlink", "Unlink", tooltip="Unlink the run from its story"),
+        bind("refresh", "reload", "Refresh", show=False),
     ]
 
     def __init__(self) -> None:

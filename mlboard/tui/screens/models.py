@@ -12,13 +12,13 @@ from collections.abc import Sequence
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
 from mlboard.plural import noun
 from mlboard.services.experiments import ModelVersionView, list_model_versions
+from mlboard.tui.keys import bind
 from mlboard.tui.screens.story_detail import StoryDetailScreen
 from mlboard.tui.text import cell
 from mlboard.tui.widgets.key_footer import KeyFooter
@@ -39,7 +39,7 @@ class ModelsScreen(Screen[None]):
     """Enter on a version whose run is linked opens the story."""
 
     TITLE = "mlboard · Models"
-    BINDINGS = [Binding("r", "reload", "Refresh", id="refresh")]
+    BINDINGS = [bind("refresh", "reload", "Refresh")]
 
     def __init__(self) -> None:
         super().__init__()

@@ -98,6 +98,11 @@ def forecast_line(plan: Plan) -> Content:
     return Content.assemble(*parts)
 
 
+def flow_line(plan: Plan) -> Content:
+    """`Flow  Lead time median 6.2 days (85%: 11.0) · cycle time …`: how long work takes."""
+    return Content.assemble(("Flow      ", "bold"), plan.flow_summary())
+
+
 def load_lines(loads: list[MemberLoad]) -> Content:
     """Per member: assigned points against capacity (┃), over-capacity in $error, on one scale."""
     if not loads:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.message import Message
@@ -31,6 +30,7 @@ from mlboard.services.stories import (
     story_history,
 )
 from mlboard.services.workspace import Workspace
+from mlboard.tui.keys import bind
 from mlboard.tui.screens.story_form import StoryFormScreen
 from mlboard.tui.text import one_line
 from mlboard.tui.widgets.card import metric_value
@@ -191,9 +191,9 @@ class StoryDetailScreen(ModalScreen[str | None]):
     """Dismissed with the story's key when it was edited here, so the board can refresh."""
 
     BINDINGS = [
-        Binding("escape,q", "close", "Close", id="close_story"),
-        Binding("e", "edit", "Edit", id="edit_story"),
-        Binding("c", "checklist", "Checklist", id="edit_checklist"),
+        bind("close_story", "close", "Close"),
+        bind("edit_story", "edit", "Edit"),
+        bind("edit_checklist", "checklist", "Checklist"),
     ]
 
     def __init__(self, key: str) -> None:
