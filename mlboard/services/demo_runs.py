@@ -53,9 +53,9 @@ Conventions, as mlboard's sync reads them:
 
 Times: each run starts at a moment written below in the sample's own calendar (`started`),
 inside the window in which history.csv has its story in progress, moved by the same whole
-number of weeks as the sample loader moves the board (`sample_team.week_shift(as_of, today)`),
-so runs and board agree when both are built for the same `today`. A run lasts `epochs ×
-epoch_seconds`, a plausible duration for the real job rather than the milliseconds numpy needs.
+number of weeks as the sample loader moves the board (`sample_team.sample_shift`), so runs and
+board agree when both are built for the same `today`. A run lasts `epochs × epoch_seconds`, a
+plausible duration for the real job rather than the milliseconds numpy needs.
 MLflow stamps registry versions with the build time; its public API cannot backdate them.
 
 Artifacts go where the caller says: experiment `<name>` stores them under
@@ -76,7 +76,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import tomllib
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -109,7 +108,6 @@ STORY_TAG = "mlboard.story"
 GPUS_TAG = "mlboard.gpus"  # GPUs a run used, for clusters that log no system metrics
 PARENT_TAG = "mlflow.parentRunId"
 NOTE_TAG = "mlflow.note.content"  # the description MLflow's UI shows for runs and experiments
-SAMPLE_AS_OF = date(2026, 11, 25)  # read from team.toml when it is there
 
 # --- Results -------------------------------------------------------------------------------------
 
@@ -354,18 +352,6 @@ def _as_uri(location: str) -> str:
     return path.expanduser().resolve().as_uri()
 
 
-def _sample_as_of(sample_folder: Path | None) -> date:
-    if sample_folder is None:
-        from mlboard.services.demo import sample_data_folder  # demo may import this module
-
-        try:
-            sample_folder = sample_data_folder()
-        except FileNotFoundError:
-            return SAMPLE_AS_OF
-    with (sample_folder / "team.toml").open("rb") as handle:
-        return tomllib.load(handle)["team"]["as_of"]
-
-
 def build_demo_runs(
     tracking_uri: str,
     artifact_location: str,
@@ -386,10 +372,13 @@ def build_demo_runs(
     from mlflow import MlflowClient
     from mlflow.entities import Metric, Param, RunTag
 
-    from mlboard.services.sample_team import week_shift
+    from mlboard.services.sample_team import read_sample_team, sample_shift
 
-    today = today or datetime.now(UTC).date()
-    shift = week_shift(_sample_as_of(sample_folder), today)
+    if sample_folder is None:
+        from mlboard.services.demo import sample_data_folder  # demo may import this module
+
+        sample_folder = sample_data_folder()
+    shift = sample_shift(read_sample_team(sample_folder), today or datetime.now(UTC).date())
     client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
     writer = _DemoWriter(client, (Metric, Param, RunTag), shift)
     writer.create_experiments(_as_uri(artifact_location))
