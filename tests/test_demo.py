@@ -158,3 +158,28 @@ def test_nothing_in_the_demo_is_dated_after_it_was_built(demo, built_on):
             *session.exec(select(Alert.opened_at)),
         ]
     assert moments and max(m for m in moments if m is not None) <= built_on
+
+
+def test_model_versions_were_registered_after_their_runs_weeks_before_the_build(demo, built_on):
+    _, workspace = demo
+    versions = list_model_versions(workspace)
+    with workspace.reading() as session:
+        ended = dict(session.exec(select(Run.run_id, Run.end_time)).all())
+    assert len(versions) == 3
+    for version in versions:
+        assert ended[version.run_id] < version.created_at < built_on
+    days = {version.created_at.date() for version in versions}
+    assert len(days) == 2 and built_on.date() not in days
+
+
+def test_the_first_standup_reports_only_registrations_since_the_last_one(demo):
+    """Registered weeks ago in the team's history, no version is news at the first standup."""
+    _, workspace = demo
+    digest = standup_digest(workspace)
+    reported = [(item["name"], item["version"]) for item in digest.sections["ml"]["models"]]
+    in_window = sorted(
+        (version.name, version.version)
+        for version in list_model_versions(workspace)
+        if digest.window.holds(version.created_at)
+    )
+    assert reported == in_window == []
