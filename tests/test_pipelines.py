@@ -242,8 +242,8 @@ def test_several_files_store_the_good_ones_and_name_the_bad(mlboard, tmp_path):
         f"{mixed}: nothing stored (1 error)",
         f"{missing}: nothing stored (1 error)",
     ]
-    assert lines[0].startswith(f"{good}: 1 events: 1 applied")
-    assert lines[3].startswith("<stdin>: 1 events: 1 applied")
+    assert lines[0].startswith(f"{good}: 1 event: 1 applied")
+    assert lines[3].startswith("<stdin>: 1 event: 1 applied")
     assert lines[5].startswith("3 of 5 files stored: 3 applied, 0 already seen; 3 runs added")
     stored = json.loads(ok(mlboard("pipeline", "list", "--format", "json")))
     assert sorted(p["name"] for p in stored) == ["daily", "nightly", "weekly"]
