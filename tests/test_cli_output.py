@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mlboard.cli.output import fit_widths
-from mlboard.plural import noun, plural
+from mlboard.wording import noun, percent, plural
 
 from cli_runs import Mlboard, mlboard_in
 
@@ -226,6 +226,15 @@ def test_plural(count, word, expected):
 
 def test_noun_alone():
     assert (noun(1, "column"), noun(2, "column")) == ("column", "columns")
+
+
+@pytest.mark.parametrize(
+    ("chance", "expected"),
+    [(None, "—"), (0.0, "0%"), (0.0001, "<1%"), (0.004, "<1%"), (0.005, "1%"), (0.42, "42%"),
+     (0.994, "99%"), (0.995, ">99%"), (0.9999, ">99%"), (1.0, "100%")],
+)  # fmt: skip
+def test_a_small_chance_is_never_written_as_none_at_all(chance, expected):
+    assert percent(chance) == expected
 
 
 def test_counts_read_as_english_in_the_cli(mlboard):

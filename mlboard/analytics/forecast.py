@@ -21,7 +21,7 @@ from mlboard.analytics.history import StoryTimeline
 from mlboard.analytics.montecarlo import finish_steps, totals_after
 from mlboard.analytics.workdays import WorkCalendar, date_range
 from mlboard.domain import StoryStatus
-from mlboard.plural import plural
+from mlboard.wording import plural
 
 CONFIDENCES = (50, 85, 95)
 DEFAULT_RUNS = 10_000

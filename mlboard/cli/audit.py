@@ -11,8 +11,8 @@ import typer
 from rich.text import Text
 
 from mlboard.cli.output import Format, Wide, console, json_text, print_json, print_table
-from mlboard.plural import plural
 from mlboard.text_safety import csv_cell
+from mlboard.wording import plural
 
 app = typer.Typer(help="The audit trail: who changed what, when.", invoke_without_command=True)
 

@@ -20,7 +20,7 @@ from mlboard.cli.output import (
     print_json,
     print_table,
 )
-from mlboard.plural import plural
+from mlboard.wording import plural
 
 if TYPE_CHECKING:
     from mlboard.services.pipeline_status import PipelineStatus, RunView

@@ -30,7 +30,6 @@ from mlboard.integrations.mlflow_sync import (
     RunRecord,
     TrackingStore,
 )
-from mlboard.plural import plural
 from mlboard.services.linking import retry_pending_tags
 from mlboard.services.workspace import Workspace
 from mlboard.store import audit
@@ -44,6 +43,7 @@ from mlboard.store.tables import (
     StoryRun,
     SyncCursor,
 )
+from mlboard.wording import plural
 
 Progress = Callable[[str], None]
 _COMPARED = (

@@ -19,7 +19,6 @@ from textual.message import Message
 from textual.widgets import DataTable, Header, Input, Static
 from textual.worker import Worker, WorkerState
 
-from mlboard.plural import plural
 from mlboard.services.audit import AuditView, Verification, verify_audit
 from mlboard.services.audit_search import change_summary, latest_audit
 from mlboard.text_safety import hidden
@@ -28,6 +27,7 @@ from mlboard.tui.screens.reloading import ReloadingScreen
 from mlboard.tui.text import cell, one_line, when
 from mlboard.tui.widgets.key_footer import KeyFooter
 from mlboard.tui.widgets.keyed_table import KeyedTable
+from mlboard.wording import plural
 
 AUDIT_LIMIT = 500
 COLUMNS = (
