@@ -42,8 +42,8 @@ def percent(value: float | None) -> str:
     """A chance as a percentage that never rounds a small chance to 0% or a near one to 100%."""
     if value is None:
         return "—"
-    if 0 < value < 0.005:
+    if 0 < value < 0.01:
         return "<1%"
-    if 0.995 <= value < 1:
+    if 0.99 < value < 1:
         return ">99%"
     return f"{value:.0%}"

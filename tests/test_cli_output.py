@@ -230,8 +230,8 @@ def test_noun_alone():
 
 @pytest.mark.parametrize(
     ("chance", "expected"),
-    [(None, "—"), (0.0, "0%"), (0.0001, "<1%"), (0.004, "<1%"), (0.005, "1%"), (0.42, "42%"),
-     (0.994, "99%"), (0.995, ">99%"), (0.9999, ">99%"), (1.0, "100%")],
+    [(None, "—"), (0.0, "0%"), (0.0001, "<1%"), (0.005, "<1%"), (0.0099, "<1%"), (0.01, "1%"),
+     (0.42, "42%"), (0.99, "99%"), (0.995, ">99%"), (0.9999, ">99%"), (1.0, "100%")],
 )  # fmt: skip
 def test_a_small_chance_is_never_written_as_none_at_all(chance, expected):
     assert percent(chance) == expected
