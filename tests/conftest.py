@@ -37,6 +37,17 @@ class Clock:
         return self.current
 
 
+@pytest.fixture(autouse=True)
+def user_folders(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own config and data folders (the audit key, the audit checkpoints,
+    the default database): no test reads or writes the real home folder's."""
+    base = tmp_path_factory.mktemp("user")
+    for variable in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+        monkeypatch.setenv(variable, str(base / variable.lower()))
+    monkeypatch.delenv("MLBOARD_AUDIT_KEY", raising=False)
+    return base
+
+
 @pytest.fixture
 def clock() -> Clock:
     return Clock()

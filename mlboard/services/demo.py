@@ -15,6 +15,8 @@ from pathlib import Path
 from mlboard.config import Settings
 from mlboard.services.sample_team import load_sample_team, read_sample_team
 from mlboard.services.workspace import Workspace, open_workspace
+from mlboard.store import audit_head
+from mlboard.store.engine import database_url
 
 DATABASE_NAME = "mlboard.db"
 MLFLOW_NAME = "mlflow.db"
@@ -63,6 +65,7 @@ def ensure_demo(folder: Path, settings: Settings, today: date) -> DemoWorkspace:
     finally:
         workspace.close()
     os.replace(partial, database)
+    audit_head.move(database_url(str(partial)), database_url(str(database)))
     (folder / "mlboard.toml").write_text(
         "# The mlboard demo workspace: run `mlboard` in this folder.\n"
         f'database = "{DATABASE_NAME}"\n'
