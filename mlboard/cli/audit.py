@@ -122,7 +122,7 @@ def head(
     for label, value in (
         ("entries", str(found.entries)),
         ("head", found.head),
-        ("key id", found.key_id or "none (unkeyed)"),
+        ("key id", found.key_id or "none"),
         ("database", found.database),
         ("anchor", found.anchor),
     ):
