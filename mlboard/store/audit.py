@@ -56,7 +56,7 @@ def signed_content(
     """What a keyed entry's HMAC covers: every field as a length-prefixed string, `before` and
     `after` as the JSON text stored. Unambiguous without parsing anything, so `verify` reads
     100,000 entries in seconds; the text is what the database holds, byte for byte."""
-    moment = at.astimezone(UTC).isoformat()
+    moment = (at if at.tzinfo is UTC else at.astimezone(UTC)).isoformat()
     old = "-" if before is None else f"{len(before)}:{before}"
     new = "-" if after is None else f"{len(after)}:{after}"
     row = "-" if row_id is None else f"{len(str(row_id))}:{row_id}"

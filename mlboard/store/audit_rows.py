@@ -97,16 +97,12 @@ def table_rows(connection: Connection, model: type[SQLModel]) -> Iterator[tuple[
     """The rows of one audited table as the trail records them, by id: (id, values)."""
     table = model.__table__  # type: ignore[attr-defined]
     names = recorded_columns(model)
-    timed = [_is_time(table.c[name].type) for name in names]
+    timed = [i for i, name in enumerate(names) if _is_time(table.c[name].type)]
     query = select(table.c.id, *(table.c[name] for name in names)).order_by(table.c.id)
     for row_id, *values in connection.execute(query.execution_options(yield_per=5000)):
-        yield (
-            row_id,
-            {
-                name: plain(value) if is_time else value
-                for name, value, is_time in zip(names, values, timed, strict=True)
-            },
-        )
+        for index in timed:
+            values[index] = plain(values[index])
+        yield row_id, dict(zip(names, values, strict=True))
 
 
 def current_rows(connection: Connection) -> Iterator[tuple[str, int, dict[str, Any]]]:

@@ -106,8 +106,8 @@ def _walk(connection: Connection, walk: _Walk) -> None:
     ).order_by(c.id).execution_options(yield_per=_BATCH)  # fmt: skip
     previous, position, key, key_id, entry_id = GENESIS, 0, walk.key, None, None
     our_id = key.id if key is not None else None
-    for entry_id, digest, *fields, prev_hash, key_id, row_id in connection.execute(query):
-        at, actor, action, entity, name, before, after = fields
+    for (entry_id, digest, at, actor, action, entity, name, before, after, prev_hash, key_id,
+         row_id) in connection.execute(query):  # fmt: skip
         position += 1
         if prev_hash != previous:
             walk.broken("chain", entry_id, "it does not follow the entry before it "
@@ -126,7 +126,9 @@ def _walk(connection: Connection, walk: _Walk) -> None:
             walk.keyed = True
             if key_id == our_id:
                 assert key is not None
-                signed = signed_content(*fields, prev_hash, key_id, row_id)
+                signed = signed_content(
+                    at, actor, action, entity, name, before, after, prev_hash, key_id, row_id
+                )
                 if key.sign(signed) != digest:
                     walk.broken("content", entry_id, "its content does not match its hash")
             else:
