@@ -73,7 +73,7 @@ def test_cutting_off_the_newest_entries_is_caught_by_an_anchored_head(board, cut
     assert any("no checkpoint of this database" in note for note in without.notes)
     result = verify_audit(board, f"{anchor.entries}:{anchor.head}")
     assert "head" in kinds(result)
-    assert f"anchored head recorded {anchor.entries}: the newest" in " ".join(messages(result))
+    assert f"but the anchor recorded {anchor.entries}: the newest" in " ".join(messages(result))
 
 
 def test_a_later_write_does_not_paper_over_a_truncation(board, caplog):
@@ -91,7 +91,7 @@ def test_cli_verify_exits_1_naming_the_truncation(board):
     local = runner.invoke(app, ["--db", db, "audit", "verify"])
     assert local.exit_code == 1 and "the newest 1 were deleted" in local.output
     anchored = runner.invoke(app, ["--db", db, "audit", "verify", "--head", anchor.anchor])
-    assert anchored.exit_code == 1 and "anchored head" in anchored.output
+    assert anchored.exit_code == 1 and "but the anchor recorded" in anchored.output
 
 
 # --- re-hashing and keys -----------------------------------------------------------------------

@@ -111,7 +111,7 @@ class Replay:
 
 
 def _story(keys: dict[int, str], story_id: int) -> str:
-    return keys.get(story_id, str(story_id))
+    return keys.get(story_id) or f"story #{story_id}"
 
 
 def _difference(connection: Connection, found: _Found) -> Difference:

@@ -174,7 +174,7 @@ def _expected_head(
 ) -> tuple[str, Head | None]:
     if anchor is not None:
         report.notes.append(f"head: checked against the anchored head {anchor.anchor}")
-        return "the anchored head", anchor
+        return "the anchor", anchor
     path = audit_head.checkpoint_path(connection.engine.url)
     try:
         stored = audit_head.load(path)
