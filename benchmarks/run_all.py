@@ -42,6 +42,7 @@ def main() -> int:
         run("bench_foundation.py", "--db", str(args.workspace), "--runs", repeat),
         run("bench_screens.py", "--db", str(args.workspace)),
         run("bench_analytics.py", "--db", str(args.workspace), "--repeat", repeat),
+        run("bench_workbench.py", "--db", str(args.workspace), "--repeat", repeat),
         run("bench_sync.py", "--repeat", repeat),
         run("bench_drift.py"),
         run("bench_pipelines.py"),

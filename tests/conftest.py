@@ -20,6 +20,8 @@ from mlboard.config import Settings
 from mlboard.services.workspace import Workspace
 from mlboard.store.engine import open_database
 
+import read_guard
+
 FROZEN_NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)  # a Wednesday
 
 
@@ -37,20 +39,48 @@ class Clock:
         return self.current
 
 
+_USER_FOLDERS = ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_real_user_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Module and session fixtures, too, never touch the real user config or data folders."""
+    with pytest.MonkeyPatch.context() as patch:
+        base = tmp_path_factory.mktemp("session-user")
+        for variable in _USER_FOLDERS:
+            patch.setenv(variable, str(base / variable.lower()))
+        yield
+
+
 @pytest.fixture(autouse=True)
-def user_folders(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Every test gets its own config and data folders (the audit key, the audit checkpoints,
-    the default database): no test reads or writes the real home folder's."""
+def user_config_folder(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Each test has its own user config and data folders (trusted config files, the audit key,
+    the audit checkpoints), so no test reads or writes the real ones, and nothing leaks from one
+    test to the next. The audit key is the key file's unless a test sets MLBOARD_AUDIT_KEY."""
     base = tmp_path_factory.mktemp("user")
-    for variable in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+    for variable in _USER_FOLDERS:
+        (base / variable.lower()).mkdir()
         monkeypatch.setenv(variable, str(base / variable.lower()))
     monkeypatch.delenv("MLBOARD_AUDIT_KEY", raising=False)
-    return base
+    return base / "xdg_config_home"
 
 
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
+
+
+read_guard.install()
+
+
+@pytest.fixture(autouse=True)
+def reads_stay_in_the_checkout() -> Iterator[None]:
+    """Fail a test that opened or listed a file beside the checkout or in the home folder."""
+    read_guard.touched.clear()
+    yield
+    assert not read_guard.touched, f"read outside the repository: {sorted(set(read_guard.touched))}"
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -63,6 +93,15 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 @pytest.fixture
 def backend() -> str:
     return "sqlite"
+
+
+@pytest.fixture(scope="session")
+def help_pages() -> dict[tuple[str, ...], str]:
+    """Every `mlboard` help page, keyed by command path (read once: Typer builds its command
+    tree anew for every call)."""
+    from cli_runs import read_help_pages
+
+    return read_help_pages()
 
 
 @pytest.fixture(scope="session")

@@ -1,20 +1,16 @@
-"""The shared OpenLineage files the parser and ingest tests read, and what each holds.
+"""The third-party OpenLineage files the parser and ingest tests read, and what each holds.
 
-The files live outside the repo (../shared/data/openlineage, see its README); they are read in
-place, never copied. One table serves both the parser and the ingest tests, so a new file is
-listed once and both check it.
+The files are in tests/fixtures/openlineage (provenance in tests/fixtures/README.md). One table
+serves both the parser and the ingest tests, so a new file is listed once and both check it.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from fixture_files import OPENLINEAGE
 
-import pytest
+DATA = OPENLINEAGE
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "openlineage"
-needs_data = pytest.mark.skipif(not DATA.is_dir(), reason="shared OpenLineage files not present")
-
-# Every shared file: (valid events, invalid events). A new file must be added here.
+# Every file: (valid events, invalid events). A new file must be added here.
 EXPECTED = {
     **{f"compat-airflow/line_0{n}.json": (1, 0) for n in range(1, 9)},
     "compat-spark-hive/2.json": (1, 0),

@@ -178,7 +178,7 @@ def test_the_sample_team_verifies_clean(sample_workspace):
     result = verify_audit(sample_workspace)
     assert result.ok, [finding.message for finding in result.findings]
     assert result.checked > 100
-    assert any(note.startswith("replay: the trail accounts for all") for note in result.notes)
+    assert any(note.startswith("replay: the board's audited tables match") for note in result.notes)
 
 
 def test_cli_lists_verifies_and_prints_the_head(workspace, monkeypatch):
@@ -215,7 +215,7 @@ def test_a_board_from_before_keyed_audit_verifies_then_records_a_baseline(tmp_pa
     so that rows from before are replayed, and checked, from then on."""
     path = tmp_path.resolve() / "old.db"
     engine = create_database_engine(database_url(str(path)))
-    migrations.upgrade(engine, "0007")
+    migrations.upgrade(engine, "0008")
     legacy = {"at": datetime(2026, 1, 2, 8, 0, tzinfo=UTC), "actor": "ana", "action": "insert",
               "entity": "member", "key": "ana", "before": None, "after": {"handle": "ana"},
               "prev_hash": GENESIS, "key_id": None}  # fmt: skip
@@ -235,7 +235,7 @@ def test_a_board_from_before_keyed_audit_verifies_then_records_a_baseline(tmp_pa
     try:
         before = verify_audit(ws)
         assert before.ok, before.findings
-        assert "1 entries (#1–#1) are unkeyed: written before keyed audit" in before.notes[-1]
+        assert "unkeyed: 1 entry (#1–#1) written before keyed audit" in before.notes[-1]
         assert any(note.startswith("replay: not done") for note in before.notes)
 
         add_sprint(ws, "S1")

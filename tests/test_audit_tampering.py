@@ -57,9 +57,11 @@ def test_cutting_off_the_newest_entries_is_caught_by_the_checkpoint(board, cut):
     result = verify_audit(board)
     missing = cut or total
     assert "head" in kinds(result)
+    newest = "1 entry was" if missing == 1 else f"{missing} entries were"
+    left = "entry" if total - missing == 1 else "entries"
     assert (
-        f"the chain has {total - missing} entries but this machine's checkpoint recorded {total}: "
-        f"the newest {missing} were deleted"
+        f"the chain has {total - missing} {left} but this machine's checkpoint recorded {total}: "
+        f"the newest {newest} deleted"
     ) in messages(result)
 
 
@@ -89,7 +91,7 @@ def test_cli_verify_exits_1_naming_the_truncation(board):
     runner = CliRunner()
     db = board.settings.database
     local = runner.invoke(app, ["--db", db, "audit", "verify"])
-    assert local.exit_code == 1 and "the newest 1 were deleted" in local.output
+    assert local.exit_code == 1 and "the newest 1 entry was deleted" in local.output
     anchored = runner.invoke(app, ["--db", db, "audit", "verify", "--head", anchor.anchor])
     assert anchored.exit_code == 1 and "but the anchor recorded" in anchored.output
 

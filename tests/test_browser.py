@@ -7,11 +7,16 @@ the same SQLite file. Chromium is Debian's (`/usr/bin/chromium`), driven by Play
 xterm.js paints the terminal on a canvas, so the page holds no text to read. The test exposes the
 page's xterm.js `Terminal` (one hook added to textual-serve's script as the browser loads it) and
 reads its buffer: the characters the board wrote, whichever renderer paints them.
+
+Only the holder of the server's token gets in: the tests open the address `mlboard serve` printed,
+and check that the page, its script and its websocket are refused without it, and that a page
+from another origin cannot drive the board even though the browser hands it the cookie.
 """
 
 from __future__ import annotations
 
 import contextlib
+import http.server
 import os
 import re
 import shutil
@@ -19,9 +24,12 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -59,6 +67,26 @@ SCREEN_TEXT = """() => {
 }"""
 
 
+# The background colour of each card (by key) on screen: the highlighted card has its own.
+BACKGROUNDS = """keys => {
+    const terminal = window.mlboardTerminals[0], buffer = terminal.buffer.active, found = {};
+    for (let y = 0; y < terminal.rows; y++) {
+        const line = buffer.getLine(buffer.viewportY + y), text = line.translateToString(true);
+        for (const key of keys) {
+            const x = text.indexOf(key + " ");
+            if (x >= 0) found[key] = line.getCell(x).getBgColor();
+        }
+    }
+    return found;
+}"""
+# Opens a websocket from the page it runs in; says whether the server took it.
+TRY_WEBSOCKET = """url => new Promise(done => {
+    const socket = new WebSocket(url);
+    socket.onopen = () => { socket.close(); done("open"); };
+    socket.onerror = () => done("refused");
+})"""
+
+
 def unavailable(reason: str) -> None:
     if os.environ.get("CI"):
         pytest.fail(f"{reason}: CI must run the browser test (.ci/run installs it)")
@@ -93,7 +121,9 @@ def wait_for(condition: Callable[[], object], what: str, detail: Callable[[], st
 
 
 @contextlib.contextmanager
-def mlboard_serve(*args: str, cwd: Path) -> Iterator[tuple[subprocess.Popen[bytes], Path]]:
+def mlboard_serve(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> Iterator[tuple[subprocess.Popen[bytes], Path]]:
     """Run `mlboard serve ARGS` (output to a log file); stop it and every tab's board after."""
     log = cwd / "serve.log"
     env = {
@@ -103,6 +133,9 @@ def mlboard_serve(*args: str, cwd: Path) -> Iterator[tuple[subprocess.Popen[byte
         "TZ": "UTC",
         "MLBOARD_USER": "tester",
         "TEXTUAL_ANIMATIONS": "none",
+        # The mlboard under test, also when it is not the installed one.
+        **({"PYTHONPATH": os.environ["PYTHONPATH"]} if os.environ.get("PYTHONPATH") else {}),
+        **(env or {}),
     }
     with log.open("wb") as output:
         server = subprocess.Popen(
@@ -125,30 +158,110 @@ def mlboard_serve(*args: str, cwd: Path) -> Iterator[tuple[subprocess.Popen[byte
         server.wait(timeout=10)
 
 
-@pytest.fixture
-def served_board(sample_workspace, tmp_path: Path) -> Iterator[str]:
-    """`mlboard serve` on the sample team's database, answering HTTP; yields its URL."""
-    port = free_port()
-    database = sample_workspace.settings.database
-    with mlboard_serve("--port", str(port), "--db", database, cwd=tmp_path) as (server, log):
-        url = f"http://127.0.0.1:{port}/"
+@dataclass
+class Served:
+    """A running `mlboard serve`: the address it printed (with its token) and its log."""
 
-        def answers() -> bool:
+    url: str  # as printed: http://127.0.0.1:PORT/?token=…
+    log: Path
+
+    @property
+    def base(self) -> str:
+        return self.url.split("?")[0]
+
+    @property
+    def token(self) -> str:
+        return self.url.split("?token=")[1]
+
+    def said(self) -> str:
+        return self.log.read_text()
+
+
+@contextlib.contextmanager
+def served(*args: str, database: str, cwd: Path) -> Iterator[Served]:
+    """`mlboard serve ARGS` on `database`, answering HTTP (403 without the token)."""
+    port = free_port()
+    with mlboard_serve("--port", str(port), "--db", database, *args, cwd=cwd) as (server, log):
+
+        def address() -> str | None:
             if server.poll() is not None:
                 pytest.fail(f"mlboard serve exited with {server.returncode}\n{log.read_text()}")
+            found = re.search(r"\(Ctrl-C stops\): (\S+)$", log.read_text(), re.MULTILINE)
+            return found and found.group(1)
+
+        def answers() -> bool:
             try:
-                with urllib.request.urlopen(url, timeout=1) as response:
-                    return response.status == 200
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1).close()
+            except urllib.error.HTTPError as refused:
+                return refused.code == 403
             except OSError:
                 return False
+            pytest.fail("mlboard serve let in a request without its token")
 
-        wait_for(answers, f"mlboard serve to answer on {url}", log.read_text)
-        assert f"serving the board on {database} at {url.rstrip('/')}" in log.read_text()
-        yield url
+        wait_for(address, "mlboard serve to print its address", log.read_text)
+        url = address() or ""
+        assert url.startswith(f"http://127.0.0.1:{port}/?token="), log.read_text()
+        assert f"serving the board on {database} (Ctrl-C stops): {url}\n" in log.read_text()
+        wait_for(answers, f"mlboard serve to answer on port {port}", log.read_text)
+        yield Served(url, log)
+
+
+@pytest.fixture
+def served_board(sample_workspace, tmp_path: Path) -> Iterator[Served]:
+    """`mlboard serve` on the sample team's database."""
+    with served(database=sample_workspace.settings.database, cwd=tmp_path) as board:
+        yield board
+
+
+@contextlib.contextmanager
+def chromium_context(chromium: str) -> Iterator[BrowserContext]:
+    """A fresh headless Chromium whose pages can read the board's terminal; nothing leaves the
+    machine (the page asks a font host for Roboto Mono)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 1400, "height": 900})
+            context.route("**/static/js/textual.js", expose_terminal)
+            context.route(re.compile(r"^https?://(?!127\.0\.0\.1[:/])"), lambda r: r.abort())
+            yield context
+        finally:
+            browser.close()
+
+
+@contextlib.contextmanager
+def another_site() -> Iterator[str]:
+    """A page on another port of this host, as any web page the user visits could be."""
+    body = b"<!doctype html><title>elsewhere</title><p>another site</p>"
+
+    class Page(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            return None
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
 
 
 def expose_terminal(route: Route) -> None:
     response = route.fetch()
+    if response.status != 200:  # refused: nothing to hook
+        route.fulfill(response=response)
+        return
     script, hooks = HOOK.subn(EXPOSE, response.text())
     assert hooks == 1, "textual-serve's textual.js no longer opens its terminal as HOOK expects"
     route.fulfill(response=response, body=script)
@@ -156,6 +269,13 @@ def expose_terminal(route: Route) -> None:
 
 def screen(page: Page) -> str:
     return page.evaluate(SCREEN_TEXT)
+
+
+def highlighted(page: Page, keys: list[str]) -> str | None:
+    """Which of the cards `keys` (three or more, shown) the board highlights, if it shows it."""
+    colors = page.evaluate(BACKGROUNDS, keys)
+    odd = [key for key in keys if list(colors.values()).count(colors.get(key)) == 1]
+    return odd[0] if len(colors) == len(keys) and len(odd) == 1 else None
 
 
 def open_tab(context: BrowserContext, url: str, expected: str) -> Page:
@@ -173,10 +293,8 @@ def open_tab(context: BrowserContext, url: str, expected: str) -> Page:
 
 
 def test_two_tabs_move_cards_on_the_shared_database(
-    chromium: str, served_board: str, sample_workspace
+    chromium: str, served_board: Served, sample_workspace
 ):
-    from playwright.sync_api import sync_playwright
-
     def statuses() -> dict[str, str]:
         return {story.key: story.status for story in load_board(sample_workspace).stories}
 
@@ -186,42 +304,40 @@ def test_two_tabs_move_cards_on_the_shared_database(
     first, second = todo[0], todo[1]  # the board opens with focus on To Do, first card lit
     in_progress = sum(1 for status in before.values() if status == "in_progress")
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(viewport={"width": 1400, "height": 900})
-            context.route("**/static/js/textual.js", expose_terminal)
-            # Nothing leaves the machine (the page asks a font host for Roboto Mono).
-            context.route(re.compile(r"^https?://(?!127\.0\.0\.1[:/])"), lambda r: r.abort())
-            tabs = [open_tab(context, served_board, first) for _ in range(2)]
-            if os.environ.get("MLBOARD_BROWSER_SCREENSHOT"):
-                tabs[0].screenshot(path=os.environ["MLBOARD_BROWSER_SCREENSHOT"])
+    with chromium_context(chromium) as context:
+        tabs = [open_tab(context, served_board.url, first) for _ in range(2)]
+        if os.environ.get("MLBOARD_BROWSER_SCREENSHOT"):
+            tabs[0].screenshot(path=os.environ["MLBOARD_BROWSER_SCREENSHOT"])
 
-            # Tab one moves its highlighted card; tab two, still showing the old board, moves
-            # the card below it. The keys go out together: two processes write at once.
-            for tab in tabs:
-                tab.locator(".xterm-helper-textarea").focus()
-            tabs[1].keyboard.press("ArrowDown")
-            tabs[0].keyboard.press("]")
-            tabs[1].keyboard.press("]")
+        # Tab one moves its highlighted card; tab two, still showing the old board, moves
+        # the card below it. The moves go out together: two processes write at once.
+        for tab in tabs:
+            tab.locator(".xterm-helper-textarea").focus()
+        tabs[1].keyboard.press("ArrowDown")
+        # Seen on tab two's screen first: a move by tab one, noticed by tab two's change poll
+        # before the key arrived, would redraw its board and leave the key a card further.
+        wait_for(
+            lambda: highlighted(tabs[1], todo[:3]) == second,
+            f"tab two to highlight {second}",
+            lambda: screen(tabs[1]),
+        )
+        tabs[0].keyboard.press("]")
+        tabs[1].keyboard.press("]")
+        wait_for(
+            lambda: (now := statuses())[first] == now[second] == "in_progress",
+            f"{first} and {second} to be In Progress in the database",
+            lambda: (
+                f"{statuses()}\n--- tab 1 ---\n{screen(tabs[0])}\n--- tab 2 ---\n{screen(tabs[1])}"
+            ),
+        )
+        # Each tab, refreshed (`r`), shows both moves: they share one database.
+        for tab in tabs:
+            tab.keyboard.press("r")
             wait_for(
-                lambda: (now := statuses())[first] == now[second] == "in_progress",
-                f"{first} and {second} to be In Progress in the database",
-                lambda: (
-                    f"{statuses()}\n--- tab 1 ---\n{screen(tabs[0])}\n--- tab 2 ---\n"
-                    f"{screen(tabs[1])}"
-                ),
+                lambda tab=tab: f"In Progress {in_progress + 2} " in screen(tab),
+                "a refreshed tab to show both moves",
+                lambda tab=tab: screen(tab),
             )
-            # Each tab, refreshed (`r`), shows both moves: they share one database.
-            for tab in tabs:
-                tab.keyboard.press("r")
-                wait_for(
-                    lambda tab=tab: f"In Progress {in_progress + 2} " in screen(tab),
-                    "a refreshed tab to show both moves",
-                    lambda tab=tab: screen(tab),
-                )
-        finally:
-            browser.close()
 
     assert statuses() == {**before, first: "in_progress", second: "in_progress"}
     for key in first, second:
@@ -235,23 +351,111 @@ def test_two_tabs_move_cards_on_the_shared_database(
         )
 
 
+def test_only_the_holder_of_the_token_gets_in(chromium: str, served_board: Served):
+    board, websocket = served_board, served_board.base.replace("http:", "ws:") + "ws"
+    with chromium_context(chromium) as context, another_site() as elsewhere:
+        page = context.new_page()
+        for address in (board.base + "static/js/textual.js", board.base):
+            response = page.goto(address)
+            assert response is not None and response.status == 403, address
+            assert "printed when it started" in page.content()
+        # From the refused page itself (the server's own origin, no cookie yet).
+        assert page.evaluate(TRY_WEBSOCKET, websocket) == "refused"
+        wait_for(
+            lambda: "refused GET /ws from 127.0.0.1: no token" in board.said(),
+            "the server to say it refused the websocket",
+            board.said,
+        )
+
+        # The printed address paints the board and leaves no token in the address bar; from
+        # then on the cookie lets this browser in without it.
+        tab = open_tab(context, board.url, "To Do")
+        assert tab.url == board.base
+        cookie = next(c for c in context.cookies() if c["name"].startswith("mlboard-serve-"))
+        assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+        assert cookie["value"] != board.token
+        open_tab(context, board.base, "To Do")
+        assert page.evaluate(TRY_WEBSOCKET, websocket) == "open"  # the board's own page
+
+        # A page of another site on this host gets the cookie (same site: ports do not count)
+        # but not the websocket: the board refuses the page's origin.
+        page.goto(elsewhere)
+        assert page.evaluate(TRY_WEBSOCKET, websocket) == "refused"
+        refusal = f"refused GET /ws from 127.0.0.1: a page from '{elsewhere.rstrip('/')}'"
+        wait_for(lambda: refusal in board.said(), "the server to refuse the page", board.said)
+    assert board.said().count(board.token) == 1  # only in the address printed at the start
+
+
+def test_a_served_standup_saves_as_a_download_and_acts_as_the_named_user(
+    chromium: str, sample_workspace, tmp_path: Path
+):
+    todo = next(s.key for s in load_board(sample_workspace).stories if s.status == "todo")
+    database = sample_workspace.settings.database
+    downloads: list[tuple[dict[str, str], str]] = []
+
+    def keep_download(route: Route) -> None:
+        response = route.fetch()
+        downloads.append((response.headers, response.text()))
+        route.fulfill(response=response)
+
+    with (
+        served("--user", "lead", database=database, cwd=tmp_path) as board,
+        chromium_context(chromium) as context,
+    ):
+        context.route("**/download/*", keep_download)
+        tab = open_tab(context, board.url, todo)
+        tab.locator(".xterm-helper-textarea").focus()
+        tab.keyboard.press("]")
+        wait_for(
+            lambda: get_story(sample_workspace, todo).status == "in_progress",
+            f"{todo} to move",
+            lambda: screen(tab),
+        )
+        tab.keyboard.press("u")
+        wait_for(
+            lambda: "Their cards in" in screen(tab),
+            "the standup's digest to load",
+            lambda: screen(tab),
+        )
+        tab.keyboard.press("s")
+        wait_for(
+            lambda: bool(screen(tab)) and bool(downloads),  # reading the screen lets routes run
+            "the digest to arrive as a download",
+            lambda: screen(tab),
+        )
+    [(headers, text)] = downloads
+    assert re.fullmatch(
+        r"attachment; filename=standup-\d{4}-\d{2}-\d{2}\.md", headers["content-disposition"]
+    )
+    assert text.startswith("## Standup since")
+    assert not list(tmp_path.rglob("standup-*")), "the served board wrote the digest to a file"
+    assert story_history(sample_workspace, todo)[-1].actor == "lead"
+
+
 def test_serve_warns_when_the_board_is_reachable_from_the_network(tmp_path: Path):
     port = free_port()
     database = str(tmp_path / "team.db")
+    token = "a-token-set-by-env"
     with mlboard_serve(
-        "--host", "0.0.0.0", "--port", str(port), "--db", database, cwd=tmp_path
-    ) as (
-        server,
-        log,
-    ):
+        "--host",
+        "0.0.0.0",
+        "--port",
+        str(port),
+        "--db",
+        database,
+        cwd=tmp_path,
+        env={"MLBOARD_SERVE_TOKEN": token},
+    ) as (server, log):
         wait_for(
             lambda: "warning:" in log.read_text() or server.poll() is not None,
             "the warning",
             log.read_text,
         )
         output = log.read_text()
-    assert f"at http://{socket.gethostname()}:{port};" in output
-    assert "reachable from the network with no authentication" in " ".join(output.split())
+    assert f"(Ctrl-C stops): http://{socket.gethostname()}:{port}/?token={token}\n" in output
+    warning = " ".join(output.split())
+    assert "reachable from the network. Its token keeps out whoever does not have it" in warning
+    assert "plain HTTP" in warning
     assert Path(database).is_file()  # created once by `serve`, before any tab opens it
 
 

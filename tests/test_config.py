@@ -14,6 +14,8 @@ import mlboard.config
 from mlboard.config import Settings, load_settings
 from mlboard.errors import UserError
 
+from cli_runs import trust_config
+
 REAL_DEFAULT_DATABASE = mlboard.config.default_database
 
 
@@ -68,7 +70,9 @@ def test_database_precedence(
     expected: str,
     origin: str,
 ) -> None:
-    config = write(base / "mlboard.toml", 'database = "file.db"\n' if in_file else 'user = "x"\n')
+    config = trust_config(
+        write(base / "mlboard.toml", 'database = "file.db"\n' if in_file else 'user = "x"\n')
+    )
     environ = {"MLBOARD_DB": env} if env else {}
 
     result = load_settings(flag, cwd=base, environ=environ)
@@ -100,7 +104,7 @@ def test_the_real_default_is_reported_as_default(
 
 
 def test_an_empty_variable_falls_through_to_the_config_file(base: Path) -> None:
-    write(base / "mlboard.toml", 'database = "file.db"\n')
+    trust_config(write(base / "mlboard.toml", 'database = "file.db"\n'))
     result = load_settings(None, cwd=base, environ={"MLBOARD_DB": ""})
     assert result.database == str(base / "file.db")
 
@@ -119,7 +123,9 @@ def test_an_empty_db_flag_is_refused_not_replaced_by_another_database(
 
 
 def test_mlboard_toml_is_found_from_a_nested_folder(base: Path) -> None:
-    config = write(base / "project" / "mlboard.toml", 'database = "board.db"\nkey_prefix = "CV"\n')
+    config = trust_config(
+        write(base / "project" / "mlboard.toml", 'database = "board.db"\nkey_prefix = "CV"\n')
+    )
     nested = base / "project" / "src" / "models" / "vision"
     nested.mkdir(parents=True)
 
@@ -139,9 +145,11 @@ def test_the_nearest_config_file_wins(base: Path) -> None:
 
 
 def test_pyproject_tool_mlboard_is_found(base: Path) -> None:
-    pyproject = write(
-        base / "pyproject.toml",
-        '[project]\nname = "vision"\n\n[tool.mlboard]\ndatabase = "board.db"\nuser = "ana"\n',
+    pyproject = trust_config(
+        write(
+            base / "pyproject.toml",
+            '[project]\nname = "vision"\n\n[tool.mlboard]\ndatabase = "board.db"\nuser = "ana"\n',
+        )
     )
     (base / "src").mkdir()
 
@@ -180,23 +188,23 @@ def test_mlboard_toml_beats_pyproject_in_the_same_folder(base: Path) -> None:
 
 
 def test_relative_database_is_relative_to_the_config_file_not_the_cwd(base: Path) -> None:
-    config = write(base / "repo" / "mlboard.toml", 'database = "../shared/board.db"\n')
+    config = trust_config(write(base / "repo" / "mlboard.toml", 'database = "../team/board.db"\n'))
     cwd = base / "repo" / "deep" / "er"
     cwd.mkdir(parents=True)
 
     result = settings(cwd)
 
-    assert result.database == str(base / "shared" / "board.db")
+    assert result.database == str(base / "team" / "board.db")
     assert result.database_origin == str(config)
 
 
 def test_absolute_and_home_database_paths(base: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     absolute = base / "elsewhere" / "board.db"
-    write(base / "a" / "mlboard.toml", f'database = "{absolute}"\n')
+    trust_config(write(base / "a" / "mlboard.toml", f'database = "{absolute}"\n'))
     assert settings(base / "a").database == str(absolute)
 
     monkeypatch.setenv("HOME", str(base / "home"))
-    write(base / "b" / "mlboard.toml", 'database = "~/boards/ml.db"\n')
+    trust_config(write(base / "b" / "mlboard.toml", 'database = "~/boards/ml.db"\n'))
     assert settings(base / "b").database == str(base / "home" / "boards" / "ml.db")
 
 
@@ -208,7 +216,7 @@ def test_absolute_and_home_database_paths(base: Path, monkeypatch: pytest.Monkey
     ],
 )
 def test_sqlalchemy_urls_are_kept_as_is(base: Path, url: str) -> None:
-    write(base / "mlboard.toml", f'database = "{url}"\n')
+    trust_config(write(base / "mlboard.toml", f'database = "{url}"\n'))
     assert settings(base).database == url
 
 
@@ -303,7 +311,7 @@ def test_key_prefix_variable_beats_the_file_and_is_validated(base: Path) -> None
 
 
 def test_mlboard_user_sets_the_actor(base: Path) -> None:
-    write(base / "mlboard.toml", 'user = "file-user"\n')
+    trust_config(write(base / "mlboard.toml", 'user = "file-user"\n'))
     assert settings(base, MLBOARD_USER="ana").actor == "ana"
     assert settings(base).actor == "file-user"
 
@@ -329,9 +337,11 @@ def test_keymap_defaults_to_empty(base: Path) -> None:
 
 
 def test_tracking_uri_and_standup_time(base: Path) -> None:
-    write(
-        base / "mlboard.toml",
-        'tracking_uri = "http://mlflow.internal:5000"\nstandup_time = "10:15"\n',
+    trust_config(
+        write(
+            base / "mlboard.toml",
+            'tracking_uri = "http://mlflow.internal:5000"\nstandup_time = "10:15"\n',
+        )
     )
     result = settings(base)
     assert result.tracking_uris == ("http://mlflow.internal:5000",)
@@ -340,10 +350,12 @@ def test_tracking_uri_and_standup_time(base: Path) -> None:
 
 
 def test_a_relative_sqlite_store_is_beside_the_config_file(base: Path) -> None:
-    write(
-        base / "repo" / "mlboard.toml",
-        'tracking_uri = ["sqlite:///mlflow.db", "sqlite:///../runs.db?mode=ro", '
-        '"sqlite:////srv/mlflow.db", "sqlite:///:memory:", "http://mlflow:5000"]\n',
+    trust_config(
+        write(
+            base / "repo" / "mlboard.toml",
+            'tracking_uri = ["sqlite:///mlflow.db", "sqlite:///../runs.db?mode=ro", '
+            '"sqlite:////srv/mlflow.db", "sqlite:///:memory:", "http://mlflow:5000"]\n',
+        )
     )
     cwd = base / "repo" / "notebooks"
     cwd.mkdir(parents=True)
@@ -368,3 +380,37 @@ def test_a_pyproject_with_an_odd_tool_entry_is_skipped(tmp_path):
     (tmp_path / "pyproject.toml").write_text('tool = "x"\n', encoding="utf-8")
     settings = load_settings(cwd=tmp_path, environ={"MLBOARD_DB": str(tmp_path / "b.db")})
     assert settings.config_file is None
+
+
+def test_plateau_rules_default_to_patience_five_and_one_percent(tmp_path):
+    rules = load_settings(cwd=tmp_path, environ={}).plateau
+    assert (rules.patience, rules.min_delta, rules.min_delta_fraction) == (5, None, 0.01)
+
+
+def test_a_team_sets_its_plateau_rules_in_pyproject(tmp_path):
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.mlboard.plateau]\npatience = 3\nmin_delta = 0.002\n", encoding="utf-8"
+    )
+    rules = load_settings(cwd=tmp_path, environ={}).plateau
+    assert (rules.patience, rules.min_delta, rules.min_delta_fraction) == (3, 0.002, 0.01)
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("[plateau]\npatiance = 3\n", "unknown setting 'plateau.patiance'"),
+        ("[plateau]\npatience = 0\n", "'plateau.patience' must be a whole number ≥ 1, not 0"),
+        ("[plateau]\npatience = 2.5\n", "'plateau.patience' must be a whole number ≥ 1"),
+        ("[plateau]\npatience = true\n", "'plateau.patience' must be a whole number ≥ 1"),
+        ('[plateau]\nmin_delta = "0.01"\n', "'plateau.min_delta' must be a number ≥ 0"),
+        ("[plateau]\nmin_delta = -0.1\n", "'plateau.min_delta' must be a number ≥ 0"),
+        ("[plateau]\nmin_delta_fraction = nan\n", "'plateau.min_delta_fraction' must be a"),
+        ("plateau = 5\n", "'plateau' must be a table"),
+    ],
+)
+def test_mistakes_in_the_plateau_table_name_the_file_and_key(tmp_path, table, message):
+    config = tmp_path / "mlboard.toml"
+    config.write_text(table, encoding="utf-8")
+    with pytest.raises(UserError) as info:
+        load_settings(cwd=tmp_path, environ={})
+    assert str(config) in info.value.message and message in info.value.message

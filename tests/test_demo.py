@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from click.testing import Result
+from typer.testing import CliRunner
 
+from mlboard.cli import app
 from mlboard.config import Settings
 from mlboard.services.demo import ensure_demo
 from mlboard.services.evidence import story_evidence
@@ -16,11 +19,19 @@ TODAY = date(2026, 11, 25)
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
+def demo_config_home(tmp_path_factory):
+    """The user config folder the demo was built with (where its config's trust is recorded)."""
+    return tmp_path_factory.mktemp("demo-config-home")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory, demo_config_home):
     folder = tmp_path_factory.mktemp("demo")
     (folder / ".mlboard.db.partial").write_text("left by an interrupted build")
     settings = Settings(database="unused", database_origin="test", actor="tester")
-    built = ensure_demo(folder, settings, TODAY)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CONFIG_HOME", str(demo_config_home))
+        built = ensure_demo(folder, settings, TODAY)
     workspace = open_workspace(Settings(str(built.database), "test", actor="tester"))
     yield built, workspace
     workspace.close()
@@ -49,6 +60,43 @@ def test_a_second_run_reuses_the_demo(demo):
     built, _ = demo
     again = ensure_demo(built.folder, Settings("unused", "test"), TODAY)
     assert (again.created, again.database) == (False, built.database)
+
+
+def in_the_demo(built, monkeypatch, *args: str) -> Result:
+    """`mlboard ARGS` run in the demo's folder, with no flag or variable naming a database."""
+    monkeypatch.delenv("MLBOARD_DB", raising=False)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.setenv("COLUMNS", "300")
+    monkeypatch.chdir(built.folder)
+    return CliRunner().invoke(app, list(args))
+
+
+def test_the_demo_config_is_trusted_as_mlboard_writes_it(demo, demo_config_home, monkeypatch):
+    built, _ = demo
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(demo_config_home))
+    where = in_the_demo(built, monkeypatch, "where").output
+    assert f"database: {built.database} (from {built.folder / 'mlboard.toml'})" in where
+    assert "trust:    trusted" in where
+    listed = in_the_demo(built, monkeypatch, "story", "list", "--format", "json")
+    assert listed.exit_code == 0 and "ML-1" in listed.output
+
+
+def test_reusing_a_demo_trusts_its_config_only_while_it_is_as_mlboard_wrote_it(demo, monkeypatch):
+    """A demo built before trust was recorded gets it on reuse; an edited config does not."""
+    built, _ = demo  # this test's own user config folder holds no trust yet
+    refused = in_the_demo(built, monkeypatch, "init").exception
+    assert "mlboard.toml sets database, tracking_uri;" in str(refused)
+    config = built.folder / "mlboard.toml"
+    written = config.read_bytes()
+    try:
+        config.write_bytes(written.replace(b"mlboard.db", b"elsewhere.db"))
+        ensure_demo(built.folder, Settings("unused", "test"), TODAY)
+        refused = in_the_demo(built, monkeypatch, "init").exception
+        assert "mlboard.toml sets database, tracking_uri;" in str(refused)
+    finally:
+        config.write_bytes(written)
+    ensure_demo(built.folder, Settings("unused", "test"), TODAY)
+    assert "trust:    trusted" in in_the_demo(built, monkeypatch, "where").output
 
 
 def test_the_demo_has_pipelines_a_failure_a_stale_one_and_drift(demo):

@@ -1,7 +1,6 @@
 """Tests for the Jira CSV parser: real exports, the quirks real exports have, and fuzzing.
 
-The two real files live outside the repo (../shared/data/jira, see its README); they are read in
-place, never copied.
+The two real exports are in tests/fixtures/jira (provenance in tests/fixtures/README.md).
 """
 
 from __future__ import annotations
@@ -18,10 +17,8 @@ from hypothesis import strategies as st
 
 from mlboard.integrations.jira_csv import JiraFileError, JiraIssue, parse_jira_csv, read_jira_csv
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "jira"
-CLEAN = DATA / "ericmedlock-planeso-export.csv"
-DAMAGED = DATA / "ckiw-damaged-export.csv"
-needs_data = pytest.mark.skipif(not CLEAN.exists(), reason="shared Jira exports not present")
+from fixture_files import JIRA_CLEAN as CLEAN
+from fixture_files import JIRA_DAMAGED as DAMAGED
 
 BASE = ["Issue key", "Summary", "Status", "Status Category"]
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -45,7 +42,6 @@ def problems_of(text: str) -> list[str]:
 # --- the real files ---------------------------------------------------------------------------
 
 
-@needs_data
 def test_clean_export_parses_all_22_issues() -> None:
     issues = read_jira_csv(CLEAN)
     assert [i.key for i in issues] == [f"TES-{n}" for n in range(25, 3, -1)]
@@ -61,7 +57,6 @@ def test_clean_export_parses_all_22_issues() -> None:
     assert first.priority == "Medium"
 
 
-@needs_data
 def test_clean_export_rows_checked_by_eye() -> None:
     by_key = {i.key: i for i in read_jira_csv(str(CLEAN))}
     tes24 = by_key["TES-24"]
@@ -80,7 +75,6 @@ def test_clean_export_rows_checked_by_eye() -> None:
     assert counts == {"Done": 10, "To Do": 9}
 
 
-@needs_data
 def test_damaged_export_is_refused_naming_column_and_rows() -> None:
     with pytest.raises(JiraFileError) as info:
         read_jira_csv(DAMAGED)
@@ -97,7 +91,6 @@ def test_damaged_export_is_refused_naming_column_and_rows() -> None:
     assert {8, 16, 17} <= set(error.rows)
 
 
-@needs_data
 @pytest.mark.parametrize("bom", ["", "\ufeff"])
 @pytest.mark.parametrize("newline", ["\n", "\r\n"])
 def test_bom_and_crlf_variants_give_the_same_issues(bom: str, newline: str, tmp_path: Path) -> None:
@@ -235,7 +228,7 @@ def test_missing_columns_are_named_and_rows_still_checked() -> None:
     with pytest.raises(JiraFileError) as info:
         parse_jira_csv(text, source="jira.csv")
     assert str(info.value) == (
-        "jira.csv: 2 problem(s): missing required column(s) 'Summary', 'Status Category' "
+        "jira.csv: 2 problems: missing required columns 'Summary', 'Status Category' "
         "(or 'Status') (header starts 'title', 'Issue key', 'Custom field (Story Points)'); "
         "row 2: 'Custom field (Story Points)' is not a number: 'x'; bad rows: 2"
     )
@@ -264,7 +257,7 @@ def test_empty_or_non_csv_text_is_refused(text: str) -> None:
 def test_non_utf8_file_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "latin1.csv"
     path.write_bytes("Issue key,Summary,Status\nAB-1,Caf\xe9,Open\n".encode("latin-1"))
-    with pytest.raises(JiraFileError, match=r"latin1\.csv: 1 problem\(s\): not UTF-8"):
+    with pytest.raises(JiraFileError, match=r"latin1\.csv: 1 problem: not UTF-8"):
         read_jira_csv(path)
 
 

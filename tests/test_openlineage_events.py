@@ -1,7 +1,6 @@
-"""Tests for the OpenLineage event parser: the real shared files, the quirks, and fuzzing.
+"""Tests for the OpenLineage event parser: the real third-party files, the quirks, and fuzzing.
 
-The real files live outside the repo (../shared/data/openlineage, see its README); they are read
-in place, never copied.
+The real files are in tests/fixtures/openlineage (provenance in tests/fixtures/README.md).
 """
 
 from __future__ import annotations
@@ -28,7 +27,7 @@ from mlboard.integrations.openlineage import (
     roll_up,
 )
 
-from lineage_files import DATA, EXPECTED, needs_data
+from lineage_files import DATA, EXPECTED
 
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -93,30 +92,27 @@ def uid(n: int) -> str:
     return str(uuid.UUID(int=n, version=4))
 
 
-# --- every shared file ------------------------------------------------------------------------
+# --- every real file --------------------------------------------------------------------------
 
 
-@needs_data
-def test_the_expected_table_lists_every_shared_file() -> None:
+def test_the_expected_table_lists_every_fixture_file() -> None:
     found = {p.relative_to(DATA).as_posix() for p in DATA.rglob("*.json")}
     assert found == set(EXPECTED)
 
 
-@needs_data
 @pytest.mark.parametrize("relative", sorted(EXPECTED))
-def test_every_shared_file_parses_with_expected_counts(relative: str) -> None:
+def test_every_fixture_file_parses_with_expected_counts(relative: str) -> None:
     events, errors = read(relative)
     assert (len(events), len(errors)) == EXPECTED[relative]
     for error in errors:
         assert error.where.startswith(relative)
-        assert "{{" in error.reason  # the only errors in the shared files are placeholders
+        assert "{{" in error.reason  # the only errors in the real files are placeholders
     for ev in events:
         assert ev.event_time.tzinfo is UTC
         assert "{{" not in json.dumps(ev.facets)
         json.dumps(ev.facets, allow_nan=False)  # storable as JSON
 
 
-@needs_data
 def test_airflow_dag_run_with_three_tasks_tied_by_parent_facet() -> None:
     events = read_folder("compat-airflow")
     assert [e.event_type for e in events] == ["START", *["START", "COMPLETE"] * 3, "COMPLETE"]
@@ -145,7 +141,6 @@ def test_airflow_dag_run_with_three_tasks_tied_by_parent_facet() -> None:
         assert task.parent == ParentRef("airflow", "BQ", AIRFLOW_DAG_RUN)
 
 
-@needs_data
 def test_airflow_roll_up_does_not_depend_on_file_order() -> None:
     events = read_folder("compat-airflow")
     expected = roll_up(events)
@@ -157,7 +152,6 @@ def test_airflow_roll_up_does_not_depend_on_file_order() -> None:
     assert roll_up(reversed(events)) == expected
 
 
-@needs_data
 def test_spark_events_with_running_and_row_count() -> None:
     events = read_folder("compat-spark")
     assert [e.event_type for e in events] == ["START", "RUNNING", "COMPLETE", "COMPLETE"]
@@ -176,7 +170,6 @@ def test_spark_events_with_running_and_row_count() -> None:
     assert output.started_at == output.ended_at  # only a COMPLETE: first event time
 
 
-@needs_data
 def test_spark_hive_one_digit_fraction_and_parent_without_events() -> None:
     (ev,), errors = read("compat-spark-hive/2.json")
     assert errors == []
@@ -200,7 +193,6 @@ def test_spark_hive_one_digit_fraction_and_parent_without_events() -> None:
     )
 
 
-@needs_data
 def test_dbt_failed_run_placeholders_are_errors_naming_run_id() -> None:
     events, errors = read("openlineage-repo/failed_run_ol_events.json")
     assert events == []
@@ -231,7 +223,6 @@ def dbt_events_with_real_ids() -> list[dict]:
     return raw
 
 
-@needs_data
 def test_dbt_failures_carry_error_message_and_roll_up_to_the_dbt_run() -> None:
     events, errors = parse_payload(json.dumps(dbt_events_with_real_ids()), "dbt.json")
     assert errors == []
@@ -259,7 +250,6 @@ def test_dbt_failures_carry_error_message_and_roll_up_to_the_dbt_run() -> None:
     assert dbt_run.ended_at == datetime(2024, 11, 22, 15, 58, 9, 771069, tzinfo=UTC)
 
 
-@needs_data
 def test_openlineage_repo_event_with_error_rows_and_incomplete_parent() -> None:
     (ev,), errors = read("openlineage-repo/openlineage-event.json")
     assert errors == []
@@ -274,7 +264,6 @@ def test_openlineage_repo_event_with_error_rows_and_incomplete_parent() -> None:
     assert ev.facets["job"]["sql"]["query"] == "SELECT * FROM test"
 
 
-@needs_data
 def test_marquez_full_event() -> None:
     (ev,), _ = read("marquez/event_full.json")
     assert ev.event_type == "COMPLETE"
@@ -291,7 +280,6 @@ def test_marquez_full_event() -> None:
     assert ev.warnings == ()
 
 
-@needs_data
 def test_marquez_simple_event_offset_is_converted_to_utc() -> None:
     (ev,), _ = read("marquez/event_simple.json")
     assert ev.event_time == datetime(2020, 12, 28, 9, 52, 0, 1000, tzinfo=UTC)  # 19:52 +10:00
@@ -300,7 +288,6 @@ def test_marquez_simple_event_offset_is_converted_to_utc() -> None:
     assert ev.state == "success"
 
 
-@needs_data
 def test_marquez_template_placeholders_are_all_reported_none_stored() -> None:
     events, errors = read("marquez/metadata.template.json")
     assert events == []

@@ -1,6 +1,6 @@
-"""Pipelines: OpenLineage ingest of the real shared files, records, freshness, data blockers.
+"""Pipelines: OpenLineage ingest of the real third-party files, records, freshness, data blockers.
 
-The shared files are read in place from ../shared/data/openlineage (see its README).
+The files are in tests/fixtures/openlineage (provenance in tests/fixtures/README.md).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from mlboard.services.stories import create_story
 from mlboard.store.tables import LineageEventSeen, Pipeline, PipelineRun, StoryEvent
 
 from cli_runs import Mlboard, mlboard_in
-from lineage_files import DATA, EXPECTED, needs_data
+from lineage_files import DATA, EXPECTED
 
 BACKENDS = ("sqlite", "postgresql")  # part of the store suite: runs on both
 DAG_RUN = "01936893-9751-7a91-a2a0-a51101a3970c"
@@ -85,12 +85,11 @@ def dbt_with_real_run_ids() -> bytes:
     return json.dumps(events).encode()
 
 
-# --- the shared files ------------------------------------------------------------------------
+# --- the real files --------------------------------------------------------------------------
 
 
-@needs_data
 @pytest.mark.parametrize("relative", sorted(EXPECTED))
-def test_every_shared_file_ingests_and_bad_events_are_reported_not_stored(mlboard, relative):
+def test_every_fixture_file_ingests_and_bad_events_are_reported_not_stored(mlboard, relative):
     result = mlboard("pipeline", "ingest", str(DATA / relative), "--format", "json")
     good, bad = EXPECTED[relative]
     report = json.loads(result.stdout)
@@ -104,7 +103,6 @@ def test_every_shared_file_ingests_and_bad_events_are_reported_not_stored(mlboar
     assert (len(stored) > 0) == (good > 0)
 
 
-@needs_data
 def test_bad_events_are_one_line_each_on_stderr_with_where(mlboard):
     path = DATA / "marquez/metadata.template.json"
     result = mlboard("pipeline", "ingest", str(path))
@@ -117,7 +115,6 @@ def test_bad_events_are_one_line_each_on_stderr_with_where(mlboard):
     assert "26 invalid (not stored)" in result.stdout
 
 
-@needs_data
 def test_the_airflow_dag_rolls_up_whatever_order_the_files_come_in(mlboard):
     for path in sorted((DATA / "compat-airflow").glob("*.json"), reverse=True):
         ok(mlboard("pipeline", "ingest", str(path)))
@@ -144,7 +141,6 @@ def test_the_airflow_dag_rolls_up_whatever_order_the_files_come_in(mlboard):
     assert DAG_RUN in text and all(task in text for task in TASK_RUNS)
 
 
-@needs_data
 def test_a_parent_known_only_from_its_child_shows_with_the_childs_state(workspace):
     result = ingest_payload(workspace, (DATA / "compat-spark-hive/2.json").read_bytes(), "2.json")
     assert (result.runs_added, result.pipelines_added) == (2, 2)
@@ -155,7 +151,6 @@ def test_a_parent_known_only_from_its_child_shows_with_the_childs_state(workspac
     assert parent.state is None  # stored as the parser rolls it up: no events of its own
 
 
-@needs_data
 def test_spark_rows_and_the_error_message_facet_are_kept(workspace):
     for path in sorted((DATA / "compat-spark").glob("*.json")):
         assert ingest_payload(workspace, path.read_bytes(), path.name).errors == []
@@ -171,7 +166,6 @@ def test_spark_rows_and_the_error_message_facet_are_kept(workspace):
     assert started.facets["job"]["documentation"] == {"description": "test documentation"}
 
 
-@needs_data
 def test_fail_events_carry_their_error_message_and_count_as_failures(workspace):
     result = ingest_payload(workspace, dbt_with_real_run_ids(), "dbt.json")
     assert (result.applied, result.errors) == (8, [])
@@ -187,7 +181,6 @@ def test_fail_events_carry_their_error_message_and_count_as_failures(workspace):
     assert [c.state for c in run.children[0].children] == ["success", "failed"]
 
 
-@needs_data
 def test_ingesting_everything_again_changes_nothing(workspace):
     paths = sorted(DATA.rglob("*.json"))
 

@@ -90,9 +90,9 @@ def test_the_window_follows_the_team_time_zone(week):
 def test_markdown_is_ready_to_paste(week):
     text = digest_markdown(standup_digest(week))
     assert text.startswith("## Standup since Tue Nov 24 09:30")
-    assert "**Ana Souza (@ana)**\n- done: ML-1" in text
+    assert "**Ana Souza (@\u2060ana)**\n- done: ML-1" in text  # a name, not a mention
     assert "- ⚠ blocked: ML-3 — waiting on legal" in text
-    assert "- new best on ML-5: val_auc 0.8 → 0.87 (val_auc >= 0.85, target met)" in text
+    assert "- new best on ML-5: val_auc 0.8 → 0.87 (val_auc &gt;= 0.85, target met)" in text
     assert "- ⚠ failed: nan-loss (ML-5)" in text
     assert "\x1b" not in text
 

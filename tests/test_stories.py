@@ -22,8 +22,8 @@ from mlboard.services.stories import (
     step_story,
     story_history,
 )
-from mlboard.services.story_fields import one_line
 from mlboard.store.tables import Story, StoryEvent
+from mlboard.text_safety import terminal_safe
 
 BACKENDS = ("sqlite", "postgresql")  # part of the store suite: runs on both
 
@@ -188,7 +188,7 @@ HIDDEN = {
 
 @pytest.mark.parametrize("hidden", HIDDEN, ids=HIDDEN.values())
 def test_characters_that_hide_or_reorder_text_become_spaces(hidden):
-    assert one_line(f"pay{hidden}gpt.exe") == "pay" + " " * len(hidden) + "gpt.exe"
+    assert terminal_safe(f"pay{hidden}gpt.exe") == "pay" + " " * len(hidden) + "gpt.exe"
 
 
 @pytest.mark.parametrize(
@@ -204,22 +204,22 @@ def test_characters_that_hide_or_reorder_text_become_spaces(hidden):
     ],
 )
 def test_scripts_joiners_and_markup_stay_as_they_are(text):
-    assert one_line(text) == text
+    assert terminal_safe(text) == text
 
 
 @given(st.text())
 def test_cleaning_only_swaps_hidden_characters_for_spaces(text):
-    cleaned = one_line(text)
+    cleaned = terminal_safe(text)
     assert len(cleaned) == len(text)
     for before, after in zip(text, cleaned, strict=True):
         hidden = unicodedata.category(before) in {"Cc", "Cf", "Zl", "Zp", "Cs"}
         assert after == (" " if hidden and before not in "\u200c\u200d" else before)
-    assert one_line(cleaned) == cleaned
+    assert terminal_safe(cleaned) == cleaned
 
 
 @given(st.text(st.characters(exclude_categories=["Cc", "Cf", "Zl", "Zp", "Cs"])))
 def test_text_without_hidden_characters_is_kept_exactly(text):
-    assert one_line(text) == text
+    assert terminal_safe(text) == text
 
 
 def test_a_title_or_reason_with_an_override_is_stored_without_it(team):

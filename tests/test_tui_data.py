@@ -1,7 +1,8 @@
 """The Data screen driven with Textual's Pilot: pipelines, drift reports and alerts.
 
-Data comes in through the real entry points: runs recorded with `record_run` (and the shared
-OpenLineage files), drift checks run on `sample_data/drift`, alerts from `evaluate_alerts`.
+Data comes in through the real entry points: runs recorded with `record_run` (and the real
+OpenLineage files in tests/fixtures), drift checks run on `sample_data/drift`, alerts from
+`evaluate_alerts`.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import insert
 from sqlmodel import select
 
@@ -25,9 +25,10 @@ from mlboard.tui.screens.data import DataScreen
 from mlboard.tui.screens.data_rows import run_strip
 from mlboard.tui.screens.story_detail import StoryDetailScreen
 
+from fixture_files import OPENLINEAGE
+
 SIZE = (160, 45)
 DRIFT = Path(__file__).resolve().parents[1] / "sample_data" / "drift"
-OPENLINEAGE = Path(__file__).resolve().parents[2] / "shared" / "data" / "openlineage"
 FEATURES = "warehouse/churn_features"
 EVENTS = "warehouse/events_daily"
 SYNC = "feast/feature_store_sync"
@@ -199,8 +200,7 @@ async def test_k_checks_alerts_in_a_worker_and_refreshes(workspace, clock):
         assert any("1 opened, 1 resolved" in str(n.message) for n in app._notifications)
 
 
-@pytest.mark.skipif(not OPENLINEAGE.is_dir(), reason="shared OpenLineage files not present")
-async def test_the_shared_openlineage_files_show_with_their_child_runs(workspace):
+async def test_the_real_openlineage_files_show_with_their_child_runs(workspace):
     for path in sorted(OPENLINEAGE.rglob("*.json")):
         ingest_payload(workspace, path.read_bytes(), str(path))
     app = MlboardApp(workspace)

@@ -236,6 +236,25 @@ async def test_linking_a_run_through_the_dialog_writes_the_database_and_the_tag(
     assert store.client.get_run(store.ids["lgbm"]).data.tags["mlboard.story"] == "ML-53"
 
 
+async def test_a_tag_mlflow_refuses_still_links_the_run_and_warns(synced, store):
+    store.client.delete_run(store.ids["lgbm"])  # MLflow refuses to tag a deleted run
+    app = MlboardApp(synced)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_experiments(pilot)
+        await highlight(pilot, "lgbm-0.05")
+        await pilot.press("L", *"ML-53", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        row = [str(cell) for cell in table(app).get_row(store.ids["lgbm"])]
+        assert row[6] == "ML-53"
+        shown = [(n.severity, n.title, n.message) for n in app._notifications]
+        assert shown[-2] == ("information", "", "Linked run lgbm-0.05 to ML-53")
+        severity, title, message = shown[-1]
+        assert (severity, title) == ("warning", "MLflow tag not written")
+        assert "cannot tag the run" in message and message.endswith("the next sync tries again")
+    assert [run.run_id for run in story_evidence(synced, "ML-53").runs] == [store.ids["lgbm"]]
+
+
 async def test_unlinking_and_a_refused_link_is_an_error_notification(synced, store):
     with_uris(synced, store.uri, write_tag=False)
     app = MlboardApp(synced)
@@ -455,7 +474,7 @@ async def test_the_sync_key_runs_in_a_worker_and_refreshes_in_place(sample_works
         await pilot.pause()
         assert run_names(app)[0] == "lgbm-0.01"
         assert app.sub_title == ""
-        assert any("1 new runs" in n.message for n in app._notifications)
+        assert any("1 new run," in n.message for n in app._notifications)
         await pilot.press("b")
         await app.workers.wait_for_complete()
         await pilot.pause()

@@ -275,7 +275,7 @@ async def test_days_off_from_the_screen_change_capacity(sample_workspace):
         assert screen.capacity_bar.capacity == pytest.approx(28.9 - 2.1)
         loads = {load.handle: load.capacity for load in screen.plan.loads}
         assert loads["ana"] == pytest.approx(6.3 - 2.1)
-        assert any("added 3 day(s) off for ana" in str(n.message) for n in app._notifications)
+        assert any("added 3 days off for ana" in str(n.message) for n in app._notifications)
         # and take them back: the dialog lists them, the remove box undoes them
         await pilot.press("D")
         await pilot.pause()

@@ -7,11 +7,13 @@ ML-5 has a new best (0.80 → 0.87, target met) and a failed run.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import tempfile
 from dataclasses import replace
 
 import pytest
+from textual import events
 from textual.widgets import Input, Static
 
 from mlboard.errors import UserError
@@ -20,7 +22,7 @@ from mlboard.services.standup import standup_digest
 from mlboard.services.standup_text import digest_markdown
 from mlboard.services.stories import create_story
 from mlboard.tui.app import MlboardApp
-from mlboard.tui.screens.standup import StandupScreen
+from mlboard.tui.screens.standup import DIGEST_DOWNLOAD, StandupScreen
 from mlboard.tui.screens.standup_dialogs import NoteScreen, SaveDigestScreen
 from mlboard.tui.screens.standup_panels import (
     MEETING_MINUTES,
@@ -175,6 +177,44 @@ async def test_save_errors_are_shown_in_the_dialog(week, tmp_path, monkeypatch):
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, StandupScreen)
+
+
+async def test_in_a_browser_tab_save_is_a_download_and_writes_nothing_here(
+    week, tmp_path, monkeypatch
+):
+    """Served by `mlboard serve`, no dialog asks for a path on the server: the digest is handed
+    to the driver as a download (a browser's download; the test's terminal driver puts it in the
+    downloads folder, here a folder of the test's own)."""
+    out, home = tmp_path / "out", tmp_path / "home"
+    (home / "Downloads").mkdir(parents=True)
+    out.mkdir()
+    monkeypatch.chdir(out)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("MLBOARD_SERVED", "1")
+    delivered = asyncio.Event()
+    deliveries: list[events.DeliveryComplete | events.DeliveryFailed] = []
+
+    def on_message(message: object) -> None:
+        if isinstance(message, (events.DeliveryComplete, events.DeliveryFailed)):
+            deliveries.append(message)
+            delivered.set()
+
+    app = MlboardApp(week)
+    async with app.run_test(size=SIZE, message_hook=on_message, notifications=True) as pilot:
+        screen = await open_standup(app, pilot)
+        await pilot.press("s")
+        await pilot.pause()
+        assert app.screen is screen  # no dialog
+        said = [str(toast.render()) for toast in app.screen.query("Toast")]
+        assert said == ["Digest\nstandup-2026-11-25.md is on its way to your browser."]
+        await delivered.wait()  # the delivery started with the message: it ends, or it fails
+    [delivery] = deliveries
+    assert isinstance(delivery, events.DeliveryComplete), delivery
+    assert delivery.name == DIGEST_DOWNLOAD
+    assert delivery.path == home / "Downloads" / "standup-2026-11-25.md"
+    assert delivery.path.read_text(encoding="utf-8") == digest_markdown(standup_digest(week))
+    assert list(out.iterdir()) == []
 
 
 async def test_the_note_dialog_writes_the_note_shown_in_the_panel(week):

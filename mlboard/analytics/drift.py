@@ -64,14 +64,14 @@ integral floats written without ".0" so 1 and 1.0 are the same label.
 from __future__ import annotations
 
 import math
-import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from mlboard.errors import quoted
 
 __all__ = [
     "DEFAULT_THRESHOLDS",
@@ -88,7 +88,6 @@ __all__ = [
     "ks_two_sample",
     "population_stability_index",
     "proportion_z_test",
-    "read_table",
     "wasserstein_distance",
 ]
 
@@ -174,64 +173,6 @@ class DriftResult:
 def _json_float(value: float) -> float | None:
     value = float(value)
     return value if math.isfinite(value) else None
-
-
-# --------------------------------------------------------------------------------------------
-# Reading tables
-# --------------------------------------------------------------------------------------------
-
-_COMPRESSIONS = {".gz", ".bz2", ".zip", ".xz", ".zst"}
-
-
-def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """Read a CSV (.csv), TSV (.tsv) or Parquet (.parquet, .pq) file; .gz/.bz2/.zip/.xz/.zst
-    compressed CSV/TSV work too. Every failure is a DriftInputError naming the file (and the line
-    when the parser reports one)."""
-    file = Path(path)
-    suffixes = [suffix.lower() for suffix in file.suffixes]
-    if suffixes and suffixes[-1] in _COMPRESSIONS:
-        suffixes = suffixes[:-1]
-    kind = suffixes[-1] if suffixes else ""
-    if kind not in {".csv", ".tsv", ".parquet", ".pq"}:
-        raise DriftInputError(
-            f"{file}: unsupported file type {kind or '(no extension)'!r}; "
-            "use .csv, .tsv, .parquet or .pq"
-        )
-    if not file.exists():
-        raise DriftInputError(f"{file}: no such file")
-    if file.is_dir():
-        raise DriftInputError(f"{file}: is a directory, not a table")
-    try:
-        if kind in {".parquet", ".pq"}:
-            frame = _read_parquet(file)
-        else:
-            frame = pd.read_csv(file, sep="\t" if kind == ".tsv" else ",", low_memory=False)
-    except DriftInputError:
-        raise
-    except pd.errors.EmptyDataError:
-        raise DriftInputError(f"{file}: the file is empty (no header row)") from None
-    except UnicodeDecodeError as error:
-        raise DriftInputError(
-            f"{file}: not UTF-8 text (bad byte at offset {error.start})"
-        ) from None
-    except (OSError, ValueError, pd.errors.ParserError) as error:
-        message = " ".join(str(error).split()) or type(error).__name__
-        raise DriftInputError(f"{file}: cannot read the table: {message}") from None
-    if not isinstance(frame, pd.DataFrame):  # pragma: no cover - defensive
-        raise DriftInputError(f"{file}: did not hold a table")
-    return frame
-
-
-def _read_parquet(file: Path) -> pd.DataFrame:
-    try:
-        return pd.read_parquet(file)
-    except ImportError:
-        raise DriftInputError(
-            f"{file}: reading Parquet needs the 'pyarrow' package (pip install pyarrow)"
-        ) from None
-    except Exception as error:  # pyarrow raises its own types (ArrowInvalid, ...)
-        message = " ".join(str(error).split()) or type(error).__name__
-        raise DriftInputError(f"{file}: cannot read the Parquet file: {message}") from None
 
 
 # --------------------------------------------------------------------------------------------
@@ -882,7 +823,7 @@ def check_drift(
         for name in names:
             for side, known in (("reference", ref_names), ("current", cur_names)):
                 if name not in known:
-                    raise DriftInputError(f"column {name!r} is not in {side}")
+                    raise DriftInputError(f"column {quoted(name)} is not in {side}")
     else:
         names = [name for name in ref_names if name in cur_names]
         skipped += [(name, "only in reference") for name in ref_names if name not in cur_names]
@@ -912,14 +853,14 @@ def check_drift(
         method = spec.method or _default_method(pair, psi)
         if method in _NUMERIC_ONLY and not pair.numbers:
             raise DriftInputError(
-                f"column {name!r}: method {method!r} needs numbers, but the column holds "
-                "categories (use chi2, z, jensenshannon or psi)"
+                f"column {quoted(name)}: method {quoted(method)} needs numbers, but the column "
+                "holds categories (use chi2, z, jensenshannon or psi)"
             )
         threshold = DEFAULT_THRESHOLDS[method] if spec.threshold is None else spec.threshold
         if method in P_VALUE_METHODS and threshold > 1:
             raise DriftInputError(
-                f"column {name!r}: {method} compares a p-value, so its threshold must be "
-                f"within 0..1, got {threshold!r}"
+                f"column {quoted(name)}: {method} compares a p-value, so its threshold must be "
+                f"within 0..1, got {quoted(threshold)}"
             )
         try:
             with np.errstate(all="ignore"):
@@ -936,8 +877,9 @@ def check_drift(
         results.append(ColumnDrift(name, method, statistic, p_value, float(threshold), drifted))
 
     if not results:
-        reasons = "; ".join(f"{name}: {reason}" for name, reason in skipped)
-        raise DriftInputError(f"no column could be compared ({reasons})")
+        listed = "; ".join(f"{quoted(name)}: {reason}" for name, reason in skipped[:5])
+        more = f"; and {len(skipped) - 5} more" if len(skipped) > 5 else ""
+        raise DriftInputError(f"no column could be compared ({listed}{more})")
     drifted_count = sum(1 for column in results if column.drifted)
     drift_share = drifted_count / len(results)
     return DriftResult(
@@ -967,10 +909,10 @@ def _check_share(share_threshold: float) -> float:
         value = float(share_threshold)
     except (TypeError, ValueError):
         raise DriftInputError(
-            f"share threshold must be a number, got {share_threshold!r}"
+            f"share threshold must be a number, got {quoted(share_threshold)}"
         ) from None
     if not 0.0 <= value <= 1.0:
-        raise DriftInputError(f"share threshold must be within 0..1, got {share_threshold!r}")
+        raise DriftInputError(f"share threshold must be within 0..1, got {quoted(share_threshold)}")
     return value
 
 
@@ -988,10 +930,12 @@ def _names(frame: pd.DataFrame) -> tuple[dict[str, Any], set[str]]:
     return names, duplicates
 
 
-def preview(names: Mapping[str, Any]) -> str:
-    """The first five names and how many there are: enough to recognise them in one line."""
-    shown = ", ".join(repr(name) for name in list(names)[:5])
-    return shown + (f", ... ({len(names)} in all)" if len(names) > 5 else "")
+def preview(names: Iterable[str]) -> str:
+    """The first five names and how many there are: enough to recognise them in one line,
+    however many and however long they are."""
+    listed = list(names)
+    shown = ", ".join(quoted(name) for name in listed[:5])
+    return shown + (f", ... ({len(listed)} in all)" if len(listed) > 5 else "")
 
 
 def _check_overrides(
@@ -1005,29 +949,32 @@ def _check_overrides(
     for raw_name, spec in overrides.items():
         name = str(raw_name)
         if name not in known:
-            raise DriftInputError(f"override for column {name!r}, which is in neither table")
+            raise DriftInputError(f"override for column {quoted(name)}, which is in neither table")
         if not isinstance(spec, ColumnSpec):
-            raise DriftInputError(f"override for column {name!r} must be a ColumnSpec")
+            raise DriftInputError(f"override for column {quoted(name)} must be a ColumnSpec")
         method = spec.method
         if method is not None:
             if not isinstance(method, str):
-                raise DriftInputError(f"column {name!r}: method must be a name, got {method!r}")
+                raise DriftInputError(
+                    f"column {quoted(name)}: method must be a name, got {quoted(method)}"
+                )
             method = METHOD_ALIASES.get(method.strip().lower(), method.strip().lower())
             if method not in METHODS:
                 raise DriftInputError(
-                    f"column {name!r}: unknown drift method {spec.method!r} "
+                    f"column {quoted(name)}: unknown drift method {quoted(spec.method)} "
                     f"(choose from {', '.join(METHODS)})"
                 )
         threshold = spec.threshold
         if threshold is not None:
             if isinstance(threshold, bool) or not isinstance(threshold, int | float):
                 raise DriftInputError(
-                    f"column {name!r}: threshold must be a number, got {threshold!r}"
+                    f"column {quoted(name)}: threshold must be a number, got {quoted(threshold)}"
                 )
             threshold = float(threshold)
             if not math.isfinite(threshold) or threshold < 0:
                 raise DriftInputError(
-                    f"column {name!r}: threshold must be a finite number >= 0, got {threshold!r}"
+                    f"column {quoted(name)}: threshold must be a finite number >= 0, "
+                    f"got {quoted(threshold)}"
                 )
         specs[name] = ColumnSpec(method, threshold)
     return specs

@@ -20,6 +20,7 @@ app = typer.Typer(
     no_args_is_help=False,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -62,11 +63,13 @@ def root(
 def _register() -> None:
     from mlboard.cli import (
         audit,
+        config,
         governance,
         members,
         monitoring,
         pipelines,
         planning,
+        run_reports,
         runs,
         serve,
         sprints,
@@ -91,6 +94,8 @@ def _register() -> None:
     sprints.app.command("report")(planning.report)
     stories.app.command("link")(runs.link)
     stories.app.command("unlink")(runs.unlink)
+    stories.app.command("compare")(run_reports.story_compare)
+    app.add_typer(run_reports.app, name="run")
     stories.app.command("check")(governance.check)
     stories.app.command("gates")(governance.gates)
     app.add_typer(governance.model_app, name="model")
@@ -98,6 +103,7 @@ def _register() -> None:
     app.command("init")(workspace.init)
     app.command("demo")(workspace.demo)
     app.command("where")(workspace.where)
+    app.add_typer(config.app, name="config")
     app.command("serve")(serve.serve)
 
 

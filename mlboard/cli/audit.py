@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import json
 import sys
 from enum import StrEnum
 from typing import Annotated
@@ -11,7 +10,9 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from mlboard.cli.output import Format, console, print_json, print_table
+from mlboard.cli.output import Format, Wide, console, json_text, print_json, print_table
+from mlboard.plural import plural
+from mlboard.text_safety import csv_cell
 
 app = typer.Typer(help="The audit trail: who changed what, when.", invoke_without_command=True)
 
@@ -24,9 +25,9 @@ class AuditFormat(StrEnum):
 
 def _change(before: dict | None, after: dict | None) -> str:
     if before is None:
-        return json.dumps(after, ensure_ascii=False, default=str)
+        return json_text(after, indent=None)
     if after is None:
-        return "deleted " + json.dumps(before, ensure_ascii=False, default=str)
+        return "deleted " + json_text(before, indent=None)
     return ", ".join(f"{k}: {before.get(k)!r} → {after.get(k)!r}" for k in after)
 
 
@@ -39,6 +40,7 @@ def show(
     fmt: Annotated[AuditFormat, typer.Option("--format", help="text, json or csv.")] = (
         AuditFormat.TEXT
     ),
+    wide: Wide = False,
 ) -> None:
     """List audit entries, oldest first."""
     if ctx.invoked_subcommand is not None:
@@ -57,11 +59,12 @@ def show(
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(("id", "at", "actor", "action", "entity", "key", "before", "after"))
         for e in entries:
-            writer.writerow(
-                (e.id, e.at.isoformat(), e.actor, e.action, e.entity, e.key,
-                 json.dumps(e.before, ensure_ascii=False, default=str) if e.before else "",
-                 json.dumps(e.after, ensure_ascii=False, default=str) if e.after else "")
+            cells = (
+                e.id, e.at.isoformat(), e.actor, e.action, e.entity, e.key,
+                json_text(e.before, indent=None) if e.before else "",
+                json_text(e.after, indent=None) if e.after else "",
             )  # fmt: skip
+            writer.writerow(csv_cell(cell) for cell in cells)
     else:
         rows = [
             (e.id, e.at.astimezone().strftime("%Y-%m-%d %H:%M"), e.actor, e.action, e.entity,
@@ -73,6 +76,8 @@ def show(
             ("#", "at", "actor", "action", "entity", "key", "change"),
             rows,
             Format.TEXT,
+            free="change",
+            wide=wide,
         )
 
 
@@ -93,7 +98,8 @@ def verify(
 
     result = verify_audit(ctx.obj.workspace(), head)
     if result.ok:
-        console().print(Text(f"audit trail intact: {result.checked} entries verified"))
+        verified = plural(result.checked, "entry")
+        console().print(Text(f"audit trail intact: {verified} verified"))
     for finding in result.findings:
         console().print(Text(finding.message, style="red"), soft_wrap=True)
     for note in result.notes:

@@ -12,11 +12,15 @@ from rich.text import Text
 
 from mlboard.cli.output import (
     Format,
+    Wide,
     console,
     error_console,
+    json_text,
+    markdown_cell,
     markdown_table,
     plain,
     print_json,
+    print_section,
     print_table,
 )
 
@@ -68,7 +72,9 @@ def check(
         console().print(Text(f"checked {checked.item} on {key.upper()} as {checked.by}"))
 
 
-def gates(ctx: typer.Context, key: KeyArgument, fmt: FormatOption = Format.TEXT) -> None:
+def gates(
+    ctx: typer.Context, key: KeyArgument, fmt: FormatOption = Format.TEXT, wide: Wide = False
+) -> None:
     """List the gates a story must pass to move to done, and whether it may."""
     from mlboard.services.gates import story_gates
 
@@ -90,14 +96,15 @@ def gates(ctx: typer.Context, key: KeyArgument, fmt: FormatOption = Format.TEXT)
     headers = ("item", "required because", "done", "by", "at", "note")
     title = f"{report.key} gates · sensitivity {_sensitivity(report)}"
     if fmt is Format.MD:
-        sys.stdout.write(markdown_table(title, headers, rows) + "\n" + _verdict(report) + "\n")
+        verdict = markdown_cell(_verdict(report))
+        sys.stdout.write(markdown_table(title, headers, rows) + "\n" + verdict + "\n")
         return
+    out = console()
     if rows:
-        print_table(title, headers, rows, Format.TEXT)
+        print_section(title, headers, rows, free="note", wide=wide)
     else:
-        console().print(Text(f"{title}: no gates apply"))
-    style = "green" if report.may_move_to_done else "red"
-    console().print(Text(_verdict(report), style=style))
+        out.print(Text(f"{title}: no gates apply"))
+    out.print(Text(_verdict(report), style="green" if report.may_move_to_done else "red"))
 
 
 def _sensitivity(report: GateReport) -> str:
@@ -144,7 +151,9 @@ def card(
 
     workspace = ctx.obj.workspace()
     model_card = build_model_card(workspace, name, version=version, alias=alias)
-    text = model_card.as_markdown() if fmt is CardFormat.MD else _json_text(model_card.as_json())
+    text = (
+        model_card.as_markdown() if fmt is CardFormat.MD else json_text(model_card.as_json()) + "\n"
+    )
     notes = console() if output else error_console()
     link = ""
     if output is not None:
@@ -161,14 +170,8 @@ def card(
         sys.stdout.write(text)
 
 
-def _json_text(data: object) -> str:
-    import json
-
-    return json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
-
-
 @model_app.command("list")
-def list_models(ctx: typer.Context, fmt: FormatOption = Format.TEXT) -> None:
+def list_models(ctx: typer.Context, fmt: FormatOption = Format.TEXT, wide: Wide = False) -> None:
     """List registered model versions with their aliases, runs and stories."""
     from mlboard.services.experiments import list_model_versions
 
@@ -189,7 +192,7 @@ def list_models(ctx: typer.Context, fmt: FormatOption = Format.TEXT) -> None:
         for v in versions
     ]
     headers = ("model", "version", "aliases", "status", "run", "stories", "registered")
-    print_table(f"Model versions ({len(versions)})", headers, rows, fmt)
+    print_table(f"Model versions ({len(versions)})", headers, rows, fmt, wide=wide)
 
 
 # --------------------------------------------------------------------------------------------
@@ -198,7 +201,7 @@ def list_models(ctx: typer.Context, fmt: FormatOption = Format.TEXT) -> None:
 
 
 @dataset_app.command("list")
-def list_datasets(ctx: typer.Context, fmt: FormatOption = Format.TEXT) -> None:
+def list_datasets(ctx: typer.Context, fmt: FormatOption = Format.TEXT, wide: Wide = False) -> None:
     """List the datasets synced runs logged (mlflow.log_input), with their labels."""
     from mlboard.services.sensitivity import list_datasets as datasets
 
@@ -208,7 +211,7 @@ def list_datasets(ctx: typer.Context, fmt: FormatOption = Format.TEXT) -> None:
         return
     rows = [(d.name, d.sensitivity, d.versions, d.runs, d.source) for d in found]
     headers = ("dataset", "sensitivity", "versions", "runs", "source")
-    print_table(f"Datasets ({len(found)})", headers, rows, fmt)
+    print_table(f"Datasets ({len(found)})", headers, rows, fmt, free="source", wide=wide)
 
 
 @dataset_app.command("label")

@@ -10,7 +10,17 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.text import Text
 
-from mlboard.cli.output import Format, console, error_console, plain, print_json, print_table
+from mlboard.cli.output import (
+    Format,
+    Wide,
+    console,
+    error_console,
+    markdown_cell,
+    plain,
+    print_json,
+    print_table,
+)
+from mlboard.plural import plural
 
 if TYPE_CHECKING:
     from mlboard.services.pipeline_status import PipelineStatus, RunView
@@ -63,9 +73,9 @@ def ingest(
         bad = f", {len(result.errors)} invalid (not stored)" if result.errors else ""
         console().print(
             Text(
-                f"{result.events} events: {result.applied} applied, {result.repeated} already "
-                f"seen{bad}; {result.runs_added} runs added, {result.runs_updated} updated, "
-                f"{result.pipelines_added} pipelines added"
+                f"{plural(result.events, 'event')}: {result.applied} applied, {result.repeated} "
+                f"already seen{bad}; {plural(result.runs_added, 'run')} added, "
+                f"{result.runs_updated} updated, {plural(result.pipelines_added, 'pipeline')} added"
             )
         )
     if result.errors:
@@ -82,18 +92,44 @@ def serve(
         typer.Option(envvar="MLBOARD_LINEAGE_TOKEN", help="Require this bearer token."),
     ] = None,
     max_body: Annotated[int, typer.Option("--max-body", help="Largest body, in bytes.")] = 1 << 20,
+    max_connections: Annotated[
+        int,
+        typer.Option(
+            "--max-connections", help="Connections at once; one more is answered 503 at once."
+        ),
+    ] = 64,
+    request_timeout: Annotated[
+        float,
+        typer.Option(
+            "--request-timeout",
+            metavar="SECONDS",
+            help="Time for a whole request, and for an idle kept-alive connection.",
+        ),
+    ] = 30.0,
     quiet: Annotated[bool, typer.Option("--quiet", help="Do not log each request.")] = False,
 ) -> None:
     """Receive OpenLineage events over HTTP (POST /api/v1/lineage) until Ctrl-C."""
     from mlboard.errors import UserError
+    from mlboard.integrations.guarded_http import MAX_REQUEST_TIMEOUT
     from mlboard.integrations.lineage_server import PATH, make_server
 
     if max_body <= 0:
         raise UserError("--max-body must be a positive number of bytes")
+    if max_connections <= 0:
+        raise UserError("--max-connections must be 1 or more")
+    if not 0 < request_timeout <= MAX_REQUEST_TIMEOUT:
+        raise UserError(f"--request-timeout must be above 0 and at most {MAX_REQUEST_TIMEOUT:g} s")
     log = None if quiet else (lambda line: error_console().print(Text(line), soft_wrap=True))
     try:
         server = make_server(
-            ctx.obj.workspace(), host, port, token=token, max_body=max_body, log=log
+            ctx.obj.workspace(),
+            host,
+            port,
+            token=token,
+            max_body=max_body,
+            max_connections=max_connections,
+            request_timeout=request_timeout,
+            log=log,
         )
     except OSError as error:
         raise UserError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
@@ -137,7 +173,7 @@ def record(
 
 
 @app.command("list")
-def list_(ctx: typer.Context, fmt: FormatOption = Format.TEXT) -> None:
+def list_(ctx: typer.Context, fmt: FormatOption = Format.TEXT, wide: Wide = False) -> None:
     """List pipelines with their last run, freshness against the SLA and failure streak."""
     from mlboard.services.pipeline_status import pipeline_statuses
 
@@ -161,7 +197,7 @@ def list_(ctx: typer.Context, fmt: FormatOption = Format.TEXT) -> None:
         )
         for s in statuses
     ]
-    print_table(f"Pipelines ({len(statuses)})", headers, rows, fmt)
+    print_table(f"Pipelines ({len(statuses)})", headers, rows, fmt, wide=wide)
 
 
 def _fresh(status: PipelineStatus) -> str:
@@ -199,15 +235,29 @@ def show(
     for run in runs:
         lines += _run_lines(run, 1)
     if fmt is Format.MD:
-        typer.echo("\n".join(f"    {line}" if i else f"### {line}" for i, line in enumerate(lines)))
+        typer.echo(_show_markdown(lines))
         return
     for line in lines:
         console().print(Text(line), soft_wrap=True)
 
 
+def _show_markdown(lines: list[str]) -> str:
+    """A heading, two lines of facts, then the runs as a list, tasks and errors nested."""
+    heading, about, recent, *runs = lines
+    items = [_nested_item(line) for line in runs]
+    parts = [f"### {markdown_cell(heading)}", markdown_cell(about), markdown_cell(recent)]
+    return "\n\n".join(parts) + "\n\n" + "\n".join(items)
+
+
+def _nested_item(line: str) -> str:
+    """A run's line as a list item, nested as deep as the text indents it (two spaces a level)."""
+    indent = len(line) - len(line.lstrip()) - 2
+    return " " * indent + "- " + markdown_cell(line)
+
+
 def _run_lines(run: RunView, depth: int) -> list[str]:
     state = (run.state or "unknown") + (" (from its tasks)" if run.derived else "")
-    rows = f", {run.rows_out} rows" if run.rows_out is not None else ""
+    rows = f", {plural(run.rows_out, 'row')}" if run.rows_out is not None else ""
     text = f"{'  ' * depth}{run.run_id}  {state}  {_when(run.started_at)} → {_when(run.ended_at)}"
     lines = [text + rows]
     if run.error_message:

@@ -7,7 +7,16 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.text import Text
 
-from mlboard.cli.output import Format, console, markdown_table, print_json, print_table
+from mlboard.cli.output import (
+    Format,
+    console,
+    markdown_cell,
+    markdown_table,
+    print_item,
+    print_json,
+    print_section,
+)
+from mlboard.plural import plural
 
 if TYPE_CHECKING:
     from mlboard.services.planning import Plan
@@ -27,13 +36,26 @@ def plan_lines(plan: Plan) -> list[str]:
         f"{label} {day:%a %b %d}" if day else f"{label} —"
         for label, day in (("50%", plan.p50), ("85%", plan.p85), ("95%", plan.p95))
     )
-    return [
-        f"Sprint {plan.sprint} ({plan.state}), {plan.start} → {plan.end}",
-        f"Committed {plan.committed_points:g} points · capacity {plan.capacity_points:g} · "
-        f"average velocity {velocity}",
-        f"{plan.remaining} stories open · chance to finish by {plan.end}: "
-        f"{_pct(plan.p_finish_sprint)} · done by {when}",
-    ] + ([f"Forecast: {plan.forecast_note}"] if plan.forecast_note else [])
+    return (
+        [
+            f"Sprint {plan.sprint} ({plan.state}), {plan.start} → {plan.end}",
+            f"Committed {plural(plan.committed_points, 'point')} · capacity "
+            f"{plan.capacity_points:g} · average velocity {velocity}",
+            f"{plural(plan.remaining, 'story')} open · chance to finish by {plan.end}: "
+            f"{_pct(plan.p_finish_sprint)} · done by {when}",
+        ]
+        + ([f"Forecast: {plan.forecast_note}"] if plan.forecast_note else [])
+        + _compute_lines(plan)
+    )
+
+
+def _compute_lines(plan: Plan) -> list[str]:
+    compute = plan.compute
+    if compute.budget is None and not compute.used:
+        return []
+    budget = "no budget" if compute.budget is None else f"{compute.budget:g} budgeted"
+    over = f" · over budget: {', '.join(compute.stories_over)}" if compute.stories_over else ""
+    return [f"GPU-hours {compute.used:.1f} used of {budget}{over}"]
 
 
 def plan(
@@ -53,21 +75,23 @@ def plan(
     velocity_rows = [(v.sprint, v.committed, v.completed) for v in result.velocity]
     load_rows = [(m.handle, m.capacity, m.assigned, "over" if m.over else "") for m in result.loads]
     if fmt is Format.MD:
-        parts = [f"## Plan: {result.sprint}", "", *[f"- {line}" for line in plan_lines(result)], ""]
+        parts = [f"## Plan: {markdown_cell(result.sprint)}", ""]
+        parts += [*(f"- {markdown_cell(line)}" for line in plan_lines(result)), ""]
         parts.append(
             markdown_table("Velocity", ("sprint", "committed", "completed"), velocity_rows)
         )
         parts.append(markdown_table("Load", ("member", "capacity", "assigned", ""), load_rows))
-        parts.append("### Warnings\n\n" + "\n".join(f"- {w}" for w in result.warnings) + "\n")
+        warnings = "\n".join(f"- {markdown_cell(w)}" for w in result.warnings)
+        parts.append("### Warnings\n\n" + warnings + "\n")
         typer.echo("\n".join(parts), nl=False)
         return
     out = console()
     for line in plan_lines(result):
         out.print(Text(line))
-    print_table("Velocity", ("sprint", "committed", "completed"), velocity_rows, fmt)
-    print_table("Load", ("member", "capacity", "assigned", ""), load_rows, fmt)
+    print_section("Velocity", ("sprint", "committed", "completed"), velocity_rows)
+    print_section("Load", ("member", "capacity", "assigned", ""), load_rows)
     for warning in result.warnings:
-        out.print(Text(f"⚠ {warning}", style="yellow"))
+        print_item(Text(warning, style="yellow"), indent=0, marker="⚠ ")
 
 
 def _days(value: float | None) -> str:
@@ -77,9 +101,9 @@ def _days(value: float | None) -> str:
 def report_lines(report: SprintReport) -> list[str]:
     return [
         f"Sprint {report.sprint}: {report.goal}" if report.goal else f"Sprint {report.sprint}",
-        f"Committed {report.committed:g} points, completed {report.completed:g}",
+        f"Committed {plural(report.committed, 'point')}, completed {report.completed:g}",
         f"Scope: +{report.scope_added:g} added, -{report.scope_removed:g} removed "
-        f"({len(report.scope_changes)} changes)",
+        f"({plural(len(report.scope_changes), 'change')})",
         "Carried over: " + (", ".join(report.carried_over) or "nothing"),
     ]
 
@@ -107,12 +131,13 @@ def report(
     flow_headers = ("kind", "stories", "median days", "85th pct days")
     target_headers = ("story", "target", "best", "")
     if fmt is Format.MD:
-        parts = [f"## Review: {result.sprint}", "", *[f"- {line}" for line in report_lines(result)]]
+        parts = [f"## Review: {markdown_cell(result.sprint)}", ""]
+        parts += [f"- {markdown_cell(line)}" for line in report_lines(result)]
         parts += ["", markdown_table("Cycle time", flow_headers, flow_rows)]
         parts += [markdown_table("Targets", target_headers, target_rows)]
         typer.echo("\n".join(parts), nl=False)
         return
     for line in report_lines(result):
         console().print(Text(line))
-    print_table("Cycle time", flow_headers, flow_rows, fmt)
-    print_table("Targets", target_headers, target_rows, fmt)
+    print_section("Cycle time", flow_headers, flow_rows)
+    print_section("Targets", target_headers, target_rows)

@@ -5,24 +5,31 @@ screen over a websocket to xterm.js in the page. Every tab opens the same databa
 command resolved, handed down as `MLBOARD_DB` so that a database URL's password never shows in a
 process list — so several people can plan together: each tab is its own process, and the store's
 WAL mode, busy timeout and one write transaction per action keep them from clobbering each other.
-There is no authentication, so the default address is loopback only.
+
+Only the holder of the server's token gets in (serve_web.py has the gate); the default address
+is loopback only all the same. A tab knows it is served (`MLBOARD_SERVED=1`) and writes no file on
+the server: what a terminal would save to a path reaches the browser as a download instead.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import logging
 import os
+import secrets
 import shlex
 import socket
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
+from urllib.parse import quote
 
 import typer
 from rich.text import Text
 
 from mlboard.cli.output import console, error_console
+
+if TYPE_CHECKING:
+    from mlboard.cli.serve_web import BoardServer
 
 WILDCARD = ("0.0.0.0", "::", "")
 # What one browser tab runs; the database comes from MLBOARD_DB, set by `serve`.
@@ -102,10 +109,30 @@ def serve(
             help="Address browsers use to reach this server (behind a proxy or on 0.0.0.0).",
         ),
     ] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            envvar="MLBOARD_SERVE_TOKEN",
+            show_envvar=True,
+            help="Token browsers need to get in (default: a new random one at every start).",
+        ),
+    ] = None,
+    max_sessions: Annotated[
+        int, typer.Option("--max-sessions", min=1, help="Tabs open at once; more are turned away.")
+    ] = 8,
+    user: Annotated[
+        str | None,
+        typer.Option(help="Who every tab acts as in history and audit (default: yours)."),
+    ] = None,
 ) -> None:
     """Serve the board to web browsers (one board process per tab, one shared database)."""
     from mlboard.cli.state import CliState
+    from mlboard.errors import UserError
 
+    if token is not None and not token.strip():
+        raise UserError("--token is empty: leave it out for a random one")
+    if user is not None and not user.strip():
+        raise UserError("--user is empty: give a name, or leave it out to act as yourself")
     state = CliState(db=db) if db else ctx.obj
     settings = state.settings()
     # Create or upgrade the database once, here, so no tab races a migration and a bad
@@ -114,17 +141,29 @@ def serve(
     database = absolute_database(settings.database)
     _check_can_listen(host, port)
 
-    os.environ["MLBOARD_DB"] = database  # every tab's board inherits the server's environment
-    server = _server(BOARD_COMMAND, host, port, url or public_url(host, port))
+    token = token or secrets.token_urlsafe(32)
+    # Every tab's board inherits the server's environment: the database, who acts, and that it
+    # runs in a browser. The boards need no token, so it is not handed down.
+    os.environ.pop("MLBOARD_SERVE_TOKEN", None)
+    os.environ.update(
+        MLBOARD_DB=database, MLBOARD_USER=(user or settings.actor).strip(), MLBOARD_SERVED="1"
+    )
+    server = _server(host, port, (url or public_url(host, port)).rstrip("/"), token, max_sessions)
+    # The one place the token is written: the address to open, whole, on one line.
     console().print(
-        Text(f"serving the board on {shown(database)} at {server.public_url}; Ctrl-C stops"),
+        Text(
+            f"serving the board on {shown(database)} (Ctrl-C stops): "
+            f"{server.public_url}/?token={quote(token, safe='')}"
+        ),
         soft_wrap=True,
     )
     if not is_loopback(host):
         error_console().print(
             Text(
                 f"warning: bound to {host or 'all interfaces'}, so the board is reachable from "
-                "the network with no authentication: anyone who can connect can change it"
+                "the network. Its token keeps out whoever does not have it, but the traffic is "
+                "plain HTTP: anyone on the way can read the token and the board (put HTTPS in "
+                "front and pass --public-url)"
             ),
             soft_wrap=True,
         )
@@ -132,19 +171,15 @@ def serve(
     console().print(Text("stopped"))
 
 
-def _server(command: str, host: str, port: int, url: str):  # type: ignore[no-untyped-def]
-    """A textual-serve server without its banner and access log (`serve` prints the URL).
+def _server(host: str, port: int, url: str, token: str, max_sessions: int) -> BoardServer:
+    """The board's web server, behind its gate.
 
     textual-serve (aiohttp, Jinja) is imported here so that `mlboard --help` does not load it.
     """
-    from textual_serve.server import Server
+    from mlboard.cli.serve_web import BoardServer, Gate
 
-    class QuietServer(Server):
-        def initialize_logging(self) -> None:
-            super().initialize_logging()  # keeps textual-serve's own errors (a tab failing)
-            logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    def log(line: str) -> None:
+        error_console().print(Text(line), soft_wrap=True)
 
-        async def on_startup(self, app: object) -> None:
-            return None
-
-    return QuietServer(command, host=host, port=port, title="mlboard", public_url=url.rstrip("/"))
+    gate = Gate(token, port=port, public_url=url, max_sessions=max_sessions, log=log)
+    return BoardServer(BOARD_COMMAND, host=host, port=port, public_url=url, gate=gate)

@@ -1,4 +1,8 @@
-"""What every command shares: the `--db` flag, the settings, and the workspace opened once."""
+"""What every command shares: the `--db` flag, the settings, and the workspace opened once.
+
+`tracking_uris` holds a command's `--tracking-uri` flags, set before the settings are first read:
+a flag overrides the config file's `tracking_uri`, which then needs no trust.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ if TYPE_CHECKING:
 @dataclass
 class CliState:
     db: str | None = None
+    tracking_uris: tuple[str, ...] = ()
     _settings: Settings | None = field(default=None, repr=False)
     _workspace: Workspace | None = field(default=None, repr=False)
 
@@ -20,7 +25,7 @@ class CliState:
         if self._settings is None:
             from mlboard.config import load_settings
 
-            self._settings = load_settings(self.db)
+            self._settings = load_settings(self.db, tracking_uris=self.tracking_uris)
         return self._settings
 
     def workspace(self) -> Workspace:

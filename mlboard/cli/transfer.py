@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.text import Text
 
-from mlboard.cli.output import console, markdown_table, plain, print_json
+from mlboard.cli.output import console, json_text, markdown_table, plain, print_json
 from mlboard.files import write_atomically
+from mlboard.plural import plural
+from mlboard.text_safety import csv_cell
 
 if TYPE_CHECKING:
     from mlboard.services.stories import StoryView
@@ -84,8 +86,8 @@ def import_jira_command(
     console().print(
         Text(
             f"imported {path.name}: {result.created} created, {result.updated} updated, "
-            f"{result.unchanged} unchanged; {result.sprints_added} sprints and "
-            f"{result.members_added} members added"
+            f"{result.unchanged} unchanged; {plural(result.sprints_added, 'sprint')} and "
+            f"{plural(result.members_added, 'member')} added"
         )
     )
 
@@ -112,14 +114,12 @@ def export(
         typer.echo(text, nl=False)
         return
     write_atomically(output, text)
-    console().print(Text(f"wrote {len(stories)} stories to {output}"))
+    console().print(Text(f"wrote {plural(len(stories), 'story')} to {output}"))
 
 
 def render_export(stories: list[StoryView], fmt: ExportFormat) -> str:
     if fmt is ExportFormat.JSON:
-        import json
-
-        return json.dumps([s.as_json() for s in stories], indent=2, ensure_ascii=False) + "\n"
+        return json_text([s.as_json() for s in stories]) + "\n"
     if fmt is ExportFormat.MD:
         headers = ("key", "title", "kind", "status", "points", "assignee", "sprint", "target")
         rows = [
@@ -139,5 +139,5 @@ def render_export(stories: list[StoryView], fmt: ExportFormat) -> str:
             "target": str(story.target) if story.target else "",
             "blocked_reason": story.blocked_reason,
         }
-        writer.writerow(plain(values.get(column)) for column in CSV_COLUMNS)
+        writer.writerow(csv_cell(plain(values.get(column))) for column in CSV_COLUMNS)
     return buffer.getvalue()

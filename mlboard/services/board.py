@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from mlboard.domain import StoryKind, parse_choice
 from mlboard.services.evidence import Evidence
+from mlboard.services.handles import typed_handle
 from mlboard.services.sprints import SprintView, active_sprint_name, get_sprint
 from mlboard.services.stories import StoryView, list_stories
 from mlboard.services.workspace import Workspace
@@ -63,7 +64,7 @@ def parse_filter(query: str) -> BoardFilter:
     words, assignees, kinds = [], set(), set()
     for term in terms:
         if term.startswith("@") and len(term) > 1:
-            assignees.add(term[1:].lower())
+            assignees.add(typed_handle(term).lower())
         elif term.lower().startswith("kind:"):
             kinds.add(parse_choice(StoryKind, term[5:], "kind").value)
         else:
@@ -86,7 +87,7 @@ class CardFacts:
         return (
             evidence.best_value if evidence else None,
             evidence.target_met if evidence else None,
-            len(evidence.warnings) if evidence else 0,
+            evidence.warning_count if evidence else 0,
             self.data_blockers,
             self.gates_missing,
             self.sensitivity,

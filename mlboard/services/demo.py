@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from mlboard.config import Settings
+from mlboard.config_trust import TrustState, digest, record_trust, trust_state
 from mlboard.services.sample_team import load_sample_team, read_sample_team
 from mlboard.services.workspace import Workspace, open_workspace
 from mlboard.store import audit_head
@@ -21,6 +22,7 @@ from mlboard.store.engine import database_url
 DATABASE_NAME = "mlboard.db"
 MLFLOW_NAME = "mlflow.db"
 ARTIFACTS_NAME = "mlartifacts"
+CONFIG_NAME = "mlboard.toml"
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ def ensure_demo(folder: Path, settings: Settings, today: date) -> DemoWorkspace:
     folder.mkdir(parents=True, exist_ok=True)
     database = folder / DATABASE_NAME
     if database.exists():
+        _trust_config_if_unchanged(folder)
         return DemoWorkspace(folder, database, created=False)
     partial = folder / f".{DATABASE_NAME}.partial"
     tracking = folder / MLFLOW_NAME
@@ -66,13 +69,32 @@ def ensure_demo(folder: Path, settings: Settings, today: date) -> DemoWorkspace:
         workspace.close()
     os.replace(partial, database)
     audit_head.move(database_url(str(partial)), database_url(str(database)))
-    (folder / "mlboard.toml").write_text(
+    content = _config_text(folder)
+    (folder / CONFIG_NAME).write_bytes(content)
+    record_trust(folder / CONFIG_NAME, digest(content))
+    return DemoWorkspace(folder, database, created=True)
+
+
+def _config_text(folder: Path) -> bytes:
+    """The demo's `mlboard.toml`: its database and its MLflow store, beside it."""
+    return (
         "# The mlboard demo workspace: run `mlboard` in this folder.\n"
         f'database = "{DATABASE_NAME}"\n'
-        f'tracking_uri = "{tracking_uri}"\n',
-        encoding="utf-8",
-    )
-    return DemoWorkspace(folder, database, created=True)
+        f'tracking_uri = "sqlite:///{folder / MLFLOW_NAME}"\n'
+    ).encode()
+
+
+def _trust_config_if_unchanged(folder: Path) -> None:
+    """mlboard wrote this file, so it is trusted as written (also for a demo built before
+    trust was recorded); a file someone edited since is left to the user to trust."""
+    path = folder / CONFIG_NAME
+    content = _config_text(folder)
+    try:
+        unchanged = path.read_bytes() == content
+    except OSError:
+        return
+    if unchanged and trust_state(path, digest(content)) is not TrustState.TRUSTED:
+        record_trust(path, digest(content))
 
 
 def _add_runs(workspace: Workspace, tracking_uri: str, artifacts: Path, today: date) -> None:

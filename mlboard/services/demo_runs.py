@@ -17,10 +17,13 @@ What it writes (story keys from sample_data/stories.csv; values for the default 
 |                  | —     | 1 untagged notebook run, to link by hand                            |
 | `fraud-v5`       | ML-3  | logistic baseline and a 256-unit MLP that clearly overfits: its     |
 |                  |       | `val_loss` bottoms out at epoch 8, then rises for 32 epochs         |
-|                  | ML-17 | 3 runs, all below `val_pr_auc >= 0.62` (best ≈ 0.48)                |
+|                  | ML-17 | 3 runs, all below `val_pr_auc >= 0.62` (best ≈ 0.48); the MLP logs  |
+|                  |       | system metrics of 2 GPUs (`system/gpu_0_…`, `system/gpu_1_…`)       |
 |                  | ML-19 | a class-weight sweep: a parent run and 4 nested children (≈ 0.50)   |
+|                  |       | on 3 GPUs each (`mlboard.gpus`): 8.2 GPU-hours, over its budget, 6  |
 | `recs-two-tower` | ML-28 | popularity baseline (`val_recall_at_50` ≈ 0.34), two two-tower      |
 |                  |       | models (≈ 0.40 and 0.63) and one that diverged: FAILED, loss → NaN  |
+|                  |       | (the two-tower runs on 4 GPUs each, by their `mlboard.gpus` tag)    |
 | `scratch`        | —     | 2 untagged smoke-test runs (they belong to ML-14, unlinked)         |
 
 Registered models: `churn-classifier` (versions 1 and 2 from ML-5's two best runs, in the order
@@ -34,6 +37,10 @@ Conventions, as mlboard's sync reads them:
   through the parent link, like a sweep whose driver tags just its outer run. The parent logs
   the winning child's `val_pr_auc` and `val_auc` (and param `best_class_weight`), as sweep
   drivers do, so the parent alone says how far the story is from its target.
+- GPUs: a run's `mlboard.gpus` tag says how many it used (ML-19's sweep, ML-28's two-tower
+  runs); ML-17's MLP instead logs per-GPU utilization and memory once an epoch under the
+  names MLflow's system metrics monitor uses (`system/gpu_<i>_utilization_percentage`,
+  `system/gpu_<i>_memory_usage_megabytes`), as a job with `log_system_metrics=True` does.
 - Every run has `mlflow.user` (a member handle from team.toml), `mlflow.runName`,
   `mlflow.source.name`/`.type`, and params (`model_type`, `learning_rate`, `l2`, `epochs`,
   `hidden_units`, `class_weight`, ... as the model has them).
@@ -99,6 +106,7 @@ from mlboard.services.demo_training_data import (
 )
 
 STORY_TAG = "mlboard.story"
+GPUS_TAG = "mlboard.gpus"  # GPUs a run used, for clusters that log no system metrics
 PARENT_TAG = "mlflow.parentRunId"
 NOTE_TAG = "mlflow.note.content"  # the description MLflow's UI shows for runs and experiments
 SAMPLE_AS_OF = date(2026, 11, 25)  # read from team.toml when it is there
@@ -212,12 +220,15 @@ class _DemoWriter:
         source: str,
         story: str | None = None,
         parent: _Logged | None = None,
+        gpus_tag: int | None = None,
     ) -> _Logged:
         tags = {
             "mlflow.user": user,
             "mlflow.source.name": source,
             "mlflow.source.type": "NOTEBOOK" if source.endswith(".ipynb") else "LOCAL",
         }
+        if gpus_tag is not None:
+            tags[GPUS_TAG] = str(gpus_tag)
         if story:
             tags[STORY_TAG] = story
         if parent:
@@ -259,14 +270,25 @@ class _DemoWriter:
         source: str,
         story: str | None = None,
         parent: _Logged | None = None,
+        gpus_tag: int | None = None,
+        system_gpus: int = 0,
     ) -> _Logged:
         """Create a run, train, log what the training produced and terminate the run.
 
         A `TrainingDiverged` ends the run as FAILED, with the epochs before the failure logged
-        and the error as the run's description.
+        and the error as the run's description. `gpus_tag` sets the run's `mlboard.gpus` tag;
+        `system_gpus` logs that many GPUs' utilization and memory once an epoch, named as
+        MLflow's system metrics monitor names them.
         """
         run = self.start(
-            experiment, name, user=user, started=started, source=source, story=story, parent=parent
+            experiment,
+            name,
+            user=user,
+            started=started,
+            source=source,
+            story=story,
+            parent=parent,
+            gpus_tag=gpus_tag,
         )
         note = None
         try:
@@ -288,6 +310,11 @@ class _DemoWriter:
                 self.metric(key, float(value), end_ms - 30_000, epochs)
                 for key, value in run.training.final.items()
             ]
+        metrics += [
+            self.metric(key, value, run.start_ms + step * epoch_ms, step - 1)
+            for step in range(1, epochs + 1)
+            for key, value in _gpu_readings(system_gpus, step).items()
+        ]
         self.log(run, metrics, job.params, note)
         if run.training is not None and run.training.weights:
             self.client.log_dict(run.run_id, run.training.weights, "model/weights.json")
@@ -306,6 +333,16 @@ class _DemoWriter:
             )
             if logged is best:
                 self.client.set_registered_model_alias(model, alias, version.version)
+
+
+def _gpu_readings(gpus: int, step: int) -> dict[str, float]:
+    """What MLflow's GPU monitor would log for a busy training job at one sample: busy, with
+    a little wobble, and memory filled once the model is loaded."""
+    readings = {}
+    for gpu in range(gpus):
+        readings[f"system/gpu_{gpu}_utilization_percentage"] = 88.0 + 5 * math.sin(step + gpu)
+        readings[f"system/gpu_{gpu}_memory_usage_megabytes"] = 21_400.0 + 150 * gpu
+    return readings
 
 
 def _as_uri(location: str) -> str:
@@ -479,6 +516,7 @@ def _fraud_runs(writer: _DemoWriter, seed: int) -> None:
             epoch_seconds=epoch_seconds,
             source="train_fraud.py",
             story="ML-17",
+            system_gpus=2 if name == "fraud-v5-mlp-32" else 0,  # the MLP trained on 2 GPUs
         )
         for name, started, epoch_seconds, job in (
             ("fraud-v5-logreg-v4-features", "2026-10-19T15:30:00Z", 90,
@@ -519,6 +557,7 @@ def _fraud_runs(writer: _DemoWriter, seed: int) -> None:
             epoch_seconds=80,
             source="sweeps/class_weights.py",
             parent=sweep,
+            gpus_tag=3,  # the sweep's cluster logs no system metrics: the driver tags its jobs
         )
         for index, weight in enumerate(weights)
     ]  # fmt: skip
@@ -565,6 +604,7 @@ def _recs_runs(writer: _DemoWriter, seed: int) -> None:
             epoch_seconds=420,
             source="train_two_tower.py",
             story="ML-28",
+            gpus_tag=None if job is popularity else 4,
         )
 
 

@@ -28,6 +28,7 @@ from mlboard.analytics.velocity import (
 )
 from mlboard.domain import SprintState, StoryKind, StoryStatus
 from mlboard.errors import UserError
+from mlboard.plural import plural
 from mlboard.services import sprint_points
 from mlboard.services.members import availability
 from mlboard.services.stories import (
@@ -42,6 +43,7 @@ from mlboard.services.stories import (
     rank_story,
 )
 from mlboard.services.story_fields import as_event_text
+from mlboard.services.story_signals import OVER_BUDGET, SprintCompute, StoryWarning, sprint_compute
 from mlboard.services.workspace import Workspace
 from mlboard.store.tables import Member, Sprint, Story
 
@@ -81,7 +83,9 @@ class Plan:
     p_finish_sprint: float | None
     forecast_note: str | None
     loads: list[MemberLoad]
+    compute: SprintCompute
     warnings: list[str] = field(default_factory=list)
+    story_warnings: list[StoryWarning] = field(default_factory=list)
 
     @property
     def capacity_points(self) -> float:
@@ -114,7 +118,12 @@ class Plan:
                 "note": self.forecast_note,
             },
             "members": [load.as_json() for load in self.loads],
+            "compute": self.compute.as_json(),
             "warnings": self.warnings,
+            "story_warnings": [
+                {"story": w.story, "kind": w.kind, "message": w.message}
+                for w in self.story_warnings
+            ],
         }
 
 
@@ -154,6 +163,8 @@ def make_plan(ws: Workspace, sprint_name: str | None = None) -> Plan:
         members = session.exec(select(Member).where(col(Member.active).is_(True))).all()
         done_at = session.exec(select(Story.done_at).where(col(Story.done_at).is_not(None))).all()
         name, state = sprint.name, sprint.state
+        in_sprint = session.exec(select(Story).where(Story.sprint_id == sprint.id)).all()
+        compute, signals = sprint_compute(session, in_sprint, ws.now(), ws.settings.plateau)
     stories = list_stories(ws, sprint=name)
     days_off = availability(ws, start, end)
     capacity = team_capacity(
@@ -200,8 +211,16 @@ def make_plan(ws: Workspace, sprint_name: str | None = None) -> Plan:
         p_finish_sprint=p_finish,
         forecast_note=None if remaining == 0 else forecast.reason,
         loads=loads,
+        compute=compute,
     )
     plan.warnings.extend(plan_warnings(plan))
+    plan.story_warnings.extend(
+        warning
+        for story in plan.stories
+        for warning in signals[story.key].warnings
+        if story.status != StoryStatus.DONE or warning.kind == OVER_BUDGET
+    )
+    plan.warnings.extend(warning.message for warning in plan.story_warnings)
     from mlboard.services.pipeline_status import data_blockers
 
     blocked = data_blockers(ws, [s.key for s in stories if s.status != StoryStatus.DONE])
@@ -218,7 +237,7 @@ def plan_warnings(plan: Plan) -> list[str]:
     summary = capacity_summary(plan.committed_points, plan.capacity, plan.average_velocity)
     if summary.over_capacity:
         warnings.append(
-            f"over-committed: {plan.committed_points:g} points against a capacity of "
+            f"over-committed: {plural(plan.committed_points, 'point')} against a capacity of "
             f"{summary.capacity:g}"
         )
     if summary.over_velocity and plan.average_velocity is not None:
@@ -227,7 +246,8 @@ def plan_warnings(plan: Plan) -> list[str]:
             f"{plan.average_velocity:.1f} of the last sprints"
         )
     warnings += [
-        f"{load.handle} is over capacity: {load.assigned:g} of {load.capacity:g} points assigned"
+        f"{load.handle} is over capacity: {load.assigned:g} of "
+        f"{plural(load.capacity, 'point')} assigned"
         for load in plan.loads
         if load.over
     ]

@@ -1,7 +1,7 @@
 """The standup digest as lines: Markdown for chat and docs, and the same lines for the terminal.
 
-Markdown must paste cleanly into Slack, Teams or Confluence: plain text, no control codes, one
-line per item. User text is kept as typed (no backslash escapes: Slack would show them).
+Markdown must paste cleanly into Slack, Teams or Confluence: one line per item, every line made
+inert by `markdown_inline` (no control codes, links, HTML or mentions from what people typed).
 """
 
 from __future__ import annotations
@@ -10,18 +10,24 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
+from mlboard.plural import noun, plural
 from mlboard.services.standup import Digest
+from mlboard.text_safety import markdown_inline, single_line
 
 Line = tuple[str, str]  # (kind: h1 | h2 | item | warn, text)
 
 
 def _clean(text: object) -> str:
     """One line of user text: control characters and line breaks flattened."""
-    return " ".join("".join(ch if ch.isprintable() else " " for ch in str(text)).split())
+    return single_line(str(text))
 
 
 def _value(value: float | None) -> str:
     return "—" if value is None else f"{value:.4g}"
+
+
+def _points(value: float | None) -> str:
+    return f"{_value(value)} {noun(0 if value is None else value, 'point')}"
 
 
 def _people(people: list[dict[str, Any]]) -> Iterator[Line]:
@@ -85,7 +91,10 @@ def _ml(ml: dict[str, Any]) -> Iterator[Line]:
     for model in ml["models"]:
         aliases = f" [{', '.join(model['aliases'])}]" if model["aliases"] else ""
         verb = "registered" if model["event"] == "registered" else "aliases now"
-        yield "item", f"model {model['name']} v{model['version']} {verb}{aliases}"
+        stories = f" ({', '.join(model['stories'])})" if model["stories"] else ""
+        yield "item", f"model {_clean(model['name'])} v{model['version']} {verb}{aliases}{stories}"
+    for warning in ml["story_warnings"]:
+        yield "warn", _clean(warning["message"])
     if not any(ml.values()):
         yield "item", "no runs finished or failed, no new bests, no model changes"
 
@@ -95,11 +104,11 @@ def _sprint(sprint: dict[str, Any] | None) -> Iterator[Line]:
     if sprint is None:
         yield "item", "no active sprint"
         return
-    yield "item", f"{_clean(sprint['name'])}: {sprint['days_left']} day(s) left"
+    yield "item", f"{_clean(sprint['name'])}: {plural(sprint['days_left'], 'day')} left"
     yield (
         "item",
         (
-            f"remaining {_value(sprint['remaining_points'])} points "
+            f"remaining {_points(sprint['remaining_points'])} "
             f"(ideal {_value(sprint['ideal_remaining_points'])})"
         ),
     )
@@ -144,6 +153,9 @@ _MARKDOWN = {"h1": "## {}", "h2": "\n**{}**", "item": "- {}", "warn": "- ⚠ {}"
 
 def digest_markdown(digest: Digest) -> str:
     return (
-        "\n".join(_MARKDOWN[kind].format(text) for kind, text in digest_lines(digest.as_json()))
+        "\n".join(
+            _MARKDOWN[kind].format(markdown_inline(text))
+            for kind, text in digest_lines(digest.as_json())
+        )
         + "\n"
     )

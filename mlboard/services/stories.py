@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from mlboard.domain import StoryStatus, Target, parse_target
 from mlboard.errors import UserError
+from mlboard.services.handles import typed_handle
 from mlboard.services.story_fields import FIELDS, as_event_text
 from mlboard.services.workspace import Workspace
 from mlboard.store.tables import Member, Sprint, Story, StoryEvent
@@ -156,11 +157,11 @@ def list_stories(
         if backlog:
             query = query.where(col(Story.sprint_id).is_(None))
         if status is not None:
-            query = query.where(Story.status == FIELDS["status"].parse(status))
+            query = query.where(Story.status == _parse("status", status))
         if assignee is not None:
             query = query.where(Story.assignee_id == find_member(session, assignee).id)
         if kind is not None:
-            query = query.where(Story.kind == FIELDS["kind"].parse(kind))
+            query = query.where(Story.kind == _parse("kind", kind))
         rows = session.exec(query.order_by(col(Story.rank), col(Story.number))).all()
         return [_view(*row) for row in rows]
 
@@ -177,7 +178,7 @@ def story_history(ws: Workspace, key: str) -> list[EventView]:
 
 
 def find_member(session: Session, handle: str) -> Member:
-    member = session.exec(select(Member).where(Member.handle == handle.lstrip("@"))).first()
+    member = session.exec(select(Member).where(Member.handle == typed_handle(handle))).first()
     if member is None:
         raise UserError(f"member {handle} not found (add them with: mlboard member add)")
     return member

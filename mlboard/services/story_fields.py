@@ -20,37 +20,13 @@ from mlboard.domain import (
     parse_choice,
     parse_target,
 )
+from mlboard.text_safety import single_line
 
 MAX_TITLE = 500
 
 
-# Characters that can break a line, ring, move the cursor, or reorder or hide text unseen: controls,
-# format characters (right-to-left overrides, isolates, zero-width spaces, BOMs), line and
-# paragraph separators, and lone surrogates. Private-use characters (icon fonts) and code points
-# newer than this Python's Unicode tables (the latest emoji) stay: a terminal shows them as it
-# can, and a title typed with them must not lose them.
-HIDDEN = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
-# Format characters that scripts need: the joiners hold emoji sequences together and shape
-# Persian and Indic words; without them the text is spelled wrong, not made safe.
-JOINERS = frozenset("\u200c\u200d")
-
-
-def one_line(text: str) -> str:
-    """A title is one line of text: control characters (escapes, bells, line breaks) and the
-    invisible characters that reorder or hide text become spaces, so no terminal, table or chat
-    message can be broken or made to lie by one. Right-to-left letters stay as they are."""
-    if text.isprintable():  # no character of `HIDDEN`: most text, at no cost
-        return text
-    return "".join(" " if hidden(ch) else ch for ch in text)
-
-
-def hidden(ch: str) -> bool:
-    """A character `one_line` turns into a space: a control, or one that reorders or hides text."""
-    return unicodedata.category(ch) in HIDDEN and ch not in JOINERS
-
-
 def _title(text: str) -> str:
-    title = " ".join(one_line(text).split())
+    title = single_line(text)
     if not title:
         raise ValueError("must not be empty")
     if len(title) > MAX_TITLE:
@@ -79,7 +55,7 @@ def _description(text: str) -> str:
 
 
 def _reason(text: str) -> str | None:
-    return " ".join(one_line(text).split()) or None
+    return single_line(text) or None
 
 
 def _target(text: str) -> str | None:

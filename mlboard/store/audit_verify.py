@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Text, cast, select
 
+from mlboard.plural import plural
 from mlboard.store import audit_head
 from mlboard.store.audit import GENESIS, legacy_content, signed_content
 from mlboard.store.audit_head import CheckpointError, Head
@@ -90,8 +91,8 @@ def verify(connection: Connection, key: AuditKey | None, anchor: Head | None = N
     if walk.unkeyed:
         first, last = walk.unkeyed[0], walk.unkeyed[-1]
         report.notes.append(
-            f"{len(walk.unkeyed)} entries (#{first}–#{last}) are unkeyed: written before keyed "
-            "audit, their plain SHA-256 shows edits but not a re-computed chain"
+            f"unkeyed: {plural(len(walk.unkeyed), 'entry')} (#{first}–#{last}) written before "
+            "keyed audit; their plain SHA-256 shows edits, not a re-computed chain"
         )
     return report
 
@@ -188,7 +189,7 @@ def _expected_head(
         )
         return "", None
     report.notes.append(f"head: checked against this machine's checkpoint {_short(path)} "
-                        f"({stored.entries} entries)")  # fmt: skip
+                        f"({plural(stored.entries, 'entry')})")  # fmt: skip
     return "this machine's checkpoint", stored
 
 
@@ -196,8 +197,10 @@ def _head_findings(walk: _Walk, source: str, expected: Head) -> list[Finding]:
     count = walk.report.checked
     if count < expected.entries:
         missing = expected.entries - count
-        return [Finding("head", f"the chain has {count} entries but {source} recorded "
-                        f"{expected.entries}: the newest {missing} were deleted")]  # fmt: skip
+        were = "was" if missing == 1 else "were"
+        return [Finding("head", f"the chain has {plural(count, 'entry')} but {source} recorded "
+                        f"{expected.entries}: the newest {plural(missing, 'entry')} {were} "
+                        "deleted")]  # fmt: skip
     if walk.hashes.get(expected.entries) != expected.head:
         return [Finding("head", f"entry {expected.entries} of the chain is not the head {source} "
                         "recorded: the chain was rewritten up to it")]  # fmt: skip
@@ -213,8 +216,8 @@ def _replay(connection: Connection, walk: _Walk) -> list[Finding]:
         return []
     differences, compared = walk.replay.compare(connection)
     if not differences:
-        walk.report.notes.append(f"replay: the trail accounts for all {compared} rows of the "
-                                 "board's audited tables")  # fmt: skip
+        walk.report.notes.append("replay: the board's audited tables match the trail "
+                                 f"({plural(compared, 'row')})")  # fmt: skip
     return [Finding(d.kind, d.message) for d in differences]
 
 

@@ -216,6 +216,24 @@ class StoryRun(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_utc_column(nullable=False))
 
 
+class PendingTag(SQLModel, table=True):
+    """A run's `mlboard.story` tag still to be written to MLflow (`story_key`), or removed (None).
+
+    Linking commits the link and this row first and calls MLflow afterwards, outside any write
+    transaction; a call that succeeds deletes the row, one that fails leaves it for the next
+    sync of the run's tracking URI. One row per run: the latest wish is the one that counts.
+    """
+
+    __table_args__ = (UniqueConstraint("run_pk"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_pk: int = Field(
+        sa_column=Column(Integer, ForeignKey("run.id", ondelete="CASCADE"), nullable=False)
+    )
+    story_key: str | None = None
+    requested_at: datetime = Field(sa_column=_utc_column(nullable=False))
+
+
 class ModelVersion(SQLModel, table=True):
     """A registered model version (MLflow registry) and the run it came from."""
 

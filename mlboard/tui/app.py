@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 
 from textual import on, work
@@ -171,6 +172,13 @@ class MlboardApp(App[None]):
             refresh = getattr(screen, "refresh_data", None)
             if refresh is not None and screen.is_mounted:
                 refresh()
+
+    @property
+    def served(self) -> bool:
+        """Whether this board runs in a browser tab (`mlboard serve` sets MLBOARD_SERVED=1 for
+        its tabs; any web driver counts too). A served board writes no file on the server: what
+        it would save to a path is a download in the browser instead."""
+        return self.is_web or os.environ.get("MLBOARD_SERVED") == "1"
 
     @property
     def syncing(self) -> bool:

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from rich.text import Text
 
-from mlboard.services import story_fields
+from mlboard.text_safety import single_line
 
 
 def one_line(text: object, width: int | None = None) -> str:
@@ -20,7 +20,7 @@ def one_line(text: object, width: int | None = None) -> str:
     escape sequence, a line break or a right-to-left override cannot break a table row, the
     terminal or the order of what is read; runs of spaces collapse.
     """
-    flat = " ".join(story_fields.one_line(str(text or "")).split())
+    flat = single_line(str(text or ""))
     return flat if width is None or len(flat) <= width else flat[: width - 1] + "…"
 
 

@@ -20,9 +20,10 @@ from textual.message import Message
 from textual.widgets import DataTable, Header, Input, Static
 from textual.worker import Worker, WorkerState
 
+from mlboard.plural import plural
 from mlboard.services.audit import AuditView, Verification, verify_audit
 from mlboard.services.audit_search import change_summary, latest_audit
-from mlboard.services.story_fields import hidden
+from mlboard.text_safety import hidden
 from mlboard.tui.screens.reloading import ReloadingScreen
 from mlboard.tui.text import cell, one_line, when
 from mlboard.tui.widgets.key_footer import KeyFooter
@@ -97,7 +98,8 @@ def entry_detail(entry: AuditView) -> Content:
 def verdict(verification: Verification) -> Content:
     if verification.ok:
         return Content.styled(
-            f"✓ audit trail intact: {verification.checked:,} entries verified", "bold $success"
+            f"✓ audit trail intact: {plural(verification.checked, 'entry')} verified",
+            "bold $success",
         )
     first, others = verification.findings[0], len(verification.findings) - 1
     more = f" (+{others} more: mlboard audit verify lists them)" if others else ""

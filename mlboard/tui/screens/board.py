@@ -16,6 +16,7 @@ from textual.widgets import Header, Input, OptionList, Static
 
 from mlboard.domain import StoryStatus
 from mlboard.errors import UserError
+from mlboard.plural import plural
 from mlboard.services.board import (
     BoardData,
     BoardFilter,
@@ -46,7 +47,7 @@ def sprint_summary(sprint: SprintView | None, done_points: float, today: date) -
     if sprint.start and sprint.end:
         left = sprint.days_left(today)
         parts += [("  ·  ", "$text-muted"), f"{sprint.start:%b %d} → {sprint.end:%b %d}"]
-        parts += [("  ·  ", "$text-muted"), f"{left} day{'s' if left != 1 else ''} left"]
+        parts += [("  ·  ", "$text-muted"), f"{plural(left, 'day')} left"]
     committed = sprint.committed_points
     parts += [("  ·  ", "$text-muted"), f"{done_points:g} pts done"]
     if committed is not None:

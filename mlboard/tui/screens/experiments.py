@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Input, Static
 
 from mlboard.errors import UserError
+from mlboard.plural import plural
 from mlboard.services.experiments import RunView, experiment_names, list_runs, run_count
 from mlboard.services.linking import link_run, unlink_run
 from mlboard.services.stories import list_stories
@@ -35,12 +36,14 @@ FIRST_SCREEN = 100  # rows of the very first paint; the rest of the first page f
 
 
 class LinkChanged(Message):
-    """A link or unlink finished (in a worker): `error` says why it did not happen."""
+    """A link or unlink finished (in a worker): `error` says why it did not happen;
+    `tag_warning` why the link is made but its MLflow tag is not (the next sync retries)."""
 
-    def __init__(self, text: str, error: str | None = None) -> None:
+    def __init__(self, text: str, error: str | None = None, tag_warning: str | None = None) -> None:
         super().__init__()
         self.text = text
         self.error = error
+        self.tag_warning = tag_warning
 
 
 class ExperimentsScreen(Screen[None]):
@@ -173,7 +176,7 @@ class ExperimentsScreen(Screen[None]):
             more = "+" if self.has_more and self.filter.active else ""
             parts: list[str | tuple[str, str]] = [
                 (f"{len(self.shown):,}{more}", "bold"),
-                f" of {self.total:,} runs",
+                f" of {plural(self.total, 'run')}",
                 " match the filter" if self.filter.active else "",
             ]
             if self.has_more:
@@ -312,17 +315,15 @@ class ExperimentsScreen(Screen[None]):
     @work(thread=True, group="link", exit_on_error=False)
     def _change_link(self, run: RunView, key: str, *, link: bool) -> None:
         """Thread worker: link or unlink (and write the MLflow tag, per the settings)."""
+        change = link_run if link else unlink_run
         try:
-            if link:
-                link_run(self.workspace, key, run.run_id)
-            else:
-                unlink_run(self.workspace, key, run.run_id)
-        except UserError as error:  # TrackingError included: nothing was changed
+            result = change(self.workspace, key, run.run_id)
+        except UserError as error:  # refused by the board: nothing was changed
             self.post_message(LinkChanged("", error.message))
             return
         label = one_line(run.label)
         verb = f"Linked run {label} to" if link else f"Unlinked run {label} from"
-        self.post_message(LinkChanged(f"{verb} {key.upper()}"))
+        self.post_message(LinkChanged(f"{verb} {key.upper()}", tag_warning=result.tag_warning))
 
     @on(LinkChanged)
     def link_changed(self, message: LinkChanged) -> None:
@@ -330,6 +331,13 @@ class ExperimentsScreen(Screen[None]):
             self.notify(message.error, title="Link failed", severity="error", markup=False)
             return
         self.notify(message.text, markup=False)
+        if message.tag_warning is not None:
+            self.notify(
+                f"{message.tag_warning}; the next sync tries again",
+                title="MLflow tag not written",
+                severity="warning",
+                markup=False,
+            )
         self.app.data_changed()  # type: ignore[attr-defined]
 
     @on(DataTable.RowSelected)

@@ -18,6 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Markdown, Static
 
 from mlboard.errors import UserError
+from mlboard.plural import plural
 from mlboard.services.model_card import ModelCard, build_model_card
 from mlboard.services.workspace import Workspace
 from mlboard.tui.widgets.key_footer import KeyFooter
@@ -40,7 +41,7 @@ def gaps_line(card: ModelCard) -> Content:
             [head, Content.styled("No gaps: every section has its record.", "$success")]
         )
     count = Content.assemble(
-        (f"{len(gaps)} TODO{'s' if len(gaps) != 1 else ''}", "bold $warning"),
+        (plural(len(gaps), "TODO"), "bold $warning"),
         (" — facts the board does not have, marked in their sections:", "$text-muted"),
     )
     sections = sorted({section.replace("_", " ") for section, _ in gaps})

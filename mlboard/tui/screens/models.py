@@ -17,6 +17,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
+from mlboard.plural import noun
 from mlboard.services.experiments import ModelVersionView, list_model_versions
 from mlboard.tui.screens.story_detail import StoryDetailScreen
 from mlboard.tui.text import cell
@@ -92,9 +93,9 @@ class ModelsScreen(Screen[None]):
         models = len({v.name for v in self.versions})
         return Content.assemble(
             (f"{models}", "bold"),
-            f" model{'s' if models != 1 else ''} · ",
+            f" {noun(models, 'model')} · ",
             (f"{len(self.versions)}", "bold"),
-            " versions · newest first",
+            f" {noun(len(self.versions), 'version')} · newest first",
         )
 
     def rows(self, versions: Sequence[ModelVersionView]) -> list[list[Text]]:

@@ -24,6 +24,7 @@ from textual.widgets import Header, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from mlboard.errors import UserError
+from mlboard.plural import plural
 from mlboard.services.planning import (
     OpenSprint,
     Plan,
@@ -113,7 +114,7 @@ class StoryList(OptionList):
         count = len(self.stories)
         self.border_title = Content.assemble(
             name if isinstance(name, Content) else (name, "bold"),
-            f" · {count} stor{'y' if count == 1 else 'ies'} · {points:g} pts",
+            f" · {plural(count, 'story')} · {points:g} pts",
         )
 
 

@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from mlboard.errors import UserError
+from mlboard.plural import plural
 from mlboard.services.members import availability, list_members, set_days_off
 from mlboard.services.planning import OpenSprint
 from mlboard.services.stories import edit_story, get_story
@@ -172,7 +173,7 @@ class DaysOffScreen(ModalScreen[str | None]):
         except UserError as error:
             self.query_one("#days-off-error", Static).update(Content(error.message))
             return
-        self.dismiss(f"{'removed' if remove else 'added'} {changed} day(s) off for {who}")
+        self.dismiss(f"{'removed' if remove else 'added'} {plural(changed, 'day')} off for {who}")
 
     @on(Button.Pressed, "#days-off-cancel")
     def action_cancel(self) -> None:

@@ -8,6 +8,7 @@ what the screen said. The meeting timer ticks only while it runs: an idle standu
 
 from __future__ import annotations
 
+import io
 import time
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,8 @@ from mlboard.tui.screens.standup_panels import (
 )
 from mlboard.tui.text import one_line
 from mlboard.tui.widgets.key_footer import KeyFooter
+
+DIGEST_DOWNLOAD = "standup digest"  # the name a browser download of the digest is delivered by
 
 
 class DigestLoaded(Message):
@@ -283,9 +286,20 @@ class StandupScreen(Screen[None]):
             self.notify("The digest is on the clipboard as Markdown.", title="Copied", markup=False)
 
     def action_save(self) -> None:
-        if standup := self._loaded():
-            name = f"standup-{standup.digest.window.today:%Y-%m-%d}.md"
+        """To a file named in a dialog; in a browser tab, a download (nothing on the server)."""
+        if not (standup := self._loaded()):
+            return
+        name = f"standup-{standup.digest.window.today:%Y-%m-%d}.md"
+        if not self.app.served:  # type: ignore[attr-defined]
             self.app.push_screen(SaveDigestScreen(standup.markdown, name), self._saved)
+            return
+        self.app.deliver_text(
+            io.StringIO(standup.markdown),
+            save_filename=name,
+            mime_type="text/markdown",
+            name=DIGEST_DOWNLOAD,
+        )
+        self.notify(f"{name} is on its way to your browser.", title="Digest", markup=False)
 
     def _saved(self, path: Path | None) -> None:
         if path is not None:

@@ -18,6 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from mlboard.analytics.training_signals import MetricPoint
+from mlboard.plural import plural
 from mlboard.services.evidence import Evidence, story_evidence
 from mlboard.services.experiments import story_runs
 from mlboard.services.gates import GateReport, story_gates
@@ -56,7 +57,7 @@ def story_fields(story: StoryView) -> list[tuple[str, object]]:
         ("Kind", story.kind),
         ("Points", story.points),
         ("Estimate", estimate),
-        ("Timebox", f"{story.timebox_days:g} days" if story.timebox_days else None),
+        ("Timebox", plural(story.timebox_days, "day") if story.timebox_days else None),
         ("GPU budget", f"{story.gpu_hours:g} h" if story.gpu_hours else None),
         ("Target", story.target),
         ("Assignee", story.assignee_name or story.assignee),
@@ -106,7 +107,7 @@ def verdict(evidence: Evidence) -> Content:
 def warning_lines(evidence: Evidence) -> list[Content]:
     return [
         Content.assemble(("⚠ ", "bold $warning"), one_line(warning.message))
-        for warning in evidence.warnings
+        for warning in [*evidence.warnings, *evidence.story_warnings]
     ]
 
 

@@ -73,8 +73,8 @@ def render_card(story: StoryView, facts: CardFacts | None = None) -> Content:
     progress = target_progress(story, evidence)
     if progress:
         details += ["  " if details else "", *progress]
-    if evidence is not None and evidence.warnings:
-        details += ["  " if details else "", (f"⚠ {len(evidence.warnings)}", "bold $warning")]
+    if evidence is not None and evidence.warning_count:
+        details += ["  " if details else "", (f"⚠ {evidence.warning_count}", "bold $warning")]
     lines = [first, Content.assemble(story.title)]
     if details:
         lines.append(Content.assemble(*details))
