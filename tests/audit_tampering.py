@@ -10,6 +10,7 @@ from sqlalchemy import select, text, update
 
 from mlboard.store.audit import GENESIS, entry_hash, legacy_content
 from mlboard.store.audit_key import AuditKey
+from mlboard.store.audit_rows import utc_text
 from mlboard.store.tables import AuditEntry
 
 ENTRIES = AuditEntry.__table__
@@ -35,8 +36,9 @@ def delete_newest(workspace, count: int | None) -> None:
 
 
 def public_sha256(entry: dict[str, Any]) -> str:
-    fields = [entry[name] for name in ("at", "actor", "action", "entity", "key", "before", "after")]
-    return hashlib.sha256(legacy_content(*fields, entry["prev_hash"])).hexdigest()
+    fields = [entry[name] for name in ("actor", "action", "entity", "key", "before", "after")]
+    content = legacy_content(utc_text(entry["at"]), *fields, entry["prev_hash"])
+    return hashlib.sha256(content).hexdigest()
 
 
 def rewrite_chain(

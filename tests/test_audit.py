@@ -210,9 +210,22 @@ def test_cli_lists_verifies_and_prints_the_head(workspace, monkeypatch):
     assert "audit trail broken at entry 1: its content does not match its hash" in broken.output
 
 
+LEGACY_ROWS = (
+    "INSERT INTO member (id, handle, name, role, email, points_per_day, active, created_at)"
+    " VALUES (1, 'ana', 'Ana', '', '', 1.0, 1, '2026-01-02 08:00:00.000000')",
+    "INSERT INTO story (id, key, number, title, description, kind, status, blocked,"
+    " blocked_reason, points, rank, sensitivity, assignee_id, created_at, updated_at) VALUES"
+    " (1, 'ML-1', 1, 'Tune the ranker', '', 'experiment', 'todo', 0, '', 3.0, 1.0, 'none', 1,"
+    " '2026-01-05 09:00:00.000000', '2026-01-05 09:00:00.000000')",
+    "INSERT INTO storyevent (id, story_id, at, actor, field, old, new) VALUES"
+    " (1, 1, '2026-01-05 09:00:00.000000', 'ana', 'created', NULL, NULL)",
+)
+
+
 def test_a_board_from_before_keyed_audit_verifies_then_records_a_baseline(tmp_path):
-    """Old entries stay verifiable as unkeyed; the first keyed write records every row it finds,
-    so that rows from before are replayed, and checked, from then on."""
+    """Old entries stay verifiable as unkeyed; the first keyed write records every row it finds
+    (here it edits an old story), so that rows from before are replayed, and checked, from then
+    on."""
     path = tmp_path.resolve() / "old.db"
     engine = create_database_engine(database_url(str(path)))
     migrations.upgrade(engine, "0008")
@@ -220,10 +233,8 @@ def test_a_board_from_before_keyed_audit_verifies_then_records_a_baseline(tmp_pa
               "entity": "member", "key": "ana", "before": None, "after": {"handle": "ana"},
               "prev_hash": GENESIS, "key_id": None}  # fmt: skip
     with engine.begin() as connection:
-        connection.execute(text(
-            "INSERT INTO member (handle, name, role, email, points_per_day, active, created_at)"
-            " VALUES ('ana', 'Ana', '', '', 1.0, 1, '2026-01-02 08:00:00.000000')"
-        ))  # fmt: skip
+        for statement in LEGACY_ROWS:
+            connection.execute(text(statement))
         connection.execute(
             text("INSERT INTO auditentry (at, actor, action, entity, key, before, after,"
                  " prev_hash, hash) VALUES ('2026-01-02 08:00:00.000000', 'ana', 'insert',"
@@ -238,17 +249,21 @@ def test_a_board_from_before_keyed_audit_verifies_then_records_a_baseline(tmp_pa
         assert "unkeyed: 1 entry (#1–#1) written before keyed audit" in before.notes[-1]
         assert any(note.startswith("replay: not done") for note in before.notes)
 
-        add_sprint(ws, "S1")
+        edit_story(ws, "ML-1", {"points": "5"})
         entries = audit_entries(ws)
         assert [(e.action, e.entity, e.key) for e in entries[1:]] == [
+            ("baseline", "story", "ML-1"),
+            ("baseline", "storyevent", "ML-1"),
             ("baseline", "member", "ana"),
-            ("insert", "sprint", "S1"),
+            ("insert", "storyevent", "ML-1"),
+            ("update", "story", "ML-1"),
         ]
-        assert entries[1].after["name"] == "Ana"
+        assert (entries[1].after["title"], entries[3].after["name"]) == ("Tune the ranker", "Ana")
         assert verify_audit(ws).ok
         tamper(ws, "UPDATE member SET name = 'Mallory' WHERE handle = 'ana'")
+        tamper(ws, "UPDATE story SET title = 'Changed' WHERE key = 'ML-1'")
         assert [f.message for f in verify_audit(ws).findings] == [
-            "member ana: name differs from the audit trail"
+            "story ML-1: title differs from the audit trail (and 1 more)"
         ]
     finally:
         ws.close()

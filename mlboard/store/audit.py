@@ -38,6 +38,7 @@ from mlboard.store.audit_rows import (
     plain,
     recorded_columns,
     story_keys,
+    utc_text,
 )
 from mlboard.store.tables import AuditEntry, Story
 
@@ -50,36 +51,36 @@ _LEGACY = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", 
 
 
 def signed_content(
-    at: datetime, actor: str, action: str, entity: str, key: str, before: str | None,
+    at: str, actor: str, action: str, entity: str, key: str, before: str | None,
     after: str | None, prev_hash: str, key_id: str, row_id: int | None,
 ) -> bytes:  # fmt: skip
     """What a keyed entry's HMAC covers: every field as a length-prefixed string, `before` and
-    `after` as the JSON text stored. Unambiguous without parsing anything, so `verify` reads
-    100,000 entries in seconds; the text is what the database holds, byte for byte."""
-    moment = (at if at.tzinfo is UTC else at.astimezone(UTC)).isoformat()
+    `after` as the JSON text stored, `at` as UTC ISO text (`utc_text`). Unambiguous without
+    parsing anything, so `verify` reads 100,000 entries in seconds; the text is what the
+    database holds, byte for byte."""
     old = "-" if before is None else f"{len(before)}:{before}"
     new = "-" if after is None else f"{len(after)}:{after}"
     row = "-" if row_id is None else f"{len(str(row_id))}:{row_id}"
     return (
-        f"{len(moment)}:{moment}{len(actor)}:{actor}{len(action)}:{action}{len(entity)}:{entity}"
+        f"{len(at)}:{at}{len(actor)}:{actor}{len(action)}:{action}{len(entity)}:{entity}"
         f"{len(key)}:{key}{old}{new}{len(prev_hash)}:{prev_hash}{len(key_id)}:{key_id}{row}"
     ).encode()
 
 
 def legacy_content(
-    at: datetime, actor: str, action: str, entity: str, key: str, before: Any, after: Any,
+    at: str, actor: str, action: str, entity: str, key: str, before: Any, after: Any,
     prev_hash: str,
 ) -> bytes:  # fmt: skip
     """What an entry written before keyed audit hashed: canonical JSON of its values."""
     return _LEGACY(
-        {"at": at.astimezone(UTC).isoformat(), "actor": actor, "action": action,
+        {"at": at, "actor": actor, "action": action,
          "entity": entity, "key": key, "before": before, "after": after, "prev_hash": prev_hash}
     ).encode()  # fmt: skip
 
 
 def entry_hash(entry: Mapping[str, Any], key: AuditKey | None = None) -> str:
     """HMAC-SHA256 with `key` for a keyed entry; plain SHA-256 for one written before keys."""
-    fields = (entry["at"], entry["actor"], entry["action"], entry["entity"], entry["key"])
+    fields = (utc_text(entry["at"]), entry["actor"], entry["action"], entry["entity"], entry["key"])
     if entry.get("key_id") is None:
         legacy = legacy_content(*fields, entry["before"], entry["after"], entry["prev_hash"])
         return hashlib.sha256(legacy).hexdigest()
@@ -116,8 +117,12 @@ def _keyed_before(connection: Connection) -> bool:
 def _baseline(
     connection: Connection, pending: list[dict[str, Any]], at: datetime, actor: str
 ) -> list[dict[str, Any]]:
-    """One entry per audited row that exists and that this append does not write itself."""
-    written = {(entry["entity"], entry.get("row_id")) for entry in pending}
+    """One entry per audited row that exists, but for the rows this append inserts. A row it
+    updates is recorded as it is now, after the update: its update entry alone holds only the
+    columns that changed."""
+    written = {
+        (entry["entity"], entry["row_id"]) for entry in pending if entry["action"] == "insert"
+    }
     keys = story_keys(connection)
     return [
         {"at": at, "actor": actor, "action": "baseline", "entity": entity, "row_id": row_id,

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Text, cast, select
+from sqlalchemy import Connection, String, Text, cast, select, type_coerce
 
 from mlboard.plural import plural
 from mlboard.store import audit_head
@@ -29,6 +29,7 @@ from mlboard.store.audit import GENESIS, legacy_content, signed_content
 from mlboard.store.audit_head import CheckpointError, Head
 from mlboard.store.audit_key import ENV, AuditKey
 from mlboard.store.audit_replay import Replay
+from mlboard.store.audit_rows import utc_text
 from mlboard.store.tables import AuditEntry
 
 _ENTRIES = AuditEntry.__table__  # type: ignore[attr-defined]
@@ -102,13 +103,14 @@ def _walk(connection: Connection, walk: _Walk) -> None:
     parsed, for the replay (and an old entry's values, for its JSON hash)."""
     c = _ENTRIES.c
     query = select(
-        c.id, c.hash, c.at, c.actor, c.action, c.entity, c.key, cast(c.before, Text),
-        cast(c.after, Text), c.prev_hash, c.key_id, c.row_id,
+        c.id, c.hash, type_coerce(c.at, String), c.actor, c.action, c.entity, c.key,
+        cast(c.before, Text), cast(c.after, Text), c.prev_hash, c.key_id, c.row_id,
     ).order_by(c.id).execution_options(yield_per=_BATCH)  # fmt: skip
     previous, position, key, key_id, entry_id = GENESIS, 0, walk.key, None, None
     our_id = key.id if key is not None else None
-    for (entry_id, digest, at, actor, action, entity, name, before, after, prev_hash, key_id,
-         row_id) in connection.execute(query):  # fmt: skip
+    for (entry_id, digest, stored_at, actor, action, entity, name, before, after, prev_hash,
+         key_id, row_id) in connection.execute(query):  # fmt: skip
+        at = utc_text(stored_at)
         position += 1
         if prev_hash != previous:
             walk.broken("chain", entry_id, "it does not follow the entry before it "
