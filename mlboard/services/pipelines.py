@@ -37,6 +37,7 @@ from mlboard.domain import Sensitivity, parse_choice
 from mlboard.errors import UserError
 from mlboard.integrations.openlineage import EventError, LineageEvent, parse_payload
 from mlboard.services.workspace import Workspace
+from mlboard.store import audit
 from mlboard.store.tables import LineageEventSeen, Pipeline, PipelineRun
 
 STATES = ("running", "success", "failed", "aborted")
@@ -277,10 +278,12 @@ def _pipeline_ids(
             if (namespace, name) in keys:
                 found[(namespace, name)] = pid
     missing = sorted(keys - set(found))
-    for namespace, name in missing:
-        values = {"namespace": namespace, "name": name, "owner": "", "sensitivity": "none"}
-        inserted = session.connection().execute(insert(_PIPELINES).values(**values, created_at=now))
-        found[(namespace, name)] = inserted.inserted_primary_key[0]
+    rows = [
+        {"namespace": namespace, "name": name, "owner": "", "freshness_sla_hours": None,
+         "sensitivity": "none", "created_at": now}
+        for namespace, name in missing
+    ]  # fmt: skip
+    found.update(zip(missing, audit.insert_audited(session, Pipeline, rows), strict=True))
     return found, len(missing)
 
 

@@ -2,8 +2,8 @@
 
 The trail grows with every write, so the screen reads only the latest `AUDIT_LIMIT` entries
 (newest first), in a worker, and narrows them in the database (`/`: a story key or an actor).
-`v` walks the whole hash chain in a worker and says either how many entries it checked or
-where it breaks.
+`v` verifies the whole trail in a worker (chain, keys, head, replay to the tables) and says
+either how many entries it checked or the first thing it found.
 """
 
 from __future__ import annotations
@@ -101,10 +101,9 @@ def verdict(verification: Verification) -> Content:
             f"✓ audit trail intact: {plural(verification.checked, 'entry')} verified",
             "bold $success",
         )
-    return Content.styled(
-        f"✗ audit trail broken at entry {verification.broken_at}: {verification.reason}",
-        "bold $error",
-    )
+    first, others = verification.findings[0], len(verification.findings) - 1
+    more = f" (+{others} more: mlboard audit verify lists them)" if others else ""
+    return Content.styled(f"✗ {first.message}{more}", "bold $error")
 
 
 class AuditScreen(ReloadingScreen[list[AuditView]]):
