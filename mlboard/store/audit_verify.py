@@ -23,7 +23,6 @@ from typing import Any
 
 from sqlalchemy import Connection, String, Text, cast, select, type_coerce
 
-from mlboard.plural import plural
 from mlboard.store import audit_head
 from mlboard.store.audit import GENESIS, legacy_content, signed_content
 from mlboard.store.audit_head import CheckpointError, Head
@@ -31,6 +30,7 @@ from mlboard.store.audit_key import ENV, AuditKey
 from mlboard.store.audit_replay import Replay
 from mlboard.store.audit_rows import utc_text
 from mlboard.store.tables import AuditEntry
+from mlboard.wording import plural
 
 _ENTRIES = AuditEntry.__table__  # type: ignore[attr-defined]
 _BATCH = 5000
