@@ -18,7 +18,9 @@ from sqlalchemy import delete, func
 from sqlmodel import col, select
 
 from mlboard.errors import UserError
-from mlboard.integrations.openlineage import parse_event, parse_payload, roll_up
+from mlboard.integrations.openlineage_event import parse_event
+from mlboard.integrations.openlineage_payload import parse_payload
+from mlboard.integrations.openlineage_runs import roll_up
 from mlboard.services.pipeline_status import (
     data_blockers,
     depend,

@@ -1,7 +1,7 @@
 """Data pipelines: their runs (from OpenLineage events or `pipeline record`) and freshness.
 
 A Pipeline is an OpenLineage job (namespace, name), created the first time an event names it;
-a PipelineRun is one run id. Ingest follows `integrations.openlineage.roll_up` exactly, but one
+a PipelineRun is one run id. Ingest follows `integrations.openlineage_runs.roll_up` exactly, but one
 event at a time against the stored run, so a file, a stream of HTTP posts, or both in any order
 and any repetition end with the same rows as `roll_up` over all the events:
 
@@ -35,7 +35,9 @@ from sqlmodel import Session, select
 
 from mlboard.domain import Sensitivity, parse_choice
 from mlboard.errors import UserError
-from mlboard.integrations.openlineage import EventError, LineageEvent, parse_payload
+from mlboard.integrations.openlineage_checks import EventError
+from mlboard.integrations.openlineage_event import LineageEvent
+from mlboard.integrations.openlineage_payload import parse_payload
 from mlboard.services.workspace import Workspace
 from mlboard.store import audit
 from mlboard.store.tables import LineageEventSeen, Pipeline, PipelineRun
