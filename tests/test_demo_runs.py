@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlparse
 import numpy as np
 import pytest
 
-from mlboard.domain import parse_target
+from mlboard.domain import STORY_TAG, parse_target
 from mlboard.services.demo_metrics import (
     average_precision,
     expected_calibration_error,
@@ -28,7 +28,6 @@ from mlboard.services.demo_metrics import (
 )
 from mlboard.services.demo_runs import (
     PARENT_TAG,
-    STORY_TAG,
     DemoRuns,
     _as_uri,
     build_demo_runs,

@@ -164,7 +164,7 @@ def test_story_show_and_plan_json_on_the_command_line(tmp_path, store, monkeypat
     assert shown["models"] == []
     assert [w["kind"] for w in shown["warnings"] if w["run_id"] is None] == ["over_budget"]
     text = mlboard.ok("story", "show", "ML-1")
-    assert "GPU hours used  4.0 of 3" in text and "⚠ ML-1 has used 4.0 of its 3" in text
+    assert "GPU hours used\t4.0 of 3" in text and "⚠ ML-1 has used 4.0 of its 3" in text
 
     plan = json.loads(mlboard.ok("plan", "--format", "json"))
     assert plan["compute"] == {"budget": 23.0, "used": 4.0, "stories_over": ["ML-1"]}

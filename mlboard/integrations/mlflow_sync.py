@@ -17,10 +17,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from mlboard.domain import STORY_TAG
 from mlboard.errors import UserError
 from mlboard.integrations.mlflow_store_check import TrackingError, check_store, reads_registry
 
-STORY_TAG = "mlboard.story"
 PARENT_TAG = "mlflow.parentRunId"
 CONTEXT_TAG = "mlflow.data.context"  # training, evaluation... (`mlflow.log_input(context=)`)
 SENSITIVITY_TAG = "mlboard.sensitivity"  # a dataset input's label, set by training code

@@ -91,6 +91,7 @@ from urllib.parse import unquote, urlparse
 import numpy as np
 
 from mlboard.config import sqlite_path
+from mlboard.domain import STORY_TAG
 from mlboard.services.demo_training import (
     Training,
     TrainingDiverged,
@@ -109,7 +110,6 @@ from mlboard.services.demo_training_data import (
     make_interactions,
 )
 
-STORY_TAG = "mlboard.story"
 GPUS_TAG = "mlboard.gpus"  # GPUs a run used, for clusters that log no system metrics
 PARENT_TAG = "mlflow.parentRunId"
 NOTE_TAG = "mlflow.note.content"  # the description MLflow's UI shows for runs and experiments

@@ -12,6 +12,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from mlboard.analytics.training_signals import RunSummary, typical_durations
+from mlboard.domain import iso
 from mlboard.errors import UserError
 from mlboard.services.workspace import Workspace
 from mlboard.store.tables import ModelVersion, Run, Story, StoryRun
@@ -44,8 +45,8 @@ class RunView:
             "run_id": self.run_id,
             "run_name": self.run_name,
             "status": self.status,
-            "start": self.start.isoformat() if self.start else None,
-            "end": self.end.isoformat() if self.end else None,
+            "start": iso(self.start),
+            "end": iso(self.end),
             "metrics": self.metrics,
             "experiment": self.experiment_name,
             "user": self.user,
@@ -221,7 +222,7 @@ class ModelVersionView:
             "status": self.status,
             "run_id": self.run_id,
             "stories": list(self.stories),
-            "created_at": self.created_at.isoformat() if self.created_at else None,
+            "created_at": iso(self.created_at),
         }
 
     def as_story_json(self) -> dict[str, Any]:
@@ -232,7 +233,7 @@ class ModelVersionView:
             "aliases": list(self.aliases),
             "run_id": self.run_id,
             "status": self.status,
-            "created": self.created_at.isoformat() if self.created_at else None,
+            "created": iso(self.created_at),
         }
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from sqlmodel import Session, col, func, select
 
 from mlboard.config import ACCEPTED_BELOW_TARGET, COMPUTED_ITEMS, DoneRules
-from mlboard.domain import StoryKind, format_number, parse_target
+from mlboard.domain import StoryKind, format_number, iso, parse_target
 from mlboard.errors import UserError
 from mlboard.services.experiments import story_runs
 from mlboard.services.sensitivity import effective_sensitivity
@@ -72,7 +72,7 @@ class Gate:
             "required_because": self.required_because,
             "done": self.done,
             "by": self.by,
-            "at": self.at.isoformat() if self.at else None,
+            "at": iso(self.at),
             "note": self.note or None,
             "link": self.link or None,
         }

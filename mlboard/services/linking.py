@@ -19,8 +19,9 @@ from datetime import datetime
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
+from mlboard.domain import STORY_TAG
 from mlboard.errors import UserError
-from mlboard.integrations.mlflow_sync import STORY_TAG, TrackingStore
+from mlboard.integrations.mlflow_sync import TrackingStore
 from mlboard.services.experiments import find_run
 from mlboard.services.stories import find_story
 from mlboard.services.workspace import Workspace

@@ -31,7 +31,7 @@ from mlboard.analytics.velocity import (
     closed_sprints,
     velocity_chart,
 )
-from mlboard.domain import SprintState, StoryKind, StoryStatus
+from mlboard.domain import SprintState, StoryKind, StoryStatus, iso
 from mlboard.errors import UserError
 from mlboard.services import sprint_points
 from mlboard.services.members import availability
@@ -118,8 +118,8 @@ class Plan:
         return {
             "sprint": self.sprint,
             "state": self.state,
-            "start": self.start.isoformat() if self.start else None,
-            "end": self.end.isoformat() if self.end else None,
+            "start": iso(self.start),
+            "end": iso(self.end),
             "capacity_points": self.capacity_points,
             "scope_points": self.scope_points,
             "committed_at_start_points": self.committed_points,
@@ -136,9 +136,9 @@ class Plan:
                 "remaining_stories": self.remaining,
                 "p_finish_sprint": self.p_finish_sprint,
                 "when": {
-                    "p50": self.p50.isoformat() if self.p50 else None,
-                    "p85": self.p85.isoformat() if self.p85 else None,
-                    "p95": self.p95.isoformat() if self.p95 else None,
+                    "p50": iso(self.p50),
+                    "p85": iso(self.p85),
+                    "p95": iso(self.p95),
                 },
                 "note": self.forecast_note,
             },

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from mlboard.analytics.compare import SYSTEM_PREFIX
 from mlboard.analytics.compute import duration_ms, gpu_hours
-from mlboard.domain import parse_target
+from mlboard.domain import iso, parse_target
 from mlboard.integrations.mlflow_sync import TrackingStore
 from mlboard.services.experiments import find_run
 from mlboard.services.metric_history import StoreFactory, fetch_run_histories, plan_run_fetches
@@ -120,8 +120,8 @@ class RunDetail:
             "experiment": self.experiment,
             "status": self.status,
             "user": self.user,
-            "start": self.start.isoformat() if self.start else None,
-            "end": self.end.isoformat() if self.end else None,
+            "start": iso(self.start),
+            "end": iso(self.end),
             "duration_s": self.duration_s,
             "parent_run_id": self.parent.run_id if self.parent else None,
             "children": [child.as_json() for child in self.children],

@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from mlboard.domain import SprintState, StoryStatus
+from mlboard.analytics.workdays import days_left
+from mlboard.domain import SprintState, StoryStatus, iso
 from mlboard.errors import UserError
 from mlboard.services import sprint_points
 from mlboard.services.stories import apply_changes, find_sprint
@@ -37,8 +38,8 @@ class SprintView:
         return {
             "name": self.name,
             "state": self.state,
-            "start": self.start.isoformat() if self.start else None,
-            "end": self.end.isoformat() if self.end else None,
+            "start": iso(self.start),
+            "end": iso(self.end),
             "goal": self.goal,
             "committed_points": self.committed_points,
             "scope_points": self.scope_points,
@@ -48,9 +49,7 @@ class SprintView:
 
     def days_left(self, today: date) -> int | None:
         """Calendar days from today to the end, the end day included; never negative."""
-        if self.end is None:
-            return None
-        return max((self.end - today).days + 1, 0)
+        return None if self.end is None else days_left(self.end, today)
 
 
 def _parse_date(text: str | None, what: str) -> date | None:

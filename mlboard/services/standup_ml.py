@@ -9,7 +9,7 @@ from sqlalchemy import or_
 from sqlmodel import col, select
 
 from mlboard.analytics.training_signals import best_run, overfitting, pair_metrics, run_health
-from mlboard.domain import parse_target
+from mlboard.domain import iso, parse_target
 from mlboard.services.experiments import (
     recent_typical_durations,
     stories_by_run,
@@ -32,7 +32,7 @@ def _run_item(run: Run, stories: list[str]) -> dict[str, Any]:
         "experiment": run.experiment_name,
         "status": run.status,
         "stories": stories,
-        "end": run.end_time.isoformat() if run.end_time else None,
+        "end": iso(run.end_time),
     }
 
 

@@ -12,6 +12,7 @@ from sqlmodel import col, select
 
 from mlboard.analytics.burndown import burndown
 from mlboard.analytics.forecast import daily_throughput, forecast_when
+from mlboard.analytics.workdays import days_left
 from mlboard.domain import SprintState, StoryStatus
 from mlboard.services import sprint_points
 from mlboard.services.planning import FORECAST_RUNS, FORECAST_SEED
@@ -53,7 +54,7 @@ def sprint_section(ctx: DigestContext) -> tuple[str, Any]:
     return "sprint", {
         "name": sprint.name,
         "end": sprint.end.isoformat(),
-        "days_left": max((sprint.end - window.today).days + 1, 0),
+        "days_left": days_left(sprint.end, window.today),
         "committed_points": chart.committed,
         "scope_points": today.scope if today else None,
         "remaining_points": today.remaining if today else None,

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from mlboard.domain import StoryStatus, Target, parse_target
+from mlboard.domain import StoryStatus, Target, iso, parse_target
 from mlboard.errors import UserError
 from mlboard.services.handles import typed_handle
 from mlboard.services.story_fields import FIELDS, as_event_text
@@ -69,8 +69,8 @@ class StoryView:
             "rank": self.rank,
             "created_at": self.created_at.isoformat(),
             "updated_at": self.updated_at.isoformat(),
-            "started_at": self.started_at.isoformat() if self.started_at else None,
-            "done_at": self.done_at.isoformat() if self.done_at else None,
+            "started_at": iso(self.started_at),
+            "done_at": iso(self.done_at),
             "events": self.events,
         }
 

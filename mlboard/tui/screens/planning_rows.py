@@ -11,6 +11,7 @@ from datetime import date
 
 from textual.content import Content
 
+from mlboard.analytics.workdays import days_left
 from mlboard.services.planning import MemberLoad, OpenSprint, Plan
 from mlboard.services.stories import StoryView
 from mlboard.tui.widgets.capacity_bar import CapacityFigures, bar, scale_of
@@ -59,7 +60,7 @@ def sprint_info(sprint: OpenSprint | None, today: date) -> Content:
         )
     parts: list[str | tuple[str, str]] = [(sprint.name, "bold"), "  ", (sprint.state, "$accent")]
     if sprint.start and sprint.end:
-        left = max((sprint.end - today).days + 1, 0)
+        left = days_left(sprint.end, today)
         parts += [DOT, f"{sprint.start:%a %b %d} → {sprint.end:%a %b %d}"]
         if sprint.start <= today:
             parts += [DOT, f"{plural(left, 'day')} left"]
