@@ -14,6 +14,7 @@ from mlboard.cli import app
 from mlboard.errors import UserError
 
 from cli_runs import Mlboard, mlboard_in
+from processes import child_env
 
 
 @pytest.fixture
@@ -28,7 +29,7 @@ def run_process(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         cwd=cwd,
         capture_output=True,
         text=True,
-        env={"PATH": "/usr/bin:/bin", "MLBOARD_USER": "tester", "HOME": str(cwd)},
+        env=child_env(cwd, MLBOARD_USER="tester"),
         check=False,
     )
 
@@ -228,7 +229,7 @@ def test_edit_sets_and_clears_estimates(mlboard):
 
 
 def test_the_default_database_lives_in_the_user_data_folder(tmp_path):
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "xdg")}
+    env = child_env(tmp_path, XDG_DATA_HOME=str(tmp_path / "xdg"))
     result = subprocess.run(
         [sys.executable, "-m", "mlboard", "init"],
         cwd=tmp_path,

@@ -25,6 +25,7 @@ from mlboard.store.engine import open_database
 from mlboard.tui.app import MlboardApp
 
 from mlflow_stores import empty_store
+from processes import child_env
 
 BACKENDS = ("sqlite", "postgresql")
 
@@ -160,9 +161,8 @@ def test_cli_edits_a_sync_and_lineage_events_at_once(backend, workspace, tmp_pat
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "MLBOARD_USER": "cli",
-                 "MLBOARD_SYNC_PAGE_SIZE": "5"},
-        )  # fmt: skip
+            env=child_env(tmp_path, MLBOARD_USER="cli", MLBOARD_SYNC_PAGE_SIZE="5"),
+        )
 
     poster = threading.Thread(target=post_events)
     poster.start()

@@ -32,6 +32,7 @@ from mlboard.store.engine import open_database
 from mlboard.store.tables import ChecklistItem, Run
 
 from cli_runs import mlboard_in
+from processes import child_env
 
 BACKENDS = ("sqlite", "postgresql")  # the gate runs inside the move's transaction: check both
 SENSITIVE = "model_card, bias_evaluation, privacy_review, approval by someone other than @ana"
@@ -306,7 +307,7 @@ def mlboard(tmp_path: Path, *args: str, user: str = "ana") -> subprocess.Complet
         cwd=tmp_path,
         capture_output=True,
         text=True,
-        env={"PATH": "/usr/bin:/bin", "MLBOARD_USER": user, "HOME": str(tmp_path)},
+        env=child_env(tmp_path, MLBOARD_USER=user),
         check=False,
     )
 
