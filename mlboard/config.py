@@ -278,7 +278,12 @@ def _check_value(source: str, key: str, value: Any) -> None:
         raise UserError(f"{source} is empty")
     if key == "tracking_uri" and not all(uri.strip() for uri in _listed(value)):
         raise UserError(f"{source} has an empty URI")
-    if key == "key_prefix":
+    if key == "database":
+        _check_location(source, value)
+    elif key == "tracking_uri":
+        for uri in _listed(value):
+            _check_location(source, sqlite_path(uri) or "")
+    elif key == "key_prefix":
         _check_prefix(source, value)
     elif key == "standup_time":
         try:
@@ -287,6 +292,18 @@ def _check_value(source: str, key: str, value: Any) -> None:
             raise UserError(f"{source} is {value!r}, not a time like 09:30") from None
     elif key == "timezone":
         _check_zone(source, value)
+
+
+def _check_location(source: str, location: str) -> None:
+    """A path the file names beside itself: one the file system could hold, a `~user` that
+    exists."""
+    if "\x00" in location:
+        raise UserError(f"{source} contains a NUL character")
+    if "://" not in location:
+        try:
+            Path(location).expanduser()
+        except RuntimeError:
+            raise UserError(f"{source}: no home folder for {location.split('/')[0]!r}") from None
 
 
 def _check_prefix(source: str, prefix: str) -> None:
