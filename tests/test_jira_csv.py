@@ -18,13 +18,17 @@ from hypothesis import strategies as st
 
 from mlboard.integrations.jira_csv import JiraFileError, JiraIssue, parse_jira_csv, read_jira_csv
 
+from hypothesis_profiles import examples
+
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "jira"
 CLEAN = DATA / "ericmedlock-planeso-export.csv"
 DAMAGED = DATA / "ckiw-damaged-export.csv"
 needs_data = pytest.mark.skipif(not CLEAN.exists(), reason="shared Jira exports not present")
 
 BASE = ["Issue key", "Summary", "Status", "Status Category"]
-FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 def make_csv(header: list[str], *rows: list[str], lineterminator: str = "\n") -> str:

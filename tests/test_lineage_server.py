@@ -39,6 +39,8 @@ from mlboard.services.workspace import Workspace
 from mlboard.store.engine import create_database_engine
 from mlboard.store.tables import LineageEventSeen, PipelineRun
 
+from hypothesis_profiles import examples
+
 BACKENDS = ("sqlite", "postgresql")  # part of the store suite: runs on both
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "openlineage"
 TOKEN = "s3cret-token"
@@ -298,7 +300,9 @@ def running(serve):
     | EVENT_LIKE.map(lambda v: json.dumps(v).encode())
 )
 @settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(150),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 def test_no_body_whatsoever_gets_a_5xx(running, body):
     """Bytes, any JSON, and objects shaped almost like events: a 200 or a 400 with a reason."""

@@ -28,9 +28,12 @@ from mlboard.integrations.openlineage import (
     roll_up,
 )
 
+from hypothesis_profiles import examples
 from lineage_files import DATA, EXPECTED, needs_data
 
-FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 AIRFLOW_DAG_RUN = "01936893-9751-7a91-a2a0-a51101a3970c"
 AIRFLOW_TASKS = {

@@ -38,6 +38,7 @@ from mlboard.services.stories import create_story
 from mlboard.store.tables import LineageEventSeen, Pipeline, PipelineRun, StoryEvent
 
 from cli_runs import Mlboard, mlboard_in
+from hypothesis_profiles import examples
 from lineage_files import DATA, EXPECTED, needs_data
 
 BACKENDS = ("sqlite", "postgresql")  # part of the store suite: runs on both
@@ -266,7 +267,9 @@ def event_lists(draw) -> list[dict]:
     repeat=st.booleans(),
 )
 @settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(150),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 def test_any_arrival_order_and_batching_stores_what_roll_up_computes(
     workspace, bodies, cuts, repeat
@@ -302,7 +305,9 @@ def test_any_arrival_order_and_batching_stores_what_roll_up_computes(
 
 @given(bodies=event_lists(), more=event_lists())
 @settings(
-    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(100),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 def test_the_last_success_of_each_pipeline_is_what_its_status_says(workspace, bodies, more):
     """The standup reads each pipeline's last success with one aggregate; parents known only

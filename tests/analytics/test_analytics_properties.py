@@ -15,6 +15,8 @@ from mlboard.analytics.capacity import team_capacity
 from mlboard.analytics.forecast import Throughput, forecast_how_many, forecast_when
 from mlboard.analytics.velocity import average_velocity, velocity_chart
 
+from hypothesis_profiles import examples
+
 START = date(2024, 3, 4)  # Monday
 END = date(2024, 3, 17)  # Sunday: 14 days
 SPRINT = sprint("S1", START, END)
@@ -64,7 +66,7 @@ def _board(stories: list, allow_reopen: bool) -> Board:
     return board
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(stories=st.lists(STORY, max_size=8), now_day=st.integers(0, 16))
 def test_burndown_identities(stories: list, now_day: int) -> None:
     board = _board(stories, allow_reopen=True)
@@ -84,7 +86,7 @@ def test_burndown_identities(stories: list, now_day: int) -> None:
     assert ideal == sorted(ideal, reverse=True) and ideal[-1] == 0
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(stories=st.lists(STORY, max_size=8))
 def test_burnup_completed_never_decreases_without_reopening(stories: list) -> None:
     board = _board(stories, allow_reopen=False)
@@ -93,7 +95,7 @@ def test_burnup_completed_never_decreases_without_reopening(stories: list) -> No
     assert all(later >= earlier for earlier, later in pairwise(completed))
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(done=st.lists(st.lists(POINTS, max_size=5), min_size=1, max_size=6), last=st.integers(1, 7))
 def test_average_velocity_lies_between_the_sprints(done: list[list], last: int) -> None:
     board, sprints = Board(), []
@@ -121,7 +123,7 @@ MEMBER = st.tuples(
 )
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(
     members=st.lists(MEMBER, max_size=5),
     team_off=st.sets(DAY_OFF, max_size=5),
@@ -141,7 +143,7 @@ def test_capacity_is_additive_over_members(
 HISTORY = st.lists(st.integers(0, 6), min_size=1, max_size=30).filter(any)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(history=HISTORY, remaining=st.integers(1, 80), seed=st.integers(0, 2**32 - 1))
 def test_when_percentiles_are_ordered(history: list[int], remaining: int, seed: int) -> None:
     forecast = forecast_when(Throughput(tuple(history)), remaining, START, runs=500, seed=seed)
@@ -151,7 +153,7 @@ def test_when_percentiles_are_ordered(history: list[int], remaining: int, seed: 
     assert share is not None and share >= 0.85  # p85 is a date by which 85% of runs finished
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(history=HISTORY, span=st.integers(0, 90), seed=st.integers(0, 2**32 - 1))
 def test_how_many_percentiles_are_ordered(history: list[int], span: int, seed: int) -> None:
     end = START + timedelta(days=span - 1)
