@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from typer.testing import CliRunner
 
-from mlboard.cli import app
+from mlboard.config import local_zone
 from mlboard.errors import UserError
 from mlboard.services.members import add_member, availability, set_days_off
 from mlboard.services.planning import make_plan
 from mlboard.services.sprint_report import sprint_report
 from mlboard.services.sprints import add_sprint
-from mlboard.services.stories import create_story
+from mlboard.services.stories import create_story, list_stories
+
+from cli_runs import Mlboard
+from exact_forecast import assert_percentile, daily_counts, finished_within
 
 BACKENDS = ("sqlite", "postgresql")  # part of the store suite: runs on both
 
@@ -82,14 +85,52 @@ def test_the_sample_team_plan_matches_its_history(sample_workspace):
     ]
     assert plan.average_velocity == pytest.approx((24 + 27 + 22) / 3)
     assert plan.remaining == 8
-    assert plan.p50 is not None and plan.p50 <= plan.p85 <= plan.p95
-    again = make_plan(sample_workspace)
-    assert (again.p50, again.p85, again.p95, again.p_finish_sprint) == (
-        plan.p50,
-        plan.p85,
-        plan.p95,
-        plan.p_finish_sprint,
-    )
+
+
+def test_the_forecast_agrees_with_the_exact_answer(sample_workspace):
+    """The simulated dates and chance against the exact ones on the sample team's history: the
+    stories done on each of the 30 days before today, in the team's time zone."""
+    plan = make_plan(sample_workspace)
+    zone = local_zone(sample_workspace.settings.timezone)
+    today = sample_workspace.now().astimezone(zone).date()
+    done = [story.done_at for story in list_stories(sample_workspace) if story.done_at]
+    history = daily_counts(done, today, zone)
+    assert sum(history) > plan.remaining  # enough history for a forecast of interest
+    start = max(today, plan.start)
+    chances = finished_within(history, plan.remaining, 120)
+    for simulated, confidence in ((plan.p50, 50), (plan.p85, 85), (plan.p95, 95)):
+        assert_percentile(simulated, chances, start, confidence)
+    assert len({plan.p50, plan.p85, plan.p95}) == 3  # a spread, not a constant history
+    assert plan.p_finish_sprint == pytest.approx(chances[(plan.end - start).days], abs=0.01)
+
+
+@pytest.mark.parametrize("team_zone", [None, "Pacific/Auckland"])
+def test_the_forecast_counts_the_days_of_the_teams_time_zone(small_team, clock, team_zone):
+    """A team finished stories at 10:00 and 12:00 UTC every other day: in Auckland that is 23:00
+    and 01:00, one story on each of its days, so ten stories take ten days there for certain;
+    in UTC days (two, then none) they may not. Without a `timezone` setting the team's days are
+    the machine's (CI runs this module in Auckland too). At 20:00 UTC Wednesday, Auckland's
+    today is already Thursday."""
+    small_team.settings = replace(small_team.settings, timezone=team_zone)
+    done = []
+    for day in range(0, 38, 2):
+        for hour in (10, 12):
+            clock.current = datetime(2026, 10, 20, hour, tzinfo=UTC) + timedelta(days=day)
+            create_story(small_team, f"Done {day}-{hour}", {"status": "done"})
+            done.append(clock.current)
+    for number in range(10):
+        create_story(small_team, f"Open {number}", {"sprint": "S1", "points": "1"})
+    clock.current = datetime(2026, 11, 25, 20, tzinfo=UTC)
+    plan = make_plan(small_team, "S1")
+    assert plan.remaining == 10
+    zone = local_zone(team_zone)
+    today = clock.current.astimezone(zone).date()
+    chances = finished_within(daily_counts(done, today, zone), 10, 60)
+    for simulated, confidence in ((plan.p50, 50), (plan.p85, 85), (plan.p95, 95)):
+        assert_percentile(simulated, chances, today, confidence)
+    assert plan.p_finish_sprint == pytest.approx(chances[(plan.end - today).days], abs=0.01)
+    if team_zone == "Pacific/Auckland":
+        assert plan.p50 == plan.p85 == plan.p95 == date(2026, 12, 5)  # Thursday 26th + 9 days
 
 
 def test_the_sprint_report_of_a_closed_sprint(sample_workspace):
@@ -101,29 +142,37 @@ def test_the_sprint_report_of_a_closed_sprint(sample_workspace):
     assert sum(flow.cycle.count for flow in report.flow.values()) >= 1
 
 
-def test_plan_json_has_the_documented_keys(sample_workspace, monkeypatch):
+def test_plan_json_gives_the_plan_on_the_boards_clock(sample_workspace, monkeypatch):
     monkeypatch.setenv("MLBOARD_USER", "tester")
-    result = CliRunner().invoke(
-        app, ["--db", sample_workspace.settings.database, "plan", "--format", "json"]
+    monkeypatch.setenv("MLBOARD_TIMEZONE", "UTC")  # the sample team's, as in its workspace
+    mlboard = Mlboard(sample_workspace.settings.database, sample_workspace.clock)
+    data = json.loads(mlboard.ok("plan", "--format", "json"))
+    plan = make_plan(sample_workspace)
+    assert list(data) == ["sprint", "state", "start", "end", "capacity_points", "committed_points",
+                          "velocity", "forecast", "members", "warnings"]  # fmt: skip
+    assert (data["sprint"], data["state"]) == ("Sprint 24", "active")
+    assert (data["start"], data["end"]) == (plan.start.isoformat(), plan.end.isoformat())
+    assert (data["capacity_points"], data["committed_points"]) == (
+        plan.capacity_points,
+        plan.committed_points,
     )
-    data = json.loads(result.output)
-    assert {
-        "sprint",
-        "capacity_points",
-        "committed_points",
-        "velocity",
-        "forecast",
-        "warnings",
-    } <= data.keys()
-    assert set(data["velocity"]) == {"sprints", "average"}
-    assert set(data["velocity"]["sprints"][0]) == {"name", "committed", "completed"}
-    assert {"p_finish_sprint", "when"} <= data["forecast"].keys()
-    assert set(data["forecast"]["when"]) == {"p50", "p85", "p95"}
-    md = (
-        CliRunner()
-        .invoke(app, ["--db", sample_workspace.settings.database, "plan", "--format", "md"])
-        .output
-    )
+    assert data["velocity"] == {
+        "sprints": [
+            {"name": "Sprint 21", "committed": 30, "completed": 24},
+            {"name": "Sprint 22", "committed": 30, "completed": 27},
+            {"name": "Sprint 23", "committed": 31, "completed": 22},
+        ],
+        "average": pytest.approx((24 + 27 + 22) / 3),
+    }
+    assert data["forecast"]["remaining_stories"] == 8
+    assert data["forecast"]["when"] == {
+        "p50": plan.p50.isoformat(),
+        "p85": plan.p85.isoformat(),
+        "p95": plan.p95.isoformat(),
+    }
+    assert data["forecast"]["p_finish_sprint"] == pytest.approx(plan.p_finish_sprint)
+    assert data["warnings"] == plan.warnings
+    md = mlboard.ok("plan", "--format", "md")
     assert md.startswith("## Plan: Sprint 24") and "\x1b" not in md
 
 

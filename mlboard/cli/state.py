@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -12,7 +14,11 @@ if TYPE_CHECKING:
 
 @dataclass
 class CliState:
+    """`clock` is the workspace's clock (None: the real time). A program that runs the commands
+    in-process passes its own in `obj=CliState(clock=...)`, as Workspace takes one."""
+
     db: str | None = None
+    clock: Callable[[], datetime] | None = None
     _settings: Settings | None = field(default=None, repr=False)
     _workspace: Workspace | None = field(default=None, repr=False)
 
@@ -26,7 +32,7 @@ class CliState:
     def workspace(self) -> Workspace:
         """Open the database on first use (so `--help` never touches it)."""
         if self._workspace is None:
-            from mlboard.services.workspace import open_workspace
+            from mlboard.services.workspace import open_workspace, utc_now
 
-            self._workspace = open_workspace(self.settings())
+            self._workspace = open_workspace(self.settings(), clock=self.clock or utc_now)
         return self._workspace
