@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from itertools import pairwise
 
 import pytest
@@ -66,22 +66,42 @@ def _board(stories: list, allow_reopen: bool) -> Board:
     return board
 
 
+def _points_at(stories: list, board: Board, moment: datetime, done_only: bool = False) -> float:
+    """Points in S1 at `moment`, replayed from the generated stories and the events written
+    for them (a story's last change of each field at or before `moment` holds)."""
+    total = 0.0
+    for index, (created, in_sprint, points, _) in enumerate(stories):
+        if at(START, 0) + timedelta(hours=created) > moment:
+            continue
+        state = {"sprint": "S1" if in_sprint else None, "points": points, "status": "todo"}
+        for change in board.changes:
+            if change.story == f"ML-{index}" and change.at <= moment and change.field in state:
+                state[change.field] = change.new
+        if state["sprint"] == "S1" and (state["status"] == "done" or not done_only):
+            total += float(state["points"] or 0)
+    return total
+
+
 @settings(max_examples=examples(100), deadline=None)
 @given(stories=st.lists(STORY, max_size=8), now_day=st.integers(0, 16))
-def test_burndown_identities(stories: list, now_day: int) -> None:
+def test_burndown_rows_are_the_points_in_the_sprint_at_each_days_end(
+    stories: list, now_day: int
+) -> None:
     board = _board(stories, allow_reopen=True)
-    chart = burndown(SPRINT, board.stories(), now=at(START + timedelta(days=now_day), 13))
-    started = SPRINT.started_at
-    assert started is not None
+    now = at(START + timedelta(days=now_day), 13)
+    chart = burndown(SPRINT, board.stories(), now=now)
+    assert SPRINT.started_at is not None and SPRINT.closed_at is not None
+    assert chart.committed == _points_at(stories, board, SPRINT.started_at)
     for row in chart.days:
-        if row.scope is None:
+        if row.day > now.date():
+            assert (row.scope, row.completed, row.remaining) == (None, None, None)
             continue
+        # the end of the day, but no later than now, and just before the close
+        moment = min(at(row.day, 23, 59) + timedelta(seconds=59.999999), now)
+        moment = min(moment, SPRINT.closed_at - timedelta(microseconds=1))
+        assert row.scope == pytest.approx(_points_at(stories, board, moment))
+        assert row.completed == pytest.approx(_points_at(stories, board, moment, done_only=True))
         assert row.remaining == pytest.approx(row.scope - row.completed)
-        # scope = committed + the scope changes seen by the end of that day
-        moment = at(row.day, 23, 59)
-        if moment >= started:
-            seen = sum(c.delta for c in chart.scope_changes if c.at <= moment)
-            assert row.scope == pytest.approx(chart.committed + seen)
     ideal = [row.ideal for row in chart.days]
     assert ideal == sorted(ideal, reverse=True) and ideal[-1] == 0
 
