@@ -40,6 +40,7 @@ from mlboard.store.tables import LineageEventSeen, Pipeline, PipelineRun, StoryE
 from cli_runs import Mlboard, mlboard_in
 from hypothesis_profiles import examples
 from lineage_files import DATA, EXPECTED, needs_data
+from write_turns import WAIT, write_turns
 
 BACKENDS = ("sqlite", "postgresql")  # part of the store suite: runs on both
 DAG_RUN = "01936893-9751-7a91-a2a0-a51101a3970c"
@@ -326,8 +327,9 @@ def test_the_last_success_of_each_pipeline_is_what_its_status_says(workspace, bo
 def test_a_writer_racing_an_open_transaction_for_the_same_run_waits_its_turn(workspace):
     """Transaction A has stored a run's START but not committed; B sends START and COMPLETE.
 
-    B waits for A (writers take turns on both backends), then sees A's START as a repeat and
-    finishes the run: nothing lost, nothing stored twice.
+    B asks for the write lock while A holds it, and gets it only once A committed (writers take
+    turns on both backends); it then sees A's START as a repeat and finishes the run: nothing
+    lost, nothing stored twice.
     """
     run_id, job = str(uuid.uuid4()), {"namespace": "etl", "name": "daily"}
     start, complete = (
@@ -336,13 +338,19 @@ def test_a_writer_racing_an_open_transaction_for_the_same_run_waits_its_turn(wor
     )
     results = []
     racer = threading.Thread(
-        target=lambda: results.append(ingest_events(workspace, [start, complete]))
+        target=lambda: results.append(ingest_events(workspace, [start, complete])), name="B"
     )
-    with workspace.writing() as session:
-        apply_events(session, [start], workspace.now())
-        racer.start()
-        racer.join(timeout=0.5)  # let B reach the database while A is still open
-    racer.join(timeout=60)
+    with write_turns(workspace.engine) as turns:
+        with workspace.writing() as session:
+            apply_events(session, [start], workspace.now())  # A holds the lock from here
+            racer.start()
+            turns.wait_for("B", "asks")
+            turns.wait_until_blocked()
+            assert turns.of("B") == ["asks"]  # B is inside its write, waiting for A
+        racer.join(timeout=WAIT)
+    assert turns.of("B") == ["asks", "holds", "commits"]
+    a_commit = turns.log.index(("MainThread", "commits"))
+    assert turns.log.index(("B", "asks")) < a_commit < turns.log.index(("B", "holds"))
     [result] = results
     assert (result.applied, result.repeated, result.runs_added) == (1, 1, 0)
     [run] = rows(workspace, PipelineRun)
