@@ -16,7 +16,6 @@ import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 import requests
@@ -40,9 +39,9 @@ from mlboard.store.engine import create_database_engine
 from mlboard.store.tables import LineageEventSeen, PipelineRun
 
 from hypothesis_profiles import examples
+from lineage_files import DATA, needs_data
 
 BACKENDS = ("sqlite", "postgresql")  # part of the store suite: runs on both
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "openlineage"
 TOKEN = "s3cret-token"
 T0 = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
 
@@ -208,7 +207,7 @@ def test_repeated_events_are_accepted_and_change_nothing(serve, workspace):
     assert len(stored_runs(workspace)) == 1
 
 
-@pytest.mark.skipif(not DATA.is_dir(), reason="shared OpenLineage files not present")
+@needs_data
 def test_the_shared_airflow_events_posted_one_by_one_roll_up(serve, workspace):
     server = serve()
     for path in sorted((DATA / "compat-airflow").glob("*.json")):

@@ -10,7 +10,6 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import insert
 from sqlmodel import select
 
@@ -25,9 +24,10 @@ from mlboard.tui.screens.data import DataScreen
 from mlboard.tui.screens.data_rows import run_strip
 from mlboard.tui.screens.story_detail import StoryDetailScreen
 
+from lineage_files import DATA, needs_data
+
 SIZE = (160, 45)
 DRIFT = Path(__file__).resolve().parents[1] / "sample_data" / "drift"
-OPENLINEAGE = Path(__file__).resolve().parents[2] / "shared" / "data" / "openlineage"
 FEATURES = "warehouse/churn_features"
 EVENTS = "warehouse/events_daily"
 SYNC = "feast/feature_store_sync"
@@ -199,9 +199,9 @@ async def test_k_checks_alerts_in_a_worker_and_refreshes(workspace, clock):
         assert any("1 opened, 1 resolved" in str(n.message) for n in app._notifications)
 
 
-@pytest.mark.skipif(not OPENLINEAGE.is_dir(), reason="shared OpenLineage files not present")
+@needs_data
 async def test_the_shared_openlineage_files_show_with_their_child_runs(workspace):
-    for path in sorted(OPENLINEAGE.rglob("*.json")):
+    for path in sorted(DATA.rglob("*.json")):
         ingest_payload(workspace, path.read_bytes(), str(path))
     app = MlboardApp(workspace)
     async with app.run_test(size=SIZE) as pilot:
