@@ -419,3 +419,48 @@ def test_a_pyproject_with_an_odd_tool_entry_is_skipped(tmp_path):
     (tmp_path / "pyproject.toml").write_text('tool = "x"\n', encoding="utf-8")
     settings = load_settings(cwd=tmp_path, environ={"MLBOARD_DB": str(tmp_path / "b.db")})
     assert settings.config_file is None
+
+
+def where(base: Path, monkeypatch, capsys, *flags: str, **environ: str) -> list[str]:
+    """What `mlboard [FLAGS] where` prints in `base`, with only `environ` set of MLBOARD_*."""
+    from mlboard.launcher import main
+
+    monkeypatch.chdir(base)
+    for name in ("MLBOARD_DB", "MLBOARD_USER", "MLBOARD_KEY_PREFIX", "MLBOARD_TIMEZONE"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("COLUMNS", "300")
+    monkeypatch.setattr("sys.argv", ["mlboard", *flags, "where"])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code in (0, None)
+    return capsys.readouterr().out.splitlines()
+
+
+def test_where_says_which_database_and_config_and_why(base: Path, monkeypatch, capsys) -> None:
+    config = write(base / "mlboard.toml", 'database = "team.db"\nuser = "ana"\n')
+    nested = base / "notebooks"
+    nested.mkdir()
+    assert where(nested, monkeypatch, capsys) == [
+        f"database: {base / 'team.db'} (from {config})",
+        f"config:   {config}",
+        "actor:    ana",
+    ]
+    assert where(nested, monkeypatch, capsys, MLBOARD_DB="env.db", MLBOARD_USER="bob") == [
+        "database: env.db (from MLBOARD_DB)",
+        f"config:   {config}",
+        "actor:    bob",
+    ]
+    assert where(nested, monkeypatch, capsys, "--db", "flag.db")[0] == (
+        "database: flag.db (from --db)"
+    )
+
+
+def test_where_without_a_config_file_names_the_default(
+    base: Path, default_db: Path, monkeypatch, capsys
+) -> None:
+    lines = where(base, monkeypatch, capsys, MLBOARD_USER="zoe")
+    assert lines == [f"database: {default_db} (from default)", "config:   none found",
+                     "actor:    zoe"]  # fmt: skip
+    assert not default_db.parent.exists()  # saying where creates nothing

@@ -185,3 +185,49 @@ def test_stories_blocked_by_data_are_planning_warnings(small_team):
     depend(small_team, "ML-1", "features")
     warnings = make_plan(small_team, "S1").warnings
     assert "ML-1 is blocked by data: pipeline mlboard/features failed: disk full" in warnings
+
+
+@pytest.fixture
+def review(sample_workspace, monkeypatch):
+    """`mlboard sprint report "Sprint 23" --format FORMAT` on the sample team, on its clock."""
+    monkeypatch.setenv("MLBOARD_USER", "tester")
+    mlboard = Mlboard(sample_workspace.settings.database, sample_workspace.clock)
+    return lambda fmt: mlboard.ok("sprint", "report", "Sprint 23", "--format", fmt)
+
+
+def test_sprint_report_json_is_the_review_of_the_sprint(sample_workspace, review):
+    data = json.loads(review("json"))
+    assert list(data) == ["sprint", "goal", "committed", "completed", "scope_change",
+                          "carried_over", "cycle_time_days", "targets"]  # fmt: skip
+    assert (data["sprint"], data["committed"], data["completed"]) == ("Sprint 23", 31, 22)
+    assert data["goal"] == sprint_report(sample_workspace, "Sprint 23").goal != ""
+    scope = data["scope_change"]
+    assert (scope["added"], scope["removed"]) == (6, 2)
+    assert sum(c["delta"] for c in scope["changes"]) == 6 - 2
+    assert all(set(c) == {"story", "at", "delta", "reason"} for c in scope["changes"])
+    assert data["carried_over"] == ["ML-28", "ML-35"]
+    assert [t["story"] for t in data["targets"]] == ["ML-24", "ML-28", "ML-33"]
+    assert all(set(t) == {"story", "target", "best", "met"} for t in data["targets"])
+    cycle = data["cycle_time_days"]
+    assert cycle and all(set(row) == {"stories", "median", "p85"} for row in cycle.values())
+    assert all(row["median"] <= row["p85"] for row in cycle.values() if row["median"] is not None)
+
+
+def test_sprint_report_text_and_markdown_say_the_same(review):
+    text, md = review("text"), review("md")
+    assert "Committed 31 points, completed 22" in text
+    assert "Scope: +6 added, -2 removed" in text
+    assert "Carried over: ML-28, ML-35" in text
+    assert md.startswith("## Review: Sprint 23\n")
+    assert "- Committed 31 points, completed 22" in md
+    assert "- Carried over: ML-28, ML-35" in md
+    assert "\x1b" not in text + md
+    for key in ("ML-24", "ML-28", "ML-33"):  # the targets table, in both
+        assert key in text and key in md
+
+
+def test_sprint_report_of_an_unknown_sprint_is_refused(sample_workspace, monkeypatch):
+    monkeypatch.setenv("MLBOARD_USER", "tester")
+    result = Mlboard(sample_workspace.settings.database)("sprint", "report", "Sprint 99")
+    assert isinstance(result.exception, UserError) and result.exception.exit_code == 2
+    assert "Sprint 99" in result.exception.message
