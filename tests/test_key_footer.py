@@ -29,21 +29,19 @@ async def settled_keys(pilot: Pilot[None]) -> list[FooterKey]:
     raise AssertionError("the footer never settled")
 
 
-def descriptions(app: MlboardApp) -> list[str]:
-    return [key.description for key in footer_keys(app)]
+async def descriptions(pilot: Pilot[None]) -> list[str]:
+    return [key.description for key in await settled_keys(pilot)]
 
 
 async def test_each_screen_shows_its_own_keys_and_the_other_screens(sample_workspace):
     app = MlboardApp(sample_workspace)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        board = descriptions(app)
+        board = await descriptions(pilot)
         assert {"Move →", "New", "Experiments", "Planning"} <= set(board)
         assert "Board" not in board  # the screen you are on has no key of its own
 
         await pilot.press("x")
-        await pilot.pause()
-        experiments = descriptions(app)
+        experiments = await descriptions(pilot)
         assert {"Link", "Board"} <= set(experiments)
         assert "Move →" not in experiments and "Experiments" not in experiments
 
@@ -86,23 +84,21 @@ async def test_keys_reported_again_before_the_rebuild_are_rebuilt_once(
 async def test_a_remapped_key_shows_in_the_footer_at_once(sample_workspace):
     app = MlboardApp(sample_workspace)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        assert "n" in [key.key for key in footer_keys(app)]
+        assert "n" in [key.key for key in await settled_keys(pilot)]
         app.update_keymap({"new_story": "a"})
-        await pilot.pause()
-        keys = {key.description: key.key for key in footer_keys(app)}
+        keys = {key.description: key.key for key in await settled_keys(pilot)}
         assert keys["New"] == "a"
 
 
 async def test_the_story_form_shows_its_own_keys_not_the_boards(sample_workspace):
     app = MlboardApp(sample_workspace)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await settled_keys(pilot)
         await pilot.press("e")
-        await pilot.pause()
+        shown = await descriptions(pilot)
         assert type(app.screen).__name__ == "StoryFormScreen"
-        assert {"Save", "Cancel"} <= set(descriptions(app))
-        assert "Move →" not in descriptions(app)
+        assert {"Save", "Cancel"} <= set(shown)
+        assert "Move →" not in shown
 
 
 @pytest.mark.parametrize(("key", "dialog"), [("e", "EstimatesScreen"), ("D", "DaysOffScreen")])
@@ -112,7 +108,7 @@ async def test_planning_dialogs_show_their_own_keys(sample_workspace, key, dialo
         await pilot.pause()
         await app.workers.wait_for_complete()
         await pilot.press(key)
-        await pilot.pause()
+        shown = await descriptions(pilot)
         assert type(app.screen).__name__ == dialog
-        assert {"Save", "Cancel"} <= set(descriptions(app))
-        assert "Rank" not in " ".join(descriptions(app))
+        assert {"Save", "Cancel"} <= set(shown)
+        assert "Rank" not in " ".join(shown)
