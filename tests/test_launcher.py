@@ -101,3 +101,16 @@ def test_a_database_failure_after_opening_is_one_line_and_exit_1(tmp_path):
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == ["error: database: no such table: story"]
     assert result.stdout == ""
+
+
+def test_a_database_in_an_unknown_home_folder_is_one_line(tmp_path, monkeypatch, capsys):
+    from mlboard.launcher import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.argv", ["mlboard", "--db", "~nosuchuser/board.db", "story", "list"])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err == (
+        "error: database ~nosuchuser/board.db: no home folder for '~nosuchuser'\n"
+    )
