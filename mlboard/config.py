@@ -16,7 +16,7 @@ import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, time, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -300,12 +300,11 @@ def load_settings(
     else:
         database, origin = str(default_database()), "default"
 
+    if environ.get("MLBOARD_KEY_PREFIX"):
+        _check_prefix("MLBOARD_KEY_PREFIX", environ["MLBOARD_KEY_PREFIX"])
+    if environ.get("MLBOARD_TIMEZONE"):
+        _check_zone("MLBOARD_TIMEZONE", environ["MLBOARD_TIMEZONE"])
     prefix = environ.get("MLBOARD_KEY_PREFIX") or table.get("key_prefix", DEFAULT_PREFIX)
-    if not _PREFIX.fullmatch(prefix):
-        raise UserError(
-            f"invalid key prefix {prefix!r}: use 1-10 capital letters or digits, "
-            "starting with a letter (e.g. ML)"
-        )
     actor = environ.get("MLBOARD_USER") or table.get("user") or _login_name()
     configured = table.get("tracking_uri", [])
     if tracking_uris or environ.get("MLFLOW_TRACKING_URI"):
@@ -358,6 +357,7 @@ def _check_table(path: Path, table: Mapping[str, Any]) -> None:
             raise UserError(f"{where}: 'tracking_uri' must be a URI or a list of URIs")
         elif key in ("done", "plateau") and not isinstance(value, dict):
             raise UserError(f"{where}: {key!r} must be a table ([tool.mlboard.{key}])")
+        _check_value(f"{where}: {key!r}", key, value)
 
 
 def _check_binding_ids(where: str, keymap: Mapping[str, str]) -> None:
@@ -377,6 +377,56 @@ def _check_binding_ids(where: str, keymap: Mapping[str, str]) -> None:
             )
         if not all(key.strip() for key in keys.split(",")):
             raise UserError(f"{where}: 'keymap.{binding_id}' has an empty key: name one, e.g. 'x'")
+
+
+def _check_value(source: str, key: str, value: Any) -> None:
+    """A setting of the right type may still be unusable: say so now, naming where it came
+    from, rather than when a command first reads it."""
+    if key in ("database", "user") and not value.strip():
+        raise UserError(f"{source} is empty")
+    if key == "tracking_uri" and not all(uri.strip() for uri in _listed(value)):
+        raise UserError(f"{source} has an empty URI")
+    if key == "database":
+        _check_location(source, value)
+    elif key == "tracking_uri":
+        for uri in _listed(value):
+            _check_location(source, sqlite_path(uri) or "")
+    elif key == "key_prefix":
+        _check_prefix(source, value)
+    elif key == "standup_time":
+        try:
+            time.fromisoformat(value)
+        except ValueError:
+            raise UserError(f"{source} is {value!r}, not a time like 09:30") from None
+    elif key == "timezone":
+        _check_zone(source, value)
+
+
+def _check_location(source: str, location: str) -> None:
+    """A path the file names beside itself: one the file system could hold, a `~user` that
+    exists."""
+    if "\x00" in location:
+        raise UserError(f"{source} contains a NUL character")
+    if "://" not in location:
+        try:
+            Path(location).expanduser()
+        except RuntimeError:
+            raise UserError(f"{source}: no home folder for {location.split('/')[0]!r}") from None
+
+
+def _check_prefix(source: str, prefix: str) -> None:
+    if not _PREFIX.fullmatch(prefix):
+        raise UserError(
+            f"{source}: invalid key prefix {prefix!r}: use 1-10 capital letters or digits, "
+            "starting with a letter (e.g. ML)"
+        )
+
+
+def _check_zone(source: str, name: str) -> None:
+    try:
+        local_zone(name)
+    except UserError as error:
+        raise UserError(f"{source}: {error.message}") from None
 
 
 def local_zone(name: str | None = None) -> tzinfo:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import io
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -12,14 +14,7 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 from mlboard.cli import app
-
-SOURCE = Path(__file__).resolve().parents[1]
-
-
-def process_env(home: Path, **variables: str) -> dict[str, str]:
-    """A clean environment for `python -m mlboard` in a subprocess: nothing of the caller's but
-    the code under test, a home folder of its own (so its user folders are there too)."""
-    return {"PATH": "/usr/bin:/bin", "HOME": str(home), "PYTHONPATH": str(SOURCE), **variables}
+from mlboard.cli.state import CliState
 
 
 def trust_config(path: Path) -> Path:
@@ -30,16 +25,23 @@ def trust_config(path: Path) -> Path:
 
 
 class Mlboard:
-    """`mlboard --db <database> ARGS`, called like a function."""
+    """`mlboard --db <database> ARGS`, called like a function; on `clock`'s time if given."""
 
-    def __init__(self, database: str) -> None:
+    def __init__(self, database: str, clock: Callable[[], datetime] | None = None) -> None:
         self.database = database
+        self.clock = clock
         self._runner = CliRunner()
 
     def __call__(
         self, *args: str, input: str | None = None, env: dict[str, str] | None = None
     ) -> Result:
-        return self._runner.invoke(app, ["--db", self.database, *args], input=input, env=env)
+        return self._runner.invoke(
+            app,
+            ["--db", self.database, *args],
+            input=input,
+            env=env,
+            obj=CliState(clock=self.clock),
+        )
 
     def ok(self, *args: str) -> str:
         """Run a command that must succeed; what the terminal shows (stdout and stderr)."""
@@ -48,12 +50,17 @@ class Mlboard:
         return result.output
 
 
-def mlboard_in(folder: Path, monkeypatch: pytest.MonkeyPatch, user: str = "tester") -> Mlboard:
+def mlboard_in(
+    folder: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    user: str = "tester",
+    clock: Callable[[], datetime] | None = None,
+) -> Mlboard:
     """`mlboard` for `user` working in `folder`, on the database `folder/cli.db`."""
     monkeypatch.setenv("MLBOARD_USER", user)
     monkeypatch.setenv("COLUMNS", "200")
     monkeypatch.chdir(folder)
-    return Mlboard(str(folder / "cli.db"))
+    return Mlboard(str(folder / "cli.db"), clock)
 
 
 def read_help_pages() -> dict[tuple[str, ...], str]:

@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 from mlboard.cli import app
 from mlboard.errors import UserError
 
-from cli_runs import Mlboard, mlboard_in, process_env
+from cli_runs import Mlboard, mlboard_in
+from processes import child_env
 
 
 @pytest.fixture
@@ -28,7 +29,7 @@ def run_process(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         cwd=cwd,
         capture_output=True,
         text=True,
-        env={"PATH": "/usr/bin:/bin", "MLBOARD_USER": "tester", "HOME": str(cwd)},
+        env=child_env(cwd, MLBOARD_USER="tester"),
         check=False,
     )
 
@@ -219,7 +220,7 @@ def test_init_creates_the_folder_of_the_database_a_config_file_names(tmp_path):
             cwd=tmp_path,
             capture_output=True,
             text=True,
-            env=process_env(tmp_path),
+            env=child_env(tmp_path),
             check=False,
         )
 
@@ -258,7 +259,7 @@ def test_edit_sets_and_clears_estimates(mlboard):
 
 
 def test_the_default_database_lives_in_the_user_data_folder(tmp_path):
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "xdg")}
+    env = child_env(tmp_path, XDG_DATA_HOME=str(tmp_path / "xdg"))
     result = subprocess.run(
         [sys.executable, "-m", "mlboard", "init"],
         cwd=tmp_path,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import threading
@@ -35,6 +34,8 @@ from mlboard.tui.app import MlboardApp
 
 import mlflow_stores
 from mlflow_stores import empty_store
+from processes import child_env
+from write_turns import WAIT, write_turns
 
 BACKENDS = ("sqlite", "postgresql")
 
@@ -43,16 +44,13 @@ def mlboard_process(
     workspace: Workspace, folder: Path, *args: str, **env: str
 ) -> subprocess.Popen[str]:
     """`mlboard --db <the workspace's database> ARGS` as another person's process."""
-    base = {"PATH": "/usr/bin:/bin", "HOME": str(folder), "MLBOARD_USER": "cli"}
-    if "PYTHONPATH" in os.environ:  # the checkout under test, when it is not the installed one
-        base["PYTHONPATH"] = os.environ["PYTHONPATH"]
     return subprocess.Popen(
         [sys.executable, "-m", "mlboard", "--db", workspace.settings.database, *args],
         cwd=folder,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**base, **env},
+        env=child_env(folder, **{"MLBOARD_USER": "cli", **env}),
     )
 
 
@@ -63,22 +61,26 @@ def second_workspace(workspace: Workspace, actor: str) -> Workspace:
 
 
 def test_edits_of_different_fields_both_survive(backend, workspace):
+    """Ana's edit holds the write lock while Bob's asks for it: Bob's edit waits, then reads the
+    story with Ana's change in it, so neither change overwrites the other."""
     create_story(workspace, "Churn", {"kind": "data", "points": "3"})
     other = second_workspace(workspace, "bob")
-    barrier = threading.Barrier(2)
-
-    def edit(ws: Workspace, changes: dict[str, str]) -> None:
-        barrier.wait()
-        edit_story(ws, "ML-1", changes)
-
-    threads = [
-        threading.Thread(target=edit, args=(workspace, {"points": "8"})),
-        threading.Thread(target=edit, args=(other, {"title": "Churn v2"})),
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    with write_turns(workspace.engine, other.engine) as turns:
+        turns.hold_commit("ana", until_asked_by="bob")
+        ana = threading.Thread(
+            target=edit_story, args=(workspace, "ML-1", {"points": "8"}), name="ana"
+        )
+        bob = threading.Thread(
+            target=edit_story, args=(other, "ML-1", {"title": "Churn v2"}), name="bob"
+        )
+        ana.start()
+        turns.wait_for("ana", "holds")
+        bob.start()
+        for thread in (ana, bob):
+            thread.join(timeout=WAIT)
+    log = turns.log
+    assert turns.of("ana") == turns.of("bob") == ["asks", "holds", "commits"], log
+    assert log.index(("bob", "asks")) < log.index(("ana", "commits")) < log.index(("bob", "holds"))
     story = get_story(workspace, "ML-1")
     assert (story.points, story.title) == (8.0, "Churn v2")
     other.close()
@@ -161,6 +163,8 @@ def test_cli_edits_a_sync_and_lineage_events_at_once(backend, workspace, tmp_pat
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}/api/v1/lineage"
 
+    posted: list[int | Exception] = []
+
     def post_events() -> None:
         import urllib.request
 
@@ -177,8 +181,11 @@ def test_cli_edits_a_sync_and_lineage_events_at_once(backend, workspace, tmp_pat
             request = urllib.request.Request(
                 url, json.dumps(event).encode(), {"Content-Type": "application/json"}
             )
-            with urllib.request.urlopen(request, timeout=30) as response:
-                assert response.status == 200
+            try:
+                with urllib.request.urlopen(request, timeout=30) as response:
+                    posted.append(response.status)
+            except Exception as error:  # seen by the test below, not lost with the thread
+                posted.append(error)
 
     def cli(*args: str) -> subprocess.Popen[str]:
         return mlboard_process(workspace, tmp_path, *args, MLBOARD_SYNC_PAGE_SIZE="5")
@@ -193,6 +200,7 @@ def test_cli_edits_a_sync_and_lineage_events_at_once(backend, workspace, tmp_pat
     server.shutdown()
     server.server_close()
 
+    assert posted == [200] * 30
     assert all(code == 0 for code, _ in results), results
     assert not any("locked" in err for _, err in results)
     stories = {s.key: s for s in list_stories(workspace)}

@@ -288,10 +288,9 @@ def test_a_bad_config_file_is_reported_even_with_the_db_flag(base: Path) -> None
 
 @pytest.mark.parametrize("prefix", ["ml", "2DS", "ML-", "M L", "", "ABCDEFGHIJK"])
 def test_invalid_key_prefix_is_rejected(base: Path, prefix: str) -> None:
-    write(base / "mlboard.toml", f'key_prefix = "{prefix}"\n')
+    config = write(base / "mlboard.toml", f'key_prefix = "{prefix}"\n')
     message = config_error(base)
-    assert "key prefix" in message
-    assert repr(prefix) in message
+    assert message.startswith(f"{config}: 'key_prefix': invalid key prefix {prefix!r}")
 
 
 @pytest.mark.parametrize("prefix", ["ML", "DS2", "A", "DATA_SCI", "ABCDEFGHIJ"])
@@ -307,7 +306,59 @@ def test_key_prefix_defaults_to_ml(base: Path) -> None:
 def test_key_prefix_variable_beats_the_file_and_is_validated(base: Path) -> None:
     write(base / "mlboard.toml", 'key_prefix = "FILE"\n')
     assert settings(base, MLBOARD_KEY_PREFIX="ENV").key_prefix == "ENV"
-    assert "'env'" in config_error(base, MLBOARD_KEY_PREFIX="env")
+    assert config_error(base, MLBOARD_KEY_PREFIX="env").startswith(
+        "MLBOARD_KEY_PREFIX: invalid key prefix 'env'"
+    )
+
+
+def test_a_bad_time_zone_variable_is_named(base: Path) -> None:
+    assert config_error(base, MLBOARD_TIMEZONE="Mars/Olympus").startswith(
+        "MLBOARD_TIMEZONE: unknown time zone 'Mars/Olympus'"
+    )
+    assert settings(base, MLBOARD_TIMEZONE="Pacific/Auckland").timezone == "Pacific/Auckland"
+
+
+# One bad value per setting: what a user could type, each refused naming the file and the key.
+BAD_VALUES = {
+    "database": ('database = "  "', "'database' is empty"),
+    "key_prefix": ('key_prefix = "ml"', "'key_prefix': invalid key prefix 'ml'"),
+    "user": ('user = ""', "'user' is empty"),
+    "tracking_uri": ('tracking_uri = ["http://mlflow:5000", ""]', "'tracking_uri' has an empty"),
+    "standup_time": ('standup_time = "25:00"', "'standup_time' is '25:00', not a time"),
+    "link_writes_tag": ('link_writes_tag = "yes"', "'link_writes_tag' must be a bool, not str"),
+    "timezone": ('timezone = "Mars/Olympus"', "'timezone': unknown time zone 'Mars/Olympus'"),
+    "alerts_open_stories": ("alerts_open_stories = 1", "'alerts_open_stories' must be a bool"),
+    "keymap": ("[keymap]\nmove_next = 1", "'keymap' must map binding ids to keys"),
+    "done": ('[done]\nsensitive_kinds = ["paperwork"]', "'done.sensitive_kinds' has 'paperwork'"),
+}
+
+
+def test_every_setting_has_a_bad_value_below(base: Path) -> None:
+    write(base / "mlboard.toml", "nosuch = 1\n")
+    known = config_error(base).partition("(known: ")[2].rstrip(")").split(", ")
+    assert sorted(BAD_VALUES) == known
+
+
+@pytest.mark.parametrize("key", sorted(BAD_VALUES))
+def test_a_bad_value_of_any_setting_exits_2_naming_the_file_and_key(
+    base: Path, key: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Through the executable's entry point, as `mlboard where` in the folder of the file."""
+    from mlboard.launcher import main
+
+    line, expected = BAD_VALUES[key]
+    config = write(base / "mlboard.toml", line + "\n")
+    monkeypatch.chdir(base)
+    monkeypatch.setattr("sys.argv", ["mlboard", "where"])
+    for name in ("MLBOARD_DB", "MLBOARD_KEY_PREFIX", "MLBOARD_USER", "MLBOARD_TIMEZONE"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith(f"error: {config}: {expected}")
+    assert len(err.strip().splitlines()) == 1
 
 
 def test_mlboard_user_sets_the_actor(base: Path) -> None:
@@ -435,3 +486,48 @@ def test_mistakes_in_the_plateau_table_name_the_file_and_key(tmp_path, table, me
     with pytest.raises(UserError) as info:
         load_settings(cwd=tmp_path, environ={})
     assert str(config) in info.value.message and message in info.value.message
+
+
+def where(base: Path, monkeypatch, capsys, *flags: str, **environ: str) -> list[str]:
+    """What `mlboard [FLAGS] where` prints in `base`, with only `environ` set of MLBOARD_*."""
+    from mlboard.launcher import main
+
+    monkeypatch.chdir(base)
+    for name in ("MLBOARD_DB", "MLBOARD_USER", "MLBOARD_KEY_PREFIX", "MLBOARD_TIMEZONE"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("COLUMNS", "300")
+    monkeypatch.setattr("sys.argv", ["mlboard", *flags, "where"])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code in (0, None)
+    return capsys.readouterr().out.splitlines()
+
+
+def test_where_says_which_database_and_config_and_why(base: Path, monkeypatch, capsys) -> None:
+    config = write(base / "mlboard.toml", 'database = "team.db"\nuser = "ana"\n')
+    nested = base / "notebooks"
+    nested.mkdir()
+    assert where(nested, monkeypatch, capsys) == [
+        f"database: {base / 'team.db'} (from {config})",
+        f"config:   {config}",
+        "actor:    ana",
+    ]
+    assert where(nested, monkeypatch, capsys, MLBOARD_DB="env.db", MLBOARD_USER="bob") == [
+        "database: env.db (from MLBOARD_DB)",
+        f"config:   {config}",
+        "actor:    bob",
+    ]
+    assert where(nested, monkeypatch, capsys, "--db", "flag.db")[0] == (
+        "database: flag.db (from --db)"
+    )
+
+
+def test_where_without_a_config_file_names_the_default(
+    base: Path, default_db: Path, monkeypatch, capsys
+) -> None:
+    lines = where(base, monkeypatch, capsys, MLBOARD_USER="zoe")
+    assert lines == [f"database: {default_db} (from default)", "config:   none found",
+                     "actor:    zoe"]  # fmt: skip
+    assert not default_db.parent.exists()  # saying where creates nothing

@@ -24,7 +24,7 @@ from mlboard.cli import app
 from mlboard.config import load_settings
 from mlboard.errors import UserError
 
-from cli_runs import process_env
+from processes import child_env
 
 TOKEN = "s3cret-token"
 
@@ -293,7 +293,7 @@ def test_the_bare_command_and_a_subcommand_refuse_in_one_line(tmp_path: Path) ->
             cwd=tmp_path,
             capture_output=True,
             text=True,
-            env=process_env(tmp_path, MLBOARD_USER="ana"),
+            env=child_env(tmp_path, MLBOARD_USER="ana"),
             input="\x11",  # ctrl+q: a board opened by mistake closes again instead of waiting
             check=False,
         )

@@ -35,6 +35,7 @@ from mlboard.store.engine import open_database
 from mlboard.store.tables import DriftReport
 
 from mlflow_stores import empty_store
+from processes import child_env
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_data" / "drift"
 CHECK_KEYS = [
@@ -380,7 +381,7 @@ def test_bad_input_is_one_line_on_stderr_and_exit_two(tmp_path):
         cwd=tmp_path,
         capture_output=True,
         text=True,
-        env={"PATH": "/usr/bin:/bin", "MLBOARD_USER": "tester", "HOME": str(tmp_path)},
+        env=child_env(tmp_path, MLBOARD_USER="tester"),
         check=False,
     )
     assert result.returncode == 2

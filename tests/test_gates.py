@@ -31,7 +31,8 @@ from mlboard.services.workspace import Workspace
 from mlboard.store.engine import open_database
 from mlboard.store.tables import ChecklistItem, Member, Run
 
-from cli_runs import mlboard_in, process_env, trust_config
+from cli_runs import mlboard_in, trust_config
+from processes import child_env
 
 BACKENDS = ("sqlite", "postgresql")  # the gate runs inside the move's transaction: check both
 SENSITIVE = "model_card, bias_evaluation, privacy_review, approval by someone other than @ana"
@@ -342,7 +343,7 @@ def mlboard(tmp_path: Path, *args: str, user: str = "ana") -> subprocess.Complet
         cwd=tmp_path,
         capture_output=True,
         text=True,
-        env=process_env(tmp_path, MLBOARD_USER=user),
+        env=child_env(tmp_path, MLBOARD_USER=user),
         check=False,
     )
 

@@ -19,9 +19,12 @@ from mlboard.integrations.jira_csv import JiraFileError, JiraIssue, parse_jira_c
 
 from fixture_files import JIRA_CLEAN as CLEAN
 from fixture_files import JIRA_DAMAGED as DAMAGED
+from hypothesis_profiles import examples
 
 BASE = ["Issue key", "Summary", "Status", "Status Category"]
-FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 def make_csv(header: list[str], *rows: list[str], lineterminator: str = "\n") -> str:

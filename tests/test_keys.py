@@ -35,7 +35,7 @@ from mlboard.tui.screens.story_picker import StoryPickerScreen
 from mlboard.tui.widgets.board_column import CardList
 from mlboard.tui.widgets.run_table import RunTable
 
-from cli_runs import process_env
+from processes import child_env
 
 SIZE = (120, 40)
 SCREEN_KEYS = {
@@ -227,7 +227,7 @@ def test_the_board_refuses_a_colliding_keymap_before_it_starts(tmp_path):
         cwd=tmp_path,
         capture_output=True,
         text=True,
-        env=process_env(tmp_path),
+        env=child_env(tmp_path),
         check=False,
     )
     assert result.returncode == 2

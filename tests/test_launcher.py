@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 
 import pytest
 
 from mlboard.launcher import BoardArgs, board_args
 from mlboard.tui import SCREENS
 from mlboard.tui.app import MlboardApp
+
+from processes import child_env
 
 
 @pytest.mark.parametrize(
@@ -73,3 +77,40 @@ def test_screen_does_not_go_with_a_command(tmp_path):
     )
     assert result.returncode == 2
     assert result.stderr.strip() == "error: --screen opens the TUI; it does not go with `where`"
+
+
+def test_a_database_failure_after_opening_is_one_line_and_exit_1(tmp_path):
+    """A table dropped behind mlboard's back: SQLAlchemy's error becomes one `database:` line,
+    not a traceback."""
+    database = tmp_path / "board.db"
+
+    def mlboard(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "mlboard", "--db", str(database), *args],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            env=child_env(tmp_path, MLBOARD_USER="tester"),
+            check=False,
+        )
+
+    assert mlboard("story", "add", "Churn model").returncode == 0
+    with closing(sqlite3.connect(database)) as connection:
+        connection.execute("DROP TABLE story")
+    result = mlboard("story", "list")
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == ["error: database: no such table: story"]
+    assert result.stdout == ""
+
+
+def test_a_database_in_an_unknown_home_folder_is_one_line(tmp_path, monkeypatch, capsys):
+    from mlboard.launcher import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.argv", ["mlboard", "--db", "~nosuchuser/board.db", "story", "list"])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err == (
+        "error: database ~nosuchuser/board.db: no home folder for '~nosuchuser'\n"
+    )

@@ -42,6 +42,7 @@ from mlboard.store.engine import create_database_engine
 from mlboard.store.tables import LineageEventSeen, PipelineRun
 
 from fixture_files import OPENLINEAGE
+from hypothesis_profiles import examples
 
 BACKENDS = ("sqlite", "postgresql")  # part of the store suite: runs on both
 TOKEN = "s3cret-token"
@@ -301,7 +302,9 @@ def running(serve):
     | EVENT_LIKE.map(lambda v: json.dumps(v).encode())
 )
 @settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(150),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 def test_no_body_whatsoever_gets_a_5xx(running, body):
     """Bytes, any JSON, and objects shaped almost like events: a 200 or a 400 with a reason."""

@@ -40,7 +40,9 @@ from mlboard.services.stories import create_story
 from mlboard.store.tables import LineageEventSeen, Pipeline, PipelineRun, StoryEvent
 
 from cli_runs import Mlboard, mlboard_in
+from hypothesis_profiles import examples
 from lineage_files import DATA, EXPECTED
+from write_turns import WAIT, write_turns
 
 BACKENDS = ("sqlite", "postgresql")  # part of the store suite: runs on both
 DAG_RUN = "01936893-9751-7a91-a2a0-a51101a3970c"
@@ -316,7 +318,9 @@ def event_lists(draw) -> list[dict]:
     repeat=st.booleans(),
 )
 @settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(150),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 def test_any_arrival_order_and_batching_stores_what_roll_up_computes(
     workspace, bodies, cuts, repeat
@@ -352,7 +356,9 @@ def test_any_arrival_order_and_batching_stores_what_roll_up_computes(
 
 @given(bodies=event_lists(), more=event_lists())
 @settings(
-    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(100),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 def test_the_last_success_of_each_pipeline_is_what_its_status_says(workspace, bodies, more):
     """The standup reads each pipeline's last success with one aggregate; parents known only
@@ -371,8 +377,9 @@ def test_the_last_success_of_each_pipeline_is_what_its_status_says(workspace, bo
 def test_a_writer_racing_an_open_transaction_for_the_same_run_waits_its_turn(workspace):
     """Transaction A has stored a run's START but not committed; B sends START and COMPLETE.
 
-    B waits for A (writers take turns on both backends), then sees A's START as a repeat and
-    finishes the run: nothing lost, nothing stored twice.
+    B asks for the write lock while A holds it, and gets it only once A committed (writers take
+    turns on both backends); it then sees A's START as a repeat and finishes the run: nothing
+    lost, nothing stored twice.
     """
     run_id, job = str(uuid.uuid4()), {"namespace": "etl", "name": "daily"}
     start, complete = (
@@ -381,13 +388,19 @@ def test_a_writer_racing_an_open_transaction_for_the_same_run_waits_its_turn(wor
     )
     results = []
     racer = threading.Thread(
-        target=lambda: results.append(ingest_events(workspace, [start, complete]))
+        target=lambda: results.append(ingest_events(workspace, [start, complete])), name="B"
     )
-    with workspace.writing() as session:
-        apply_events(session, [start], workspace.now())
-        racer.start()
-        racer.join(timeout=0.5)  # let B reach the database while A is still open
-    racer.join(timeout=60)
+    with write_turns(workspace.engine) as turns:
+        with workspace.writing() as session:
+            apply_events(session, [start], workspace.now())  # A holds the lock from here
+            racer.start()
+            turns.wait_for("B", "asks")
+            turns.wait_until_blocked()
+            assert turns.of("B") == ["asks"]  # B is inside its write, waiting for A
+        racer.join(timeout=WAIT)
+    assert turns.of("B") == ["asks", "holds", "commits"]
+    a_commit = turns.log.index(("MainThread", "commits"))
+    assert turns.log.index(("B", "asks")) < a_commit < turns.log.index(("B", "holds"))
     [result] = results
     assert (result.applied, result.repeated, result.runs_added) == (1, 1, 0)
     [run] = rows(workspace, PipelineRun)

@@ -51,7 +51,7 @@ def root(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print version.")
     ] = False,
 ) -> None:
-    ctx.obj = CliState(db=db)
+    ctx.obj = CliState(db=db, clock=ctx.obj.clock if isinstance(ctx.obj, CliState) else None)
     if ctx.invoked_subcommand is None:
         from mlboard.cli.board import open_board
 

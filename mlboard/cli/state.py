@@ -6,7 +6,9 @@ a flag overrides the config file's `tracking_uri`, which then needs no trust.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -16,8 +18,12 @@ if TYPE_CHECKING:
 
 @dataclass
 class CliState:
+    """`clock` is the workspace's clock (None: the real time). A program that runs the commands
+    in-process passes its own in `obj=CliState(clock=...)`, as Workspace takes one."""
+
     db: str | None = None
     tracking_uris: tuple[str, ...] = ()
+    clock: Callable[[], datetime] | None = None
     _settings: Settings | None = field(default=None, repr=False)
     _workspace: Workspace | None = field(default=None, repr=False)
 
@@ -32,7 +38,9 @@ class CliState:
         """Open the database on first use (so `--help` never touches it); `create_folder`
         makes a SQLite file's missing folder (`mlboard init`)."""
         if self._workspace is None:
-            from mlboard.services.workspace import open_workspace
+            from mlboard.services.workspace import open_workspace, utc_now
 
-            self._workspace = open_workspace(self.settings(), create_folder=create_folder)
+            self._workspace = open_workspace(
+                self.settings(), clock=self.clock or utc_now, create_folder=create_folder
+            )
         return self._workspace

@@ -187,7 +187,7 @@ def _recent_closed(session: Session) -> tuple[list[SprintSpan], list[Sprint]]:
 
 
 def make_plan(ws: Workspace, sprint_name: str | None = None) -> Plan:
-    today = ws.now().astimezone().date()
+    today = ws.today()
     with ws.reading() as session:
         sprint = planned_sprint(session, sprint_name)
         start = sprint.start or today
@@ -217,7 +217,7 @@ def make_plan(ws: Workspace, sprint_name: str | None = None) -> Plan:
     done = [item for span in averaged for item in sprint_flow(span, timelines, sprint_closed(span))]
     average = average_velocity(spans, timelines)
     remaining = sum(1 for s in stories if s.status != StoryStatus.DONE)
-    throughput = daily_throughput(done_at, ws.now())
+    throughput = daily_throughput(done_at, ws.now(), tz=ws.zone())
     forecast = forecast_when(
         throughput, remaining, max(today, start), runs=FORECAST_RUNS, seed=FORECAST_SEED
     )
@@ -430,9 +430,7 @@ def sprint_charts(ws: Workspace, sprint_name: str | None = None) -> SprintCharts
     """Burndown/burnup of the sprint (default: the one `make_plan` plans) until now, in the
     team's time zone, with team days off as non-working days; velocity of the last closed
     sprints (up to 7, as Jira shows)."""
-    from mlboard.config import local_zone
-
-    zone = local_zone(ws.settings.timezone)
+    zone = ws.zone()
     with ws.reading() as session:
         sprint = planned_sprint(session, sprint_name)
         span = sprint_points.span(sprint)

@@ -98,7 +98,7 @@ def start_sprint(ws: Workspace, name: str) -> SprintView:
         now = ws.now()
         sprint.state = SprintState.ACTIVE.value
         sprint.started_at = now
-        sprint.start = sprint.start or now.date()
+        sprint.start = sprint.start or ws.today()
         sprint.end = sprint.end or sprint.start + DEFAULT_LENGTH
         session.add(sprint)
     return get_sprint(ws, name)

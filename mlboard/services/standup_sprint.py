@@ -43,7 +43,7 @@ def sprint_section(ctx: DigestContext) -> tuple[str, Any]:
             return 1.0
         start = max(moment.astimezone(window.zone).date(), span.start)
         forecast = forecast_when(
-            daily_throughput([d for d in done_at if d <= moment], moment),
+            daily_throughput([d for d in done_at if d <= moment], moment, tz=window.zone),
             open_then,
             start,
             runs=FORECAST_RUNS,

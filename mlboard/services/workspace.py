@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, tzinfo
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from mlboard.config import Settings
+from mlboard.config import Settings, local_zone
 from mlboard.store.engine import open_database, read_session, write_session
 
 
@@ -34,6 +34,15 @@ class Workspace:
 
     def now(self) -> datetime:
         return self.clock()
+
+    def zone(self) -> tzinfo:
+        """Where the team works: the `timezone` setting, else this machine's zone."""
+        return local_zone(self.settings.timezone)
+
+    def today(self) -> date:
+        """The team's date now: days (sprint days, throughput, days off) are theirs, not the
+        machine's, when the two differ."""
+        return self.now().astimezone(self.zone()).date()
 
     @contextmanager
     def writing(self) -> Iterator[Session]:

@@ -31,7 +31,12 @@ def database_url(location: str) -> str:
     """Accept a SQLAlchemy URL or a plain file path; return a URL."""
     if "://" in location:
         return location
-    return f"sqlite:///{Path(location).expanduser().resolve()}"
+    try:
+        path = Path(location).expanduser()
+    except RuntimeError:  # `~someone/…` for a user this machine does not know
+        user = location.split("/")[0]
+        raise UserError(f"database {location}: no home folder for {user!r}") from None
+    return f"sqlite:///{path.resolve()}"
 
 
 def _sqlite_file(url: str) -> Path | None:

@@ -30,6 +30,8 @@ from mlboard.analytics.drift_methods import (
     proportion_z_test,
 )
 
+from hypothesis_profiles import examples
+
 
 def rng(seed: int = 0) -> np.random.Generator:
     return np.random.default_rng(seed)
@@ -538,7 +540,7 @@ def small_frames(draw):
     return pd.concat(series, axis=1)
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(small_frames(), small_frames(), st.booleans())
 def test_any_small_tables_give_a_result_or_drift_input_error(reference, current, psi):
     try:
@@ -559,7 +561,7 @@ def test_any_small_tables_give_a_result_or_drift_input_error(reference, current,
     json.dumps(result.as_json(), allow_nan=False)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(
     st.lists(st.floats(-1e6, 1e6), min_size=1, max_size=40),
     st.lists(st.floats(-1e6, 1e6), min_size=1, max_size=40),

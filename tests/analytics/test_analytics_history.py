@@ -20,6 +20,8 @@ from mlboard.analytics.history import (
     parse_points,
 )
 
+from hypothesis_profiles import examples
+
 T0 = datetime(2024, 5, 1, 9, tzinfo=UTC)
 HOUR = timedelta(hours=1)
 
@@ -87,7 +89,7 @@ def test_points_text_round_trips() -> None:
 STATUSES = ["todo", "in_progress", "review", "done"]
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(
     steps=st.lists(
         st.tuples(st.integers(0, 6), st.sampled_from(["status", "points"]), st.integers(0, 3)),

@@ -169,7 +169,7 @@ class BoardScreen(Screen[None]):
         for column in self.columns:
             column.show([s for s in stories if s.status == column.status], select, self.evidence)
         done = sum(s.points or 0 for s in self.board.stories if s.status == StoryStatus.DONE)
-        today = self.workspace.now().astimezone().date()
+        today = self.workspace.today()
         summary = sprint_summary(self.board.sprint, done, today)
         if self.filter.active:
             summary += Content.assemble(

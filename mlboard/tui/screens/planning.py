@@ -232,7 +232,7 @@ class PlanningScreen(Screen[None]):
         self.backlog.show(list_stories(ws, backlog=True))
         self.sprint_list.show(list_stories(ws, sprint=self.sprint) if self.sprint else [])
         chosen = next((s for s in self.sprints if s.name == self.sprint), None)
-        today = ws.now().astimezone().date()
+        today = ws.today()
         self.query_one("#plan-sprint-info", Static).update(sprint_info(chosen, today))
         if first:
             self.call_after_refresh(self.recompute)

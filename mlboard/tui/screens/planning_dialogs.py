@@ -128,7 +128,7 @@ class DaysOffScreen(ModalScreen[str | None]):
         members.append((Text("Whole team (holiday)"), TEAM))
         handles = [handle for _, handle in members]
         chosen = self.member if self.member in handles else handles[0]
-        today = workspace.now().astimezone().date()
+        today = workspace.today()
         with Vertical(id="days-off", classes="plan-dialog"):
             yield Static(Content.styled("Days off", "bold"), classes="dialog-heading")
             with Grid(classes="dialog-grid"):
