@@ -330,6 +330,7 @@ BAD_VALUES = {
     "alerts_open_stories": ("alerts_open_stories = 1", "'alerts_open_stories' must be a bool"),
     "keymap": ("[keymap]\nmove_next = 1", "'keymap' must map binding ids to keys"),
     "done": ('[done]\nsensitive_kinds = ["paperwork"]', "'done.sensitive_kinds' has 'paperwork'"),
+    "plateau": ("[plateau]\npatience = 0", "'plateau.patience' must be a whole number ≥ 1"),
 }
 
 
@@ -509,14 +510,20 @@ def test_where_says_which_database_and_config_and_why(base: Path, monkeypatch, c
     config = write(base / "mlboard.toml", 'database = "team.db"\nuser = "ana"\n')
     nested = base / "notebooks"
     nested.mkdir()
+    untrusted = (
+        "trust:    not trusted: it sets database, user, so commands here refuse it until "
+        f"`mlboard config trust {config}`"
+    )
     assert where(nested, monkeypatch, capsys) == [
         f"database: {base / 'team.db'} (from {config})",
         f"config:   {config}",
+        untrusted,
         "actor:    ana",
     ]
     assert where(nested, monkeypatch, capsys, MLBOARD_DB="env.db", MLBOARD_USER="bob") == [
         "database: env.db (from MLBOARD_DB)",
         f"config:   {config}",
+        "trust:    not trusted; not needed here: database, user overridden by flag or variable",
         "actor:    bob",
     ]
     assert where(nested, monkeypatch, capsys, "--db", "flag.db")[0] == (

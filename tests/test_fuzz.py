@@ -125,7 +125,8 @@ def write_case(case: Case, folder: Path) -> Path:
 
 
 def load(folder: Path) -> Settings:
-    return load_settings(cwd=folder, environ={})
+    """The settings as the file gives them; trust is another test's matter (test_config_trust)."""
+    return load_settings(cwd=folder, environ={}, require_trust=False)
 
 
 def expected_done(table: dict) -> DoneRules:
@@ -227,8 +228,10 @@ def test_a_config_with_one_typo_loads_or_names_the_file(
 
 
 def test_the_generator_keeps_both_outcomes_common(tmp_path: Path) -> None:
-    """Over a fixed sample the real loader accepts a third to four fifths of the files: a
-    generator that drifts back to refusing (almost) everything fails here, not silently."""
+    """Over a sample the real loader accepts a quarter to four fifths of the files: a generator
+    that drifts back to refusing (almost) everything fails here, not silently. (The seed fixes
+    the sample only for a test run alone: Hypothesis's state after other tests shifts it, from
+    about a half accepted alone to a third after the rest of this module.)"""
     outcomes: list[bool] = []
 
     @seed(20261125)
@@ -246,4 +249,4 @@ def test_the_generator_keeps_both_outcomes_common(tmp_path: Path) -> None:
 
     sample()
     assert len(outcomes) >= 150
-    assert 0.35 <= sum(outcomes) / len(outcomes) <= 0.8, sum(outcomes) / len(outcomes)
+    assert 0.25 <= sum(outcomes) / len(outcomes) <= 0.8, sum(outcomes) / len(outcomes)

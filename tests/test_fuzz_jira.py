@@ -23,7 +23,8 @@ from hypothesis import strategies as st
 from mlboard.config import Settings
 from mlboard.errors import UserError
 from mlboard.services.jira_import import import_jira
-from mlboard.services.members import handle_for, list_members
+from mlboard.services.handles import handle_for
+from mlboard.services.members import list_members
 from mlboard.services.sprints import list_sprints
 from mlboard.services.stories import list_stories
 from mlboard.services.workspace import Workspace

@@ -34,17 +34,17 @@ def days_off(mlboard: Mlboard):
 def test_days_off_for_a_member_and_the_team_are_recorded_and_taken_back(mlboard):
     said = mlboard.ok("member", "off", "ana", "--from", "2026-12-21", "--until", "2026-12-23",
                       "--reason", "conference")  # fmt: skip
-    assert said.strip() == "added 3 day(s) off for ana"
+    assert said.strip() == "added 3 days off for ana"
     assert mlboard.ok("member", "off", "--team", "--from", "2026-12-25").strip() == (
-        "added 1 day(s) off for team"
+        "added 1 day off for team"
     )
     again = mlboard.ok("member", "off", "ana", "--from", "2026-12-22", "--until", "2026-12-23")
-    assert again.strip() == "added 0 day(s) off for ana"  # already off: nothing new
+    assert again.strip() == "added 0 days off for ana"  # already off: nothing new
     off = days_off(mlboard)
     assert off.members == {"ana": {date(2026, 12, 21), date(2026, 12, 22), date(2026, 12, 23)}}
     assert off.team == {date(2026, 12, 25)}
     removed = mlboard.ok("member", "off", "ana", "--from", "2026-12-22", "--remove")
-    assert removed.strip() == "removed 1 day(s) off for ana"
+    assert removed.strip() == "removed 1 day off for ana"
     assert days_off(mlboard).members == {"ana": {date(2026, 12, 21), date(2026, 12, 23)}}
 
 

@@ -67,12 +67,17 @@ def fill(database: str, clock) -> None:
 
 
 def schema(engine: Engine) -> set[tuple[str, str | None]]:
-    """The tables and their indexes, by name."""
+    """The tables, their columns and their indexes, by name."""
     with engine.connect() as connection:
         found = inspect(connection)
         names = set(found.get_table_names()) - {"alembic_version"}
         indexes = {(name, index["name"]) for name in names for index in found.get_indexes(name)}
-    return {(name, None) for name in names} | indexes
+        columns = {
+            (name, f"column {column['name']}")
+            for name in names
+            for column in found.get_columns(name)
+        }
+    return {(name, None) for name in names} | indexes | columns
 
 
 def counts(engine: Engine) -> dict[str, int]:
