@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 
 from mlboard.config import Settings
 from mlboard.errors import UserError
-from mlboard.services.jira_import import import_jira
 from mlboard.services.handles import handle_for
+from mlboard.services.jira_import import import_jira
 from mlboard.services.members import list_members
 from mlboard.services.sprints import list_sprints
 from mlboard.services.stories import list_stories

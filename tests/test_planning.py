@@ -278,7 +278,8 @@ def review(sample_workspace, monkeypatch):
 def test_sprint_report_json_is_the_review_of_the_sprint(sample_workspace, review):
     data = json.loads(review("json"))
     assert list(data) == ["sprint", "goal", "committed", "completed", "scope_change",
-                          "carried_over", "cycle_time_days", "lead_time_days", "targets"]  # fmt: skip
+                          "carried_over", "cycle_time_days", "lead_time_days",
+                          "targets"]  # fmt: skip
     assert (data["sprint"], data["committed"], data["completed"]) == ("Sprint 23", 31, 22)
     assert data["goal"] == sprint_report(sample_workspace, "Sprint 23").goal != ""
     scope = data["scope_change"]
