@@ -36,6 +36,7 @@ from mlboard.services.stories import StoryView, get_story, list_stories
 from mlboard.services.workspace import Workspace
 from mlboard.tui.screens.planning_dialogs import DaysOffScreen, EstimatesScreen
 from mlboard.tui.screens.planning_rows import (
+    compute_lines,
     forecast_line,
     load_lines,
     sprint_info,
@@ -193,7 +194,9 @@ class PlanningScreen(Screen[None]):
         with Horizontal(id="plan-head"):
             yield self._sprint_select()
             yield Static(id="plan-sprint-info")
-        yield self.capacity_bar
+        with Horizontal(id="plan-capacity-row"):
+            yield self.capacity_bar
+            yield Static(compute_lines(None), id="plan-compute")
         yield Static(id="plan-forecast")
         with Horizontal(id="plan-lists"):
             yield self.backlog
@@ -283,10 +286,10 @@ class PlanningScreen(Screen[None]):
             known.average_velocity if known else None,
         )
         self._request += 1
-        self.capacity_bar.display = self.sprint is not None
+        self.query_one("#plan-capacity-row").display = self.sprint is not None
         if self.sprint is None:
             self.plan = None
-            for panel in ("#plan-forecast", "#plan-loads", "#plan-warnings"):
+            for panel in ("#plan-forecast", "#plan-loads", "#plan-warnings", "#plan-compute"):
                 self.query_one(panel, Static).update("")
             return
         self._compute_plan(self.workspace, self.sprint, self._request)
@@ -309,6 +312,7 @@ class PlanningScreen(Screen[None]):
         self.capacity_bar.figures = CapacityFigures(
             plan.committed_points, plan.capacity_points, plan.average_velocity
         )
+        self.query_one("#plan-compute", Static).update(compute_lines(plan.compute))
         self.query_one("#plan-forecast", Static).update(forecast_line(plan))
         self.query_one("#plan-loads", Static).update(load_lines(plan.loads))
         self.query_one("#plan-warnings", Static).update(warning_lines(plan.warnings))
