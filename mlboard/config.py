@@ -326,20 +326,21 @@ def load_settings(
         timezone=environ.get("MLBOARD_TIMEZONE") or table.get("timezone"),
         alerts_open_stories=table.get("alerts_open_stories", False),
         standup_time=table.get("standup_time", "09:30"),
-        done=done_rules(table.get("done", {}), _where(config_file)),
-        plateau=plateau_rules(table.get("plateau", {}), _where(config_file)),
+        done=done_rules(table.get("done", {}), config_location(config_file)),
+        plateau=plateau_rules(table.get("plateau", {}), config_location(config_file)),
         config_file=config_file,
         config_trust=trust,
     )
 
 
-def _where(path: Path | None) -> str:
+def config_location(path: Path | None) -> str:
+    """How an error names the config file: `pyproject.toml [tool.mlboard]`, or the file."""
     return f"{path} [tool.mlboard]" if path and path.name == "pyproject.toml" else str(path)
 
 
 def _check_table(path: Path, table: Mapping[str, Any]) -> None:
     """Reject misspelt or mistyped settings with the file and key named."""
-    where = _where(path)
+    where = config_location(path)
     for key, value in table.items():
         if key not in _KNOWN_KEYS.keys() | _KNOWN_TABLES:
             known = ", ".join(sorted(_KNOWN_KEYS.keys() | _KNOWN_TABLES))
@@ -349,6 +350,7 @@ def _check_table(path: Path, table: Mapping[str, Any]) -> None:
                 isinstance(keys, str) for keys in value.values()
             ):
                 raise UserError(f"{where}: 'keymap' must map binding ids to keys, e.g. move_next")
+            _check_binding_ids(where, value)
         elif key in _KNOWN_KEYS and not isinstance(value, _KNOWN_KEYS[key]):
             wanted = " or ".join(kind.__name__ for kind in _KNOWN_KEYS[key])
             raise UserError(f"{where}: {key!r} must be a {wanted}, not {type(value).__name__}")
@@ -356,6 +358,25 @@ def _check_table(path: Path, table: Mapping[str, Any]) -> None:
             raise UserError(f"{where}: 'tracking_uri' must be a URI or a list of URIs")
         elif key in ("done", "plateau") and not isinstance(value, dict):
             raise UserError(f"{where}: {key!r} must be a table ([tool.mlboard.{key}])")
+
+
+def _check_binding_ids(where: str, keymap: Mapping[str, str]) -> None:
+    """A misspelt binding id would remap nothing, silently: refuse it as any unknown setting.
+    An empty key, too: it would unbind nothing and bind nothing."""
+    from mlboard.keymap import DEFAULT_KEYS
+
+    for binding_id, keys in keymap.items():
+        if binding_id not in DEFAULT_KEYS:
+            from difflib import get_close_matches
+
+            close = get_close_matches(binding_id, DEFAULT_KEYS, n=1)
+            hint = f"did you mean {close[0]}?" if close else "the README lists them per screen"
+            raise UserError(
+                f"{where}: unknown setting 'keymap.{binding_id}': no key binding has that id "
+                f"({hint})"
+            )
+        if not all(key.strip() for key in keys.split(",")):
+            raise UserError(f"{where}: 'keymap.{binding_id}' has an empty key: name one, e.g. 'x'")
 
 
 def local_zone(name: str | None = None) -> tzinfo:

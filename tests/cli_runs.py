@@ -3,6 +3,8 @@ own, with a database there and a terminal wide enough that no line wraps."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 from pathlib import Path
 
 import pytest
@@ -34,8 +36,10 @@ class Mlboard:
         self.database = database
         self._runner = CliRunner()
 
-    def __call__(self, *args: str, input: str | None = None) -> Result:
-        return self._runner.invoke(app, ["--db", self.database, *args], input=input)
+    def __call__(
+        self, *args: str, input: str | None = None, env: dict[str, str] | None = None
+    ) -> Result:
+        return self._runner.invoke(app, ["--db", self.database, *args], input=input, env=env)
 
     def ok(self, *args: str) -> str:
         """Run a command that must succeed; what the terminal shows (stdout and stderr)."""
@@ -50,3 +54,23 @@ def mlboard_in(folder: Path, monkeypatch: pytest.MonkeyPatch, user: str = "teste
     monkeypatch.setenv("COLUMNS", "200")
     monkeypatch.chdir(folder)
     return Mlboard(str(folder / "cli.db"))
+
+
+def read_help_pages() -> dict[tuple[str, ...], str]:
+    """Every command's and group's help page, as the launcher prints it on an 80-column
+    terminal, found by following the help pages themselves: (), ("story",), ("story", "add")…"""
+    from mlboard.launcher import main
+
+    pages: dict[tuple[str, ...], str] = {}
+    pending: list[tuple[str, ...]] = [()]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("COLUMNS", "80")
+        while pending:
+            path = pending.pop(0)
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out), pytest.raises(SystemExit):
+                main([*path, "--help"])
+            pages[path] = out.getvalue()
+            commands = pages[path].partition("\nCommands:\n")[2]
+            pending += [(*path, line.split()[0]) for line in commands.splitlines() if line.strip()]
+    return pages

@@ -87,6 +87,15 @@ def backend() -> str:
 
 
 @pytest.fixture(scope="session")
+def help_pages() -> dict[tuple[str, ...], str]:
+    """Every `mlboard` help page, keyed by command path (read once: Typer builds its command
+    tree anew for every call)."""
+    from cli_runs import read_help_pages
+
+    return read_help_pages()
+
+
+@pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str | None]:
     from postgres_server import postgres_server
 
@@ -125,11 +134,11 @@ def workspace(settings: Settings, clock: Clock):
 
 @pytest.fixture
 def sample_workspace(workspace: Workspace) -> Workspace:
-    """The sample team, with dates shifted so that its `as_of` is the frozen today."""
+    """The sample team as of the frozen now, in its own calendar: Wednesday 2026-11-25."""
     from mlboard.services.demo import sample_data_folder
     from mlboard.services.sample_team import load_sample_team, read_sample_team
 
-    load_sample_team(workspace, read_sample_team(sample_data_folder()), FROZEN_TODAY)
+    load_sample_team(workspace, read_sample_team(sample_data_folder()), FROZEN_NOW)
     return workspace
 
 

@@ -86,6 +86,6 @@ def test_cli_lists_and_verifies(workspace, monkeypatch):
     csv_text = runner.invoke(app, ["--db", db, "audit", "--format", "csv"]).output
     assert csv_text.splitlines()[0] == "id,at,actor,action,entity,key,before,after"
     ok = runner.invoke(app, ["--db", db, "audit", "verify"])
-    assert ok.exit_code == 0 and "1 entries verified" in ok.output
+    assert ok.exit_code == 0 and "1 entry verified" in ok.output
     tamper(workspace, "UPDATE auditentry SET after = '{}' WHERE id = 1")
     assert runner.invoke(app, ["--db", db, "audit", "verify"]).exit_code == 1

@@ -417,7 +417,7 @@ def test_a_served_standup_saves_as_a_download_and_acts_as_the_named_user(
             "the standup's digest to load",
             lambda: screen(tab),
         )
-        tab.keyboard.press("s")
+        tab.keyboard.press("S")
         wait_for(
             lambda: bool(screen(tab)) and bool(downloads),  # reading the screen lets routes run
             "the digest to arrive as a download",

@@ -323,8 +323,29 @@ def test_actor_falls_back_to_a_login_name(base: Path) -> None:
 
 
 def test_keymap_table_is_read(base: Path) -> None:
-    write(base / "mlboard.toml", '[keymap]\nmove_next = "l"\nmove_prev = "h"\n')
-    assert dict(settings(base).keymap) == {"move_next": "l", "move_prev": "h"}
+    write(base / "mlboard.toml", '[keymap]\nmove_next = "l"\nmove_previous = "h"\n')
+    assert dict(settings(base).keymap) == {"move_next": "l", "move_previous": "h"}
+
+
+@pytest.mark.parametrize("keys", ['""', '"x,"', '" "'])
+def test_an_empty_key_in_the_keymap_is_refused(base: Path, keys: str) -> None:
+    write(base / "mlboard.toml", f"[keymap]\nmove_next = {keys}\n")
+    assert "'keymap.move_next' has an empty key" in config_error(base)
+
+
+@pytest.mark.parametrize(
+    ("binding_id", "hint"),
+    [("move_prev", "did you mean move_previous?"), ("warp", "the README lists them per screen")],
+)
+def test_an_unknown_binding_id_is_refused_like_an_unknown_setting(
+    base: Path, binding_id: str, hint: str
+) -> None:
+    """It would remap nothing, silently; any command that reads the config says so."""
+    config = write(base / "pyproject.toml", f'[tool.mlboard.keymap]\n{binding_id} = "h"\n')
+    assert config_error(base) == (
+        f"{config} [tool.mlboard]: unknown setting 'keymap.{binding_id}': no key binding has "
+        f"that id ({hint})"
+    )
 
 
 def test_keymap_table_is_read_from_pyproject(base: Path) -> None:

@@ -300,7 +300,7 @@ def _bad_files(folder: Path) -> dict[str, tuple[list[object], str]]:
     empty_income.to_csv(folder / "nan.csv", index=False)
     cases["all-NaN column"] = (
         [reference, folder / "nan.csv"],
-        "nan.csv: column 'income' has no values (all 400 rows are missing)",
+        "nan.csv: column 'income' has no values (400 rows, all missing)",
     )
     banded = frame.assign(income=pd.cut(frame["income"], 3, labels=["low", "mid", "high"]))
     banded.to_csv(folder / "banded.csv", index=False)

@@ -182,7 +182,7 @@ async def test_acknowledging_an_alert_names_the_job_and_the_actor_on_one_line(wo
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         screen = await open_data(pilot)
         screen.table("alerts").focus()
-        await pilot.press("a")
+        await pilot.press("A")
         await app.workers.wait_for_complete()
         await pilot.pause()
         said = [str(toast.render()) for toast in app.screen.query("Toast")]

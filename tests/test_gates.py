@@ -196,7 +196,7 @@ def test_an_experiment_needs_a_linked_run(team):
         "linked_run",
         True,
         "tester",
-        "1 run(s): run-1",
+        "1 run: run-1",
     )
     assert move_story(team, key, "done").status == "done"
 

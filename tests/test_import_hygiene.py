@@ -79,3 +79,17 @@ def test_help_does_not_open_a_database_or_import_sqlalchemy(tmp_path):
     )
     assert result.stdout.strip().endswith("LOADED")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_checking_a_keymap_in_the_config_does_not_import_textual(tmp_path):
+    """Every command reads the config, and so checks its binding ids: without the TUI."""
+    (tmp_path / "mlboard.toml").write_text('[keymap]\nmove_next = "ctrl+right"\n')
+    script = (
+        "import sys\n"
+        "from mlboard.config import load_settings\n"
+        "print(dict(load_settings('x.db').keymap), 'textual' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=tmp_path
+    )
+    assert result.stdout.strip() == "{'move_next': 'ctrl+right'} False"

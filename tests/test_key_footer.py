@@ -53,10 +53,10 @@ async def test_a_remapped_key_shows_in_the_footer_at_once(sample_workspace):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert "n" in [key.key for key in footer_keys(app)]
-        app.update_keymap({"new_story": "a"})
+        app.update_keymap({"new_story": "N"})
         await pilot.pause()
         keys = {key.description: key.key for key in footer_keys(app)}
-        assert keys["New"] == "a"
+        assert keys["New"] == "N"
 
 
 async def test_the_story_form_shows_its_own_keys_not_the_boards(sample_workspace):

@@ -112,7 +112,7 @@ def test_bad_events_are_one_line_each_on_stderr_with_where(mlboard):
     assert lines[0] == (
         f"error: {path}[0]: eventTime '{{{{RUN_START_TIME}}}}' is a template placeholder"
     )
-    assert "26 invalid (not stored)" in result.stdout
+    assert result.stdout == f"{path}: nothing stored (26 errors)\n"
 
 
 def test_the_airflow_dag_rolls_up_whatever_order_the_files_come_in(mlboard):
@@ -200,21 +200,76 @@ def test_ingesting_everything_again_changes_nothing(workspace):
     assert sum(r.repeated for r in again) == sum(good for good, _ in EXPECTED.values())
 
 
-def test_stdin_json_lines_report_bad_lines_and_keep_good_ones(mlboard):
-    good = {
-        "eventType": "COMPLETE", "eventTime": "2026-11-25T08:00:00Z",
-        "run": {"runId": str(uuid.uuid4())}, "job": {"namespace": "etl", "name": "daily"},
+def lineage_event(job: str, event_type: str = "COMPLETE") -> dict:
+    return {
+        "eventType": event_type, "eventTime": "2026-11-25T08:00:00Z",
+        "run": {"runId": str(uuid.uuid4())}, "job": {"namespace": "etl", "name": job},
     }  # fmt: skip
-    text = json.dumps(good) + "\n" + '{"eventType": "START"}\n'
+
+
+def test_stdin_with_a_bad_line_stores_nothing_and_names_the_line(mlboard):
+    text = json.dumps(lineage_event("daily")) + "\n" + '{"eventType": "START"}\n'
     result = mlboard("pipeline", "ingest", "-", input=text)
     assert result.exit_code == 2
     assert result.stderr.startswith("error: <stdin>:2: missing eventTime")
-    assert json.loads(ok(mlboard("pipeline", "list", "--format", "json")))[0]["name"] == "daily"
+    assert result.stdout == "<stdin>: nothing stored (1 error)\n"
+    assert json.loads(ok(mlboard("pipeline", "list", "--format", "json"))) == []
+
+
+def test_several_files_store_the_good_ones_and_name_the_bad(mlboard, tmp_path):
+    """Like `git add`: every good file is stored, each bad one is named with its errors and
+    stores nothing (not even its good events), and the exit code says something was bad."""
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(lineage_event("daily")))
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_text(json.dumps(lineage_event("hourly")) + "\n" + '{"eventType": "FAIL"}\n')
+    also_good = tmp_path / "also-good.json"
+    also_good.write_text(json.dumps([lineage_event("weekly", "START")]))
+    missing = tmp_path / "missing.json"
+    stdin = json.dumps(lineage_event("nightly"))
+    result = mlboard(
+        "pipeline", "ingest", str(good), str(mixed), str(missing), "-", str(also_good),
+        input=stdin,
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"error: {mixed}:2: missing eventTime; missing run.runId; missing job.namespace; "
+        "missing job.name",
+        f"error: {missing}: cannot be read: No such file or directory",
+    ]
+    lines = result.stdout.splitlines()
+    assert lines[1:3] == [
+        f"{mixed}: nothing stored (1 error)",
+        f"{missing}: nothing stored (1 error)",
+    ]
+    assert lines[0].startswith(f"{good}: 1 events: 1 applied")
+    assert lines[3].startswith("<stdin>: 1 events: 1 applied")
+    assert lines[5].startswith("3 of 5 files stored: 3 applied, 0 already seen; 3 runs added")
+    stored = json.loads(ok(mlboard("pipeline", "list", "--format", "json")))
+    assert sorted(p["name"] for p in stored) == ["daily", "nightly", "weekly"]
+
+    again = mlboard("pipeline", "ingest", str(mixed), str(good), "--format", "json")
+    report = json.loads(again.stdout)
+    assert again.exit_code == 2
+    assert [(f["file"], f["stored"], f["applied"], f["repeated"]) for f in report["files"]] == [
+        (str(mixed), False, 0, 0),
+        (str(good), True, 0, 1),
+    ]
+    assert (report["events"], report["applied"], report["repeated"]) == (2, 0, 1)
+    assert [e["where"] for e in report["errors"]] == [f"{mixed}:2"]
+
+
+def test_stdin_is_read_once(mlboard):
+    result = mlboard("pipeline", "ingest", "-", "-", input="{}")
+    assert isinstance(result.exception, UserError)
+    assert "read only once" in str(result.exception)
 
 
 def test_an_unreadable_file_is_one_clear_error(mlboard, tmp_path):
-    result = mlboard("pipeline", "ingest", str(tmp_path / "missing.json"))
-    assert isinstance(result.exception, UserError) and "cannot be read" in str(result.exception)
+    missing = tmp_path / "missing.json"
+    result = mlboard("pipeline", "ingest", str(missing))
+    assert result.exit_code == 2
+    assert result.stderr == f"error: {missing}: cannot be read: No such file or directory\n"
 
 
 # --- incremental ingest equals roll_up -------------------------------------------------------

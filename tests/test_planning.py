@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from typer.testing import CliRunner
@@ -13,8 +13,8 @@ from mlboard.errors import UserError
 from mlboard.services.members import add_member, availability, set_days_off
 from mlboard.services.planning import make_plan
 from mlboard.services.sprint_report import sprint_report
-from mlboard.services.sprints import add_sprint
-from mlboard.services.stories import create_story
+from mlboard.services.sprints import add_sprint, close_sprint, list_sprints, start_sprint
+from mlboard.services.stories import create_story, move_story
 
 BACKENDS = ("sqlite", "postgresql")  # part of the store suite: runs on both
 
@@ -61,7 +61,7 @@ def test_warnings_name_what_the_meeting_should_fix(small_team):
     )
     warnings = make_plan(small_team, "S1").warnings
     # 10 working days x (1 + 2) points a day = 30
-    assert warnings[0] == "over-committed: 34 points against a capacity of 30"
+    assert warnings[0] == "over capacity: a scope of 34 points against a capacity of 30"
     assert "ana is over capacity: 30 of 10 points assigned" in warnings
     assert "ML-2 has no estimate" in warnings
     assert any(
@@ -110,8 +110,11 @@ def test_plan_json_has_the_documented_keys(sample_workspace, monkeypatch):
     assert {
         "sprint",
         "capacity_points",
+        "scope_points",
+        "committed_at_start_points",
         "committed_points",
         "velocity",
+        "flow",
         "forecast",
         "warnings",
     } <= data.keys()
@@ -119,12 +122,100 @@ def test_plan_json_has_the_documented_keys(sample_workspace, monkeypatch):
     assert set(data["velocity"]["sprints"][0]) == {"name", "committed", "completed"}
     assert {"p_finish_sprint", "when"} <= data["forecast"].keys()
     assert set(data["forecast"]["when"]) == {"p50", "p85", "p95"}
+    assert set(data["flow"]) == {"sprints", "lead_time_days", "cycle_time_days"}
+    assert set(data["flow"]["lead_time_days"]) == {"stories", "median", "p85"}
     md = (
         CliRunner()
         .invoke(app, ["--db", sample_workspace.settings.database, "plan", "--format", "md"])
         .output
     )
     assert md.startswith("## Plan: Sprint 24") and "\x1b" not in md
+
+
+def test_scope_and_committed_mean_the_same_in_plan_sprint_list_and_report(
+    sample_workspace, monkeypatch
+):
+    """Sprint 24 holds 36 points now (scope) and held 33 when it started (committed): the plan,
+    `sprint list` (which the board's header shows) and the review say so with the same words."""
+    monkeypatch.setenv("MLBOARD_USER", "tester")
+    plan = make_plan(sample_workspace, "Sprint 24")
+    assert (plan.scope_points, plan.committed_points) == (36, 33)
+    listed = {s.name: s for s in list_sprints(sample_workspace)}["Sprint 24"]
+    assert (listed.scope_points, listed.committed_points) == (36, 33)
+    data = json.loads(
+        CliRunner()
+        .invoke(app, ["--db", sample_workspace.settings.database, "plan", "--format", "json"])
+        .output
+    )
+    assert (data["scope_points"], data["committed_at_start_points"]) == (36, 33)
+    assert data["committed_points"] == 36  # kept for scripts: the scope, as it always was
+    text = CliRunner().invoke(app, ["--db", sample_workspace.settings.database, "plan"]).output
+    assert "Scope 36 points (committed 33 at the start)" in text
+    rows = json.loads(
+        CliRunner()
+        .invoke(app, ["--db", sample_workspace.settings.database, "sprint", "list", "--format",
+                      "json"])
+        .output
+    )  # fmt: skip
+    row = next(r for r in rows if r["name"] == "Sprint 24")
+    assert (row["scope_points"], row["committed_points"]) == (36, 33)
+    assert sprint_report(sample_workspace, "Sprint 24").committed == 33
+
+
+def moment(day: int, hour: int = 9) -> datetime:
+    return datetime(2020, 3, day, hour, tzinfo=UTC)
+
+
+def test_sprint_report_lead_and_cycle_time_on_a_hand_worked_history(workspace, clock):
+    """Lead time runs from creation to done, cycle time from the start of work to done; only
+    stories done in the sprint count."""
+    clock.current = datetime(2020, 2, 24, 9, tzinfo=UTC)
+    add_sprint(workspace, "S1", start="2020-03-02", end="2020-03-13")
+    a = create_story(workspace, "a", {"kind": "model", "points": "3", "sprint": "S1"})
+    b = create_story(workspace, "b", {"kind": "data", "points": "2", "sprint": "S1"})
+    backlog = create_story(workspace, "done, but never in the sprint", {"kind": "model"})
+    clock.current = moment(2)
+    start_sprint(workspace, "S1")
+    clock.current = moment(3)
+    move_story(workspace, a.key, "in_progress")
+    clock.current = moment(4)
+    move_story(workspace, b.key, "in_progress")
+    move_story(workspace, backlog.key, "done")
+    clock.current = moment(5, 21)
+    move_story(workspace, a.key, "done")  # lead 10.5 days, cycle 2.5
+    clock.current = moment(6)
+    c = create_story(workspace, "added", {"kind": "model", "points": "1", "sprint": "S1"})
+    clock.current = moment(9)
+    move_story(workspace, c.key, "done")  # lead 3 days, never in progress: no cycle time
+    clock.current = moment(10)
+    move_story(workspace, b.key, "done")  # lead 15 days, cycle 6
+    clock.current = moment(13, 18)
+    close_sprint(workspace, "S1")
+
+    data = sprint_report(workspace, "S1").as_json()
+    # model: leads 3 and 10.5 -> median 6.75, 85th percentile 3 + 0.85 x 7.5 = 9.375
+    assert data["lead_time_days"] == {
+        "data": {"stories": 1, "median": 15.0, "p85": 15.0},
+        "model": {"stories": 2, "median": 6.75, "p85": 9.375},
+    }
+    assert data["cycle_time_days"] == {
+        "data": {"stories": 1, "median": 6.0, "p85": 6.0},
+        "model": {"stories": 1, "median": 2.5, "p85": 2.5},
+    }
+    text = CliRunner().invoke(app, ["--db", workspace.settings.database, "sprint", "report", "S1"])
+    assert text.exit_code == 0, text.output
+    lead = text.output[text.output.index("Lead time") : text.output.index("Targets")]
+    rows = [line.replace("│", " ").split() for line in lead.splitlines()]  # whatever the borders
+    assert [cells for cells in rows if cells[:1] in (["data"], ["model"])] == [
+        ["data", "1", "15.0", "15.0"],
+        ["model", "2", "6.8", "9.4"],
+    ]
+
+    add_sprint(workspace, "S2", start="2020-03-16")
+    flow = make_plan(workspace, "S2").flow  # what planning S2 sees: the flow of S1
+    # leads 3, 10.5, 15: median 10.5, 85th 10.5 + 0.7 x 4.5; cycles 2.5, 6
+    assert (flow.lead.count, flow.lead.median, flow.lead.p85) == (3, 10.5, pytest.approx(13.65))
+    assert (flow.cycle.count, flow.cycle.median) == (2, 4.25)
 
 
 def test_stories_blocked_by_data_are_planning_warnings(small_team):

@@ -163,7 +163,7 @@ def test_markdown_escapes_what_runs_are_called(tmp_path, store, monkeypatch):
     run_id = store.run("x", "a|b [red]x", params={"note": "p|q"})
     mlboard.ok("sync", "--tracking-uri", store.uri)
     markdown = mlboard.ok("run", "show", run_id, "--format", "md")
-    assert "## Run a\\|b [red]x" in markdown and "| note | p\\|q |" in markdown
+    assert "## Run a\\|b \\[red\\]x" in markdown and "| note | p\\|q |" in markdown
     assert "[red]x" in mlboard.ok("run", "show", run_id)  # text, never markup
 
 

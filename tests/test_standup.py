@@ -57,6 +57,7 @@ def test_sprint_pulse(week):
     sprint = standup_digest(week).as_json()["sprint"]
     assert (sprint["name"], sprint["days_left"]) == ("S1", 3)
     # 4 x 3 + 5 = 17 points in the sprint; ML-1 and ML-4 are done: 17 - 6 = 11 remain.
+    assert (sprint["committed_points"], sprint["scope_points"]) == (17, 17)
     assert sprint["remaining_points"] == 11
     # the ideal line burns 17 over 10 working days; 8 have ended by Wednesday night: 17 x 2/10
     assert sprint["ideal_remaining_points"] == pytest.approx(3.4)

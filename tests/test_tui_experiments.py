@@ -337,6 +337,26 @@ async def test_runs_load_a_page_at_a_time(workspace):
         assert "1,200 of 1,200 runs" in summary(app) and "loaded" not in summary(app)
 
 
+async def test_home_and_end_jump_in_the_run_table_and_g_still_opens_governance(synced):
+    app = MlboardApp(synced)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_experiments(pilot)
+        grid = table(app)
+        grid.focus()
+        await pilot.press("G")
+        await pilot.pause()
+        assert grid.cursor_row == grid.row_count - 1 > 0
+        await pilot.press("home")
+        await pilot.pause()
+        assert grid.cursor_row == 0
+        await pilot.press("end")
+        await pilot.pause()
+        assert grid.cursor_row == grid.row_count - 1
+        await pilot.press("g")  # the Governance screen's key, here too
+        await pilot.pause()
+        assert app.current_mode == "governance"
+
+
 # Story detail and board cards
 
 
@@ -481,7 +501,7 @@ async def test_the_sync_key_runs_in_a_worker_and_refreshes_in_place(sample_works
         await pilot.pause()
         assert run_names(app)[0] == "lgbm-0.01"
         assert app.sub_title == ""
-        assert any("1 new runs" in n.message for n in app._notifications)
+        assert any("1 new run," in n.message for n in app._notifications)
         await pilot.press("b")
         await app.workers.wait_for_complete()
         await pilot.pause()

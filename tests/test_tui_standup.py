@@ -92,7 +92,7 @@ async def test_walking_the_team_one_person_at_a_time(week):
         await pilot.press("left")
         await pilot.pause()
         assert "Bob Ng" in person_text(app)
-        await pilot.press("p")
+        await pilot.press("N")  # p is the Planning screen's, everywhere
         await pilot.pause()
         assert "Ana Souza" in person_text(app)
 
@@ -137,7 +137,7 @@ async def test_save_writes_the_markdown_to_a_file(week, tmp_path, monkeypatch):
     app = MlboardApp(week)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_standup(app, pilot)
-        await pilot.press("s")
+        await pilot.press("S")
         await pilot.pause()
         assert isinstance(app.screen, SaveDigestScreen)
         assert app.screen.query_one("#save-path", Input).value == "standup-2026-11-25.md"
@@ -156,7 +156,7 @@ async def test_save_errors_are_shown_in_the_dialog(week, tmp_path, monkeypatch):
     app = MlboardApp(week)
     async with app.run_test(size=SIZE) as pilot:
         await open_standup(app, pilot)
-        await pilot.press("s")
+        await pilot.press("S")
         await pilot.pause()
         box = app.screen.query_one("#save-path", Input)
         box.value = "no-such-folder/standup.md"
@@ -203,7 +203,7 @@ async def test_in_a_browser_tab_save_is_a_download_and_writes_nothing_here(
     app = MlboardApp(week)
     async with app.run_test(size=SIZE, message_hook=on_message, notifications=True) as pilot:
         screen = await open_standup(app, pilot)
-        await pilot.press("s")
+        await pilot.press("S")
         await pilot.pause()
         assert app.screen is screen  # no dialog
         said = [str(toast.render()) for toast in app.screen.query("Toast")]

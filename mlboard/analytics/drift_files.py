@@ -180,7 +180,8 @@ def _read_parquet(file: Path, max_bytes: int) -> pd.DataFrame:
         import pyarrow.parquet as pq
     except ImportError:
         raise DriftInputError(
-            f"{file}: reading Parquet needs the 'pyarrow' package (pip install pyarrow)"
+            f"{file}: reading Parquet needs pyarrow, which the parquet extra installs "
+            "(pip install 'mlboard[parquet]')"
         ) from None
     try:
         with pq.ParquetFile(file) as parquet:

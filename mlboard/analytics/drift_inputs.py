@@ -32,6 +32,7 @@ from mlboard.analytics.drift import (
     preview,
 )
 from mlboard.errors import quoted
+from mlboard.plural import plural
 
 __all__ = [
     "check_overrides_compared",
@@ -143,8 +144,8 @@ def check_tables(
         if (ref_kind == "empty") != (cur_kind == "empty"):
             path, series = (ref_path, ref_series) if ref_kind == "empty" else (cur_path, cur_series)
             raise DriftInputError(
-                f"{path}: column {quoted(name)} has no values "
-                f"(all {len(series)} rows are missing), so it cannot be compared"
+                f"{path}: column {quoted(name)} has no values ({plural(len(series), 'row')}, "
+                "all missing), so it cannot be compared"
             )
         if as_labels:
             continue

@@ -21,6 +21,7 @@ from mlboard.analytics.history import StoryTimeline
 from mlboard.analytics.montecarlo import finish_steps, totals_after
 from mlboard.analytics.workdays import WorkCalendar, date_range
 from mlboard.domain import StoryStatus
+from mlboard.plural import plural
 
 CONFIDENCES = (50, 85, 95)
 DEFAULT_RUNS = 10_000
@@ -198,7 +199,10 @@ def forecast_when(
         steps = np.sort(finish_steps(history, remaining, len(days), runs, rng))
     finished = int(np.count_nonzero(steps < len(days)))
     if finished < runs:
-        problem = f"{runs - finished} of {runs} runs did not finish within {horizon_days} days"
+        problem = (
+            f"{runs - finished} of {plural(runs, 'run')} did not finish within "
+            f"{plural(horizon_days, 'day')}"
+        )
     p50, p85, p95 = (_date_at(steps, days, c) for c in CONFIDENCES)
     return WhenForecast(remaining, start, runs, p50, p85, p95, finished, problem, steps, days)
 

@@ -18,6 +18,7 @@ from typing import NamedTuple
 
 from mlboard.analytics.stats import percentile
 from mlboard.domain import Target
+from mlboard.plural import plural
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,7 +279,7 @@ def overfitting(
         return None
     message = (
         f"run '{run.label}' overfits: {pair.val} best {best.value:.3g} at step {best.step}, "
-        f"{since} check{'' if since == 1 else 's'} without improvement (now {last.value:.3g}); "
+        f"{plural(since, 'check')} without improvement (now {last.value:.3g}); "
         f"train/val gap {gap_best:.3g} → {gap_now:.3g}"
     )
     evidence: dict[str, object] = dict(

@@ -10,7 +10,8 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from mlboard.cli.output import Format, console, json_text, print_json, print_table
+from mlboard.cli.output import Format, Wide, console, json_text, print_json, print_table
+from mlboard.plural import plural
 from mlboard.text_safety import csv_cell
 
 app = typer.Typer(help="The audit trail: who changed what, when.", invoke_without_command=True)
@@ -39,6 +40,7 @@ def show(
     fmt: Annotated[AuditFormat, typer.Option("--format", help="text, json or csv.")] = (
         AuditFormat.TEXT
     ),
+    wide: Wide = False,
 ) -> None:
     """List audit entries, oldest first."""
     if ctx.invoked_subcommand is not None:
@@ -74,6 +76,8 @@ def show(
             ("#", "at", "actor", "action", "entity", "key", "change"),
             rows,
             Format.TEXT,
+            free="change",
+            wide=wide,
         )
 
 
@@ -84,7 +88,8 @@ def verify(ctx: typer.Context) -> None:
 
     result = verify_audit(ctx.obj.workspace())
     if result.ok:
-        console().print(Text(f"audit trail intact: {result.checked} entries verified"))
+        verified = plural(result.checked, "entry")
+        console().print(Text(f"audit trail intact: {verified} verified"))
         return
     console().print(
         Text(f"audit trail broken at entry {result.broken_at}: {result.reason}", style="red")

@@ -6,7 +6,6 @@ import sys
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
 from mlboard.cli.output import (
@@ -16,7 +15,9 @@ from mlboard.cli.output import (
     markdown_cell,
     markdown_table,
     plain,
+    print_fields,
     print_json,
+    print_section,
     print_table,
 )
 
@@ -117,25 +118,16 @@ def _hidden_tags(detail: RunDetail) -> str:
 def _print_run(detail: RunDetail) -> None:
     out = console()
     out.print(Text(detail.label, style="bold"))
-    grid = Table.grid(padding=(0, 2))
-    for label, value in _facts(detail):
-        if value not in (None, ""):
-            grid.add_row(Text(label, style="dim"), Text(plain(value)))
-    out.print(grid)
-    print_table(
-        f"Params ({len(detail.params)})",
-        ("param", "value"),
-        list(detail.params.items()),
-        Format.TEXT,
-    )
-    print_table(
+    print_fields([(label, value) for label, value in _facts(detail) if value not in (None, "")])
+    params = list(detail.params.items())
+    print_section(f"Params ({len(params)})", ("param", "value"), params, free="value")
+    print_section(
         f"Metrics ({len(detail.metrics)})",
         ("metric", "last", "min", "max", "steps"),
         _metric_rows(detail),
-        Format.TEXT,
     )
     tags = list(detail.own_tags.items())
-    print_table(f"Tags ({len(tags)})", ("tag", "value"), tags, Format.TEXT)
+    print_section(f"Tags ({len(tags)})", ("tag", "value"), tags, free="value")
     out.print(Text(_hidden_tags(detail), style="dim"), end="")
 
 
@@ -218,7 +210,12 @@ def _print_comparison(comparison: Comparison, all_params: bool, fmt: Format) -> 
     headers = ["", *[f"#{index} {run.label}" for index, run in enumerate(runs, start=1)]]
     run_rows = [(index, run.run_id, run.run_name, run.status) for index, run in enumerate(runs, 1)]
     target = f" — best {BEST} on {comparison.target} in its direction" if comparison.target else ""
-    print_table(f"Runs ({len(runs)}){target}", ("#", "run id", "name", "status"), run_rows, fmt)
+    runs_title = f"Runs ({len(runs)}){target}"
+    rows = _comparison_rows(comparison, all_params)
     if fmt is Format.MD:
+        print_table(runs_title, ("#", "run id", "name", "status"), run_rows, fmt)
         sys.stdout.write("\n")
-    print_table("Params and metrics", headers, _comparison_rows(comparison, all_params), fmt)
+        print_table("Params and metrics", headers, rows, fmt)
+        return
+    print_section(runs_title, ("#", "run id", "name", "status"), run_rows, free="name")
+    print_section("Params and metrics", headers, rows)

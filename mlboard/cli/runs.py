@@ -8,6 +8,7 @@ import typer
 from rich.text import Text
 
 from mlboard.cli.output import Format, console, error_console, print_json
+from mlboard.plural import plural
 
 RunArgument = Annotated[str, typer.Argument(help="MLflow run id.")]
 KeyArgument = Annotated[str, typer.Argument(help="Story key, e.g. ML-12.")]
@@ -86,17 +87,16 @@ def sync(
     for r in results:
         console().print(
             Text(
-                f"{r.tracking_uri}: {r.runs_seen} runs seen, {r.runs_added} added, "
+                f"{r.tracking_uri}: {plural(r.runs_seen, 'run')} seen, {r.runs_added} added, "
                 f"{r.runs_updated} updated, {r.links_added} linked, "
-                f"{r.model_versions} model versions"
+                f"{plural(r.model_versions, 'model version')}"
             )
         )
         if r.tags_pending:
-            tags = "story tag" if r.tags_pending == 1 else "story tags"
             console().print(
                 Text(
-                    f"{r.tracking_uri}: {r.tags_pending} {tags} not yet written to MLflow "
-                    "(the next sync tries again)"
+                    f"{r.tracking_uri}: {plural(r.tags_pending, 'story tag')} not yet written to "
+                    "MLflow (the next sync tries again)"
                 )
             )
 

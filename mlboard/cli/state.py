@@ -28,10 +28,11 @@ class CliState:
             self._settings = load_settings(self.db, tracking_uris=self.tracking_uris)
         return self._settings
 
-    def workspace(self) -> Workspace:
-        """Open the database on first use (so `--help` never touches it)."""
+    def workspace(self, *, create_folder: bool = False) -> Workspace:
+        """Open the database on first use (so `--help` never touches it); `create_folder`
+        makes a SQLite file's missing folder (`mlboard init`)."""
         if self._workspace is None:
             from mlboard.services.workspace import open_workspace
 
-            self._workspace = open_workspace(self.settings())
+            self._workspace = open_workspace(self.settings(), create_folder=create_folder)
         return self._workspace

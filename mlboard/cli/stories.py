@@ -5,10 +5,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
-from mlboard.cli.output import Format, console, plain, print_json, print_table
+from mlboard.cli.output import (
+    Format,
+    Wide,
+    console,
+    plain,
+    print_fields,
+    print_json,
+    print_table,
+)
+from mlboard.plural import plural
 from mlboard.text_safety import terminal_safe
 
 if TYPE_CHECKING:
@@ -226,16 +234,18 @@ def _print_story(
 ) -> None:
     out = console()
     out.print(Text(f"{story.key}  {story.title}", style="bold"))
-    table = Table.grid(padding=(0, 2))
-    for label, value in [*_story_rows(story), *facts]:
-        if value is not None and value != "":
-            table.add_row(Text(label, style="dim"), Text(plain(value)))
-    out.print(table)
+    print_fields(
+        [
+            (label, value)
+            for label, value in [*_story_rows(story), *facts]
+            if value not in (None, "")
+        ]
+    )
     for warning in warnings:
         out.print(Text(f"⚠ {warning}", style="yellow"))
     if story.description:
         out.print(Text(terminal_safe(story.description, keep_lines=True)))
-    out.print(Text(f"history ({len(history)} events)", style="bold"))
+    out.print(Text(f"history ({plural(len(history), 'event')})", style="bold"))
     for event in history:
         out.print(Text(_event_line(event)))
 
@@ -278,6 +288,7 @@ def list_(
     assignee: Annotated[str | None, typer.Option(help="Only this member's.")] = None,
     kind: Annotated[str | None, typer.Option(help="Only this kind.")] = None,
     fmt: FormatOption = Format.TEXT,
+    wide: Wide = False,
 ) -> None:
     """List stories in rank order."""
     from mlboard.services.stories import list_stories
@@ -307,4 +318,4 @@ def list_(
         )
         for s in stories
     ]
-    print_table(f"Stories ({len(stories)})", headers, rows, fmt)
+    print_table(f"Stories ({len(stories)})", headers, rows, fmt, free="title", wide=wide)

@@ -15,9 +15,9 @@ if TYPE_CHECKING:
 
 
 def init(ctx: typer.Context) -> None:
-    """Create (or upgrade) the configured database and say where it is."""
+    """Create (or upgrade) the configured database, and its folder, and say where it is."""
     settings = ctx.obj.settings()
-    ctx.obj.workspace()
+    ctx.obj.workspace(create_folder=True)
     console().print(Text(f"database ready: {settings.database} (from {settings.database_origin})"))
 
 
@@ -65,7 +65,7 @@ def demo(
     ] = False,
 ) -> None:
     """Build a demo workspace from the sample team (once) and open its board."""
-    from datetime import date
+    from datetime import UTC, datetime
 
     from mlboard.cli.board import open_board
     from mlboard.cli.state import CliState
@@ -75,7 +75,7 @@ def demo(
     target = (folder or default_database().parent / "demo").expanduser().resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
     settings = ctx.obj.settings()
-    built = ensure_demo(target, settings, date.today())
+    built = ensure_demo(target, settings, datetime.now(UTC))
     verb = "built" if built.created else "reusing"
     console().print(Text(f"{verb} demo workspace in {built.folder}"))
     if not no_open:

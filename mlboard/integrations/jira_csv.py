@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from mlboard.errors import quoted
+from mlboard.plural import noun, plural
 
 __all__ = ["JiraFileError", "JiraIssue", "parse_jira_csv", "read_jira_csv"]
 
@@ -108,7 +109,7 @@ class JiraFileError(ValueError):
 
     def _message(self) -> str:
         n = len(self.problems)
-        text = f"{self.path}: {n} problem(s): " + "; ".join(self.problems[:_MAX_LISTED])
+        text = f"{self.path}: {plural(n, 'problem')}: " + "; ".join(self.problems[:_MAX_LISTED])
         if n > _MAX_LISTED:
             text += f"; and {n - _MAX_LISTED} more"
         if self.rows:
@@ -138,7 +139,10 @@ def parse_jira_csv(text: str, source: str = "<text>") -> list[JiraIssue]:
     missing = _missing_columns(columns)
     if missing:
         found = ", ".join(repr(name) for name in header[:5])
-        problems.append((0, f"missing required column(s) {missing} (header starts {found})"))
+        columns_word = noun(len(missing), "column")
+        problems.append(
+            (0, f"missing required {columns_word} {', '.join(missing)} (header starts {found})")
+        )
     issues: list[JiraIssue] = []
     first_row: dict[str, int] = {}
     for row, cells in records[1:]:
@@ -187,11 +191,11 @@ def _positions(header: Sequence[str]) -> dict[str, list[int]]:
     return positions
 
 
-def _missing_columns(columns: dict[str, list[int]]) -> str:
+def _missing_columns(columns: dict[str, list[int]]) -> list[str]:
     missing = [f"'{name}'" for name in ("Issue key", "Summary") if name.casefold() not in columns]
     if "status category" not in columns and "status" not in columns:
         missing.append("'Status Category' (or 'Status')")
-    return ", ".join(missing)
+    return missing
 
 
 def _parse_row(

@@ -37,10 +37,14 @@ _CORE_TABLES = frozenset({"experiments", "runs"})  # what makes a database an ML
 
 
 class TrackingError(UserError):
-    """The tracking store could not be read; the board keeps what was last synced."""
+    """The tracking store could not be read; the board keeps what was last synced.
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message, exit_code=1)
+    Exit code 1 when the store failed at run time (a server down), 2 when the URI itself is
+    wrong (no store there, a file store MLflow will not read, an address it cannot parse).
+    """
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message, exit_code=exit_code)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,13 +101,17 @@ def _check_folder(uri: str) -> None:
         raise TrackingError(
             f"{uri} is a file store (an mlruns folder): MLflow 3 reads it only with "
             "MLFLOW_ALLOW_FILE_STORE=true set in the environment (or migrate it to a "
-            "sqlite:/// store)"
+            "sqlite:/// store)",
+            exit_code=2,
         )
     if not folder.is_dir():
         if uri.startswith("file:"):
-            raise TrackingError(f"no MLflow store at {uri}: {folder.resolve()} does not exist")
+            raise TrackingError(
+                f"no MLflow store at {uri}: {folder.resolve()} does not exist", exit_code=2
+            )
         raise TrackingError(
-            f"tracking URI {uri!r} is neither a URI (sqlite:///…, http://…) nor an existing folder"
+            f"tracking URI {uri!r} is neither a URI (sqlite:///…, http://…) nor an existing folder",
+            exit_code=2,
         )
     if not (folder / ".trash").is_dir():
         raise UserError(
@@ -143,7 +151,9 @@ def _read_sqlite(uri: str) -> StoreSchema:
         raise UserError(f"{uri} is an in-memory database, not an MLflow store")
     if not Path(path).is_file():
         # MLflow would create an empty store there: a typo would sync nothing, silently
-        raise TrackingError(f"no MLflow store at {uri}: {Path(path).resolve()} does not exist")
+        raise TrackingError(
+            f"no MLflow store at {uri}: {Path(path).resolve()} does not exist", exit_code=2
+        )
     location = Path(path).resolve().as_uri() + "?mode=ro"
     try:
         with closing(sqlite3.connect(location, uri=True)) as database:

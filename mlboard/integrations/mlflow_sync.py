@@ -17,15 +17,19 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from mlboard.errors import UserError
 from mlboard.integrations.mlflow_store_check import TrackingError, check_store, reads_registry
 
 STORY_TAG = "mlboard.story"
 PARENT_TAG = "mlflow.parentRunId"
 CONTEXT_TAG = "mlflow.data.context"  # training, evaluation... (`mlflow.log_input(context=)`)
 SENSITIVITY_TAG = "mlboard.sensitivity"  # a dataset input's label, set by training code
+
+
 # Runs per search page, and so per committed transaction of a sync. MLflow's maximum is the
-# default; MLBOARD_SYNC_PAGE_SIZE trades speed for smaller, more frequent commits.
-PAGE_SIZE = int(os.environ.get("MLBOARD_SYNC_PAGE_SIZE", "1000"))
+# default; MLBOARD_SYNC_PAGE_SIZE trades speed for smaller, more frequent commits. Checked when
+# a store is opened (`_page_size`), so a bad value is an error there, not at import.
+PAGE_SIZE: int | str = os.environ.get("MLBOARD_SYNC_PAGE_SIZE", "1000")
 _IN_CHUNK = 100  # run ids per `attributes.run_id IN (...)` filter
 
 # ViewType values of mlflow.entities.ViewType, kept here so callers need not import MLflow.
@@ -108,16 +112,26 @@ class TrackingStore:
 
     uri: str
     _client: Any = field(default=None, repr=False)
+    _runs_per_page: int = field(default=0, repr=False)
     _experiments: dict[str, str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         check_store(self.uri)
+        self._runs_per_page = _page_size(str(PAGE_SIZE))
         os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2")
         os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "15")
         quiet_mlflow_logs()
         from mlflow import MlflowClient
+        from mlflow.exceptions import MlflowException
 
-        self._client = MlflowClient(tracking_uri=self.uri, registry_uri=self.uri)
+        try:
+            self._client = MlflowClient(tracking_uri=self.uri, registry_uri=self.uri)
+        except (ValueError, MlflowException) as error:
+            # A malformed address or a scheme MLflow has no store for is the URI's fault; a
+            # store that fails to open (its database down) is not.
+            if isinstance(error, MlflowException) and error.error_code != "INVALID_PARAMETER_VALUE":
+                raise
+            raise TrackingError(_explain(self.uri, "open", error), exit_code=2) from None
 
     def _call(self, what: str, function: Any, *args: Any, **kwargs: Any) -> Any:
         """Run one client call; any failure becomes a TrackingError naming the URI."""
@@ -131,7 +145,7 @@ class TrackingStore:
         token = None
         while True:
             page = self._call(
-                what, function, *args, max_results=PAGE_SIZE, page_token=token, **kwargs
+                what, function, *args, max_results=self._runs_per_page, page_token=token, **kwargs
             )
             yield page
             token = page.token
@@ -283,6 +297,15 @@ def _source(text: str) -> str:
         if isinstance(tags, dict) and isinstance(tags.get("mlflow.source.name"), str):
             return tags["mlflow.source.name"]
     return text
+
+
+def _page_size(text: str) -> int:
+    """MLBOARD_SYNC_PAGE_SIZE as a number of runs; a value MLflow would refuse is bad input."""
+    if not text.strip().isdecimal() or not 1 <= int(text) <= 1000:
+        raise UserError(
+            f"MLBOARD_SYNC_PAGE_SIZE: {text!r} is not a whole number of runs from 1 to 1000"
+        )
+    return int(text)
 
 
 def quiet_mlflow_logs() -> None:

@@ -1,5 +1,10 @@
 """The demo workspace: a folder with a database built from the sample team.
 
+Everything is dated on the clock the build is given: the sample's history is shifted so that
+today falls in its active sprint (see `sample_team.sample_shift`) and replayed up to that moment,
+the MLflow runs and registrations are placed on the same shifted calendar, and the pipelines,
+drift check and alerts happen at that moment.
+
 Built into a temporary file and renamed into place only when complete, so an interrupted build
 leaves nothing half-written, and a second run finds the finished workspace and reuses it.
 """
@@ -9,12 +14,12 @@ from __future__ import annotations
 import os
 import shutil
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from mlboard.config import Settings
 from mlboard.config_trust import TrustState, digest, record_trust, trust_state
-from mlboard.services.sample_team import load_sample_team, read_sample_team
+from mlboard.services.sample_team import load_sample_team, read_sample_team, team_today
 from mlboard.services.workspace import Workspace, open_workspace
 
 DATABASE_NAME = "mlboard.db"
@@ -39,8 +44,8 @@ def sample_data_folder() -> Path:
     raise FileNotFoundError("the sample team (sample_data/) is missing from this installation")
 
 
-def ensure_demo(folder: Path, settings: Settings, today: date) -> DemoWorkspace:
-    """Reuse the demo in `folder`, or build it there."""
+def ensure_demo(folder: Path, settings: Settings, now: datetime) -> DemoWorkspace:
+    """Reuse the demo in `folder`, or build it there as of `now` (an aware datetime)."""
     folder.mkdir(parents=True, exist_ok=True)
     database = folder / DATABASE_NAME
     if database.exists():
@@ -56,10 +61,10 @@ def ensure_demo(folder: Path, settings: Settings, today: date) -> DemoWorkspace:
     demo_settings = replace(
         settings, database=str(partial), database_origin="demo", tracking_uris=(tracking_uri,)
     )
-    workspace: Workspace = open_workspace(demo_settings)
+    workspace: Workspace = open_workspace(demo_settings, clock=lambda: now)
     try:
-        load_sample_team(workspace, read_sample_team(sample_data_folder()), today)
-        _add_runs(workspace, tracking_uri, folder / ARTIFACTS_NAME, today)
+        load_sample_team(workspace, read_sample_team(sample_data_folder()), now)
+        _add_runs(workspace, tracking_uri, folder / ARTIFACTS_NAME, team_today(workspace, now))
         from mlboard.services.demo_data import add_demo_data
 
         add_demo_data(workspace)

@@ -27,8 +27,9 @@ What it writes (story keys from sample_data/stories.csv; values for the default 
 | `scratch`        | —     | 2 untagged smoke-test runs (they belong to ML-14, unlinked)         |
 
 Registered models: `churn-classifier` (versions 1 and 2 from ML-5's two best runs, in the order
-they ran; alias `champion` on the best by `val_auc`) and `fraud-detector` (version 1 from
-ML-17's best run, alias `challenger`, as the story asks).
+they ran; alias `champion` on the best by `val_auc`), registered on 2026-10-13 just before ML-5
+went to review, and `fraud-detector` (version 1 from ML-17's best run, alias `challenger`, as
+the story asks), registered on 2026-10-27 just before ML-17 went to review.
 
 Conventions, as mlboard's sync reads them:
 - A run belongs to a story through its tag `mlboard.story = <key>`.
@@ -53,10 +54,13 @@ Conventions, as mlboard's sync reads them:
 
 Times: each run starts at a moment written below in the sample's own calendar (`started`),
 inside the window in which history.csv has its story in progress, moved by the same whole
-number of weeks as the sample loader moves the board (`sample_team.week_shift(as_of, today)`),
-so runs and board agree when both are built for the same `today`. A run lasts `epochs ×
-epoch_seconds`, a plausible duration for the real job rather than the milliseconds numpy needs.
-MLflow stamps registry versions with the build time; its public API cannot backdate them.
+number of weeks as the sample loader moves the board (`sample_team.sample_shift`), so runs and
+board agree when both are built for the same `today`. A run lasts `epochs × epoch_seconds`, a
+plausible duration for the real job rather than the milliseconds numpy needs. Versions are
+registered at a moment written below too (`registered`, after their runs ended), moved the same
+way; MLflow stamps them with the build time, so the builder dates them in its own new store
+(`_date_registrations` says why that is acceptable there). Everything here happened before the
+earliest day the loader can make "today", so none of it is ever in the future.
 
 Artifacts go where the caller says: experiment `<name>` stores them under
 `<artifact_location>/<name>` (saved as an absolute `file://` URI). Each finished run that
@@ -76,7 +80,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import tomllib
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -87,6 +90,7 @@ from urllib.parse import unquote, urlparse
 
 import numpy as np
 
+from mlboard.config import sqlite_path
 from mlboard.services.demo_training import (
     Training,
     TrainingDiverged,
@@ -109,7 +113,6 @@ STORY_TAG = "mlboard.story"
 GPUS_TAG = "mlboard.gpus"  # GPUs a run used, for clusters that log no system metrics
 PARENT_TAG = "mlflow.parentRunId"
 NOTE_TAG = "mlflow.note.content"  # the description MLflow's UI shows for runs and experiments
-SAMPLE_AS_OF = date(2026, 11, 25)  # read from team.toml when it is there
 
 # --- Results -------------------------------------------------------------------------------------
 
@@ -177,6 +180,7 @@ class _Logged:
     start_ms: int
     artifact_uri: str
     training: Training | None
+    end_ms: int | None = None
 
     def last(self, metric: str) -> float:
         """The metric's final value; -inf for a run that did not finish training."""
@@ -193,6 +197,7 @@ class _DemoWriter:
         self.experiments: dict[str, str] = {}
         self.runs = 0
         self.models: list[str] = []
+        self.registered: dict[tuple[str, int], int] = {}  # (model, version) -> epoch ms
 
     def create_experiments(self, root: str) -> None:
         for name, note in EXPERIMENTS.items():
@@ -256,7 +261,7 @@ class _DemoWriter:
 
     def finish(self, run: _Logged, status: str, end_ms: int) -> None:
         self.client.set_terminated(run.run_id, status=status, end_time=end_ms)
-        run.status = status
+        run.status, run.end_ms = status, end_ms
 
     def run(
         self,
@@ -322,15 +327,27 @@ class _DemoWriter:
         return run
 
     def register(
-        self, model: str, description: str, versions: Sequence[_Logged], alias: str, best: _Logged
+        self,
+        model: str,
+        description: str,
+        versions: Sequence[_Logged],
+        alias: str,
+        best: _Logged,
+        *,
+        registered: str,
     ) -> None:
-        """Register `versions` in order (1, 2, ...) and point `alias` at `best`'s version."""
+        """Register `versions` in order (1, 2, ...), a minute apart from `registered` (a time
+        in the sample's calendar, after the runs), and point `alias` at `best`'s version."""
         self.client.create_registered_model(model, description=description)
         self.models.append(model)
-        for logged in versions:
+        for index, logged in enumerate(versions):
             version = self.client.create_model_version(
                 model, f"{logged.artifact_uri}/model", run_id=logged.run_id
             )
+            created_ms = self.at(registered) + index * 60_000
+            if logged.end_ms is None or created_ms <= logged.end_ms:
+                raise ValueError(f"{model} v{version.version} is registered before its run ended")
+            self.registered[(model, int(version.version))] = created_ms
             if logged is best:
                 self.client.set_registered_model_alias(model, alias, version.version)
 
@@ -354,18 +371,6 @@ def _as_uri(location: str) -> str:
     return path.expanduser().resolve().as_uri()
 
 
-def _sample_as_of(sample_folder: Path | None) -> date:
-    if sample_folder is None:
-        from mlboard.services.demo import sample_data_folder  # demo may import this module
-
-        try:
-            sample_folder = sample_data_folder()
-        except FileNotFoundError:
-            return SAMPLE_AS_OF
-    with (sample_folder / "team.toml").open("rb") as handle:
-        return tomllib.load(handle)["team"]["as_of"]
-
-
 def build_demo_runs(
     tracking_uri: str,
     artifact_location: str,
@@ -376,20 +381,27 @@ def build_demo_runs(
 ) -> DemoRuns:
     """Train the demo's models and log them to a new MLflow store at `tracking_uri`.
 
-    `artifact_location` is a folder (or `file://` URI) for the artifacts; each experiment gets
-    `<artifact_location>/<experiment>`. `today` (default: today, UTC) places the runs as the
-    sample loader places the board for the same day (see the module docstring); `seed` makes
-    every dataset and every training reproducible; `sample_folder` is where team.toml is
-    (default: the installed sample team). Raises ValueError if the store already holds the
-    demo's experiments. Takes a few seconds, a third of it MLflow creating its database.
+    `tracking_uri` is a new SQLite store, `sqlite:///<file>` (its registry is dated by the
+    builder, see `_date_registrations`). `artifact_location` is a folder (or `file://` URI) for
+    the artifacts; each experiment gets `<artifact_location>/<experiment>`. `today` (default:
+    today, UTC) places the runs as the sample loader places the board for the same day (see the
+    module docstring); `seed` makes every dataset and every training reproducible;
+    `sample_folder` is where team.toml is (default: the installed sample team). Raises
+    ValueError if the store is not a SQLite file or already holds the demo's experiments. Takes
+    a few seconds, a third of it MLflow creating its database.
     """
     from mlflow import MlflowClient
     from mlflow.entities import Metric, Param, RunTag
 
-    from mlboard.services.sample_team import week_shift
+    from mlboard.services.sample_team import read_sample_team, sample_shift
 
-    today = today or datetime.now(UTC).date()
-    shift = week_shift(_sample_as_of(sample_folder), today)
+    if sqlite_path(tracking_uri) is None:
+        raise ValueError(f"demo runs are built into a new SQLite store, not {tracking_uri}")
+    if sample_folder is None:
+        from mlboard.services.demo import sample_data_folder  # demo may import this module
+
+        sample_folder = sample_data_folder()
+    shift = sample_shift(read_sample_team(sample_folder), today or datetime.now(UTC).date())
     client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
     writer = _DemoWriter(client, (Metric, Param, RunTag), shift)
     writer.create_experiments(_as_uri(artifact_location))
@@ -398,7 +410,45 @@ def build_demo_runs(
         _fraud_runs(writer, seed)
         _recs_runs(writer, seed)
         _scratch_runs(writer, seed)
+    _date_registrations(tracking_uri, writer.registered)
     return DemoRuns(tracking_uri, len(writer.experiments), writer.runs, tuple(writer.models))
+
+
+def _date_registrations(tracking_uri: str, created: dict[tuple[str, int], int]) -> None:
+    """Date the demo's model versions when the sample's stories registered them (epoch ms).
+
+    MLflow stamps a version with the moment `create_model_version` is called, and none of its
+    APIs takes another time. Built in seconds, every version would read as registered on the
+    build date: the Models screen would show the whole registry as new, and the first standup
+    would report registrations "since the last standup" that the team made weeks ago. So,
+    once registered, the versions get their times in the store's registry tables
+    (`model_versions`; `registered_models` from its versions), in one transaction.
+
+    This is acceptable here and only here: the store is the new SQLite file this builder has
+    just created, mlboard's own, not a team's. A store mlboard syncs from is read, never
+    changed, apart from the `mlboard.story` tag. The board takes these times by its ordinary
+    sync, so MLflow's UI, the Models screen and the standup agree, and a later sync keeps them.
+    """
+    import sqlite3
+
+    path = sqlite_path(tracking_uri)
+    assert path is not None, "build_demo_runs checks the store is a SQLite file"
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
+        for (name, version), ms in created.items():
+            changed = db.execute(
+                "UPDATE model_versions SET creation_time = ?, last_updated_time = ? "
+                "WHERE name = ? AND version = ?",
+                (ms, ms, name, version),
+            ).rowcount
+            if changed != 1:
+                raise RuntimeError(f"{tracking_uri} holds no single {name} version {version}")
+        db.execute(
+            "UPDATE registered_models SET "
+            "creation_time = (SELECT MIN(v.creation_time) FROM model_versions AS v "
+            "WHERE v.name = registered_models.name), "
+            "last_updated_time = (SELECT MAX(v.last_updated_time) FROM model_versions AS v "
+            "WHERE v.name = registered_models.name)"
+        )
 
 
 def _one_blas_thread() -> contextlib.AbstractContextManager[object]:
@@ -476,6 +526,7 @@ def _churn_runs(writer: _DemoWriter, seed: int) -> None:
         sorted(ranked[:2], key=lambda run: run.start_ms),
         "champion",
         ranked[0],
+        registered="2026-10-13T16:50:00Z",  # Ana, just before she moves ML-5 to review
     )
 
 
@@ -535,6 +586,7 @@ def _fraud_runs(writer: _DemoWriter, seed: int) -> None:
         [best],
         "challenger",
         best,
+        registered="2026-10-27T16:30:00Z",  # Ana, just before she moves ML-17 to review
     )
 
     sweep = writer.start(

@@ -20,6 +20,7 @@ from sqlmodel import Session, col, func, select
 from mlboard.config import ACCEPTED_BELOW_TARGET, COMPUTED_ITEMS, DoneRules
 from mlboard.domain import StoryKind, format_number, parse_target
 from mlboard.errors import UserError
+from mlboard.plural import plural
 from mlboard.services.experiments import story_runs
 from mlboard.services.sensitivity import effective_sensitivity
 from mlboard.services.workspace import Workspace
@@ -232,7 +233,7 @@ def _linked_run(c: _Context) -> Gate:
     return Gate(
         "linked_run", because, True, "linked_run",
         by=(link.actor or None) if link else None, at=link.created_at if link else None,
-        note=f"{len(c.runs)} run(s): {names}{more}",
+        note=f"{plural(len(c.runs), 'run')}: {names}{more}",
     )  # fmt: skip
 
 

@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 
 from mlboard.domain import format_number, parse_target
 from mlboard.errors import UserError
+from mlboard.plural import plural
 from mlboard.services.experiments import run_views
 from mlboard.services.sensitivity import effective_sensitivity, higher
 from mlboard.services.workspace import Workspace
@@ -390,6 +391,6 @@ def attach_card(ws: Workspace, card: ModelCard, link: str = "") -> str:
             "story (mlboard story link KEY RUN)"
         )
     gaps = sum(len(items) for items in card.todo.values())
-    note = f"model card of {card.name} version {card.version} ({gaps} TODO)"
+    note = f"model card of {card.name} version {card.version} ({plural(gaps, 'TODO')})"
     check_item(ws, card.story, "model_card", note=note, link=link)
     return card.story

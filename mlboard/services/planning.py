@@ -1,4 +1,7 @@
-"""Sprint planning: capacity, commitment, velocity, a forecast and the warnings that matter.
+"""Sprint planning: capacity, scope, velocity, flow times, a forecast and the warnings that matter.
+
+The words are the project's: a sprint's *scope* is the points in it now (what planning moves),
+its *commitment* the points it held when it started (Jira's velocity definition).
 
 Reads the store once, hands plain records to analytics/, and returns one `Plan` that the CLI
 (`mlboard plan`) and the Planning screen show. Definitions live in analytics/ docstrings:
@@ -17,9 +20,11 @@ from sqlmodel import Session, col, select
 from mlboard.analytics.burndown import Burndown, Burnup, burndown, burnup
 from mlboard.analytics.capacity import Member as CapacityMember
 from mlboard.analytics.capacity import TeamCapacity, capacity_summary, team_capacity
+from mlboard.analytics.flow import KindFlow, sprint_flow, summarize_flow
 from mlboard.analytics.forecast import daily_throughput, forecast_when
-from mlboard.analytics.history import SprintSpan
+from mlboard.analytics.history import SprintSpan, sprint_closed
 from mlboard.analytics.velocity import (
+    AVERAGE_SPRINTS,
     CHART_SPRINTS,
     SprintVelocity,
     average_velocity,
@@ -28,8 +33,10 @@ from mlboard.analytics.velocity import (
 )
 from mlboard.domain import SprintState, StoryKind, StoryStatus
 from mlboard.errors import UserError
+from mlboard.plural import plural
 from mlboard.services import sprint_points
 from mlboard.services.members import availability
+from mlboard.services.sprint_report import flow_days
 from mlboard.services.stories import (
     StoryView,
     _between,
@@ -71,7 +78,8 @@ class Plan:
     start: date | None
     end: date | None
     capacity: TeamCapacity
-    committed_points: float
+    scope_points: float  # the points in the sprint now
+    committed_points: float | None  # the points in it at its start; None before the start
     stories: list[StoryView]
     velocity: list[SprintVelocity]
     average_velocity: float | None
@@ -82,6 +90,8 @@ class Plan:
     p_finish_sprint: float | None
     forecast_note: str | None
     loads: list[MemberLoad]
+    flow: KindFlow  # lead and cycle time of the stories done in `flow_sprints`
+    flow_sprints: list[str]  # the closed sprints the velocity average is over
     compute: SprintCompute
     warnings: list[str] = field(default_factory=list)
     story_warnings: list[StoryWarning] = field(default_factory=list)
@@ -89,6 +99,19 @@ class Plan:
     @property
     def capacity_points(self) -> float:
         return self.capacity.total
+
+    def flow_summary(self) -> str:
+        """`Lead time median 6.2 d (85%: 11.0 d) · cycle time … · 24 stories, last 3 sprints`:
+        how long work takes here, as `mlboard plan` and the Planning screen say it."""
+        lead, cycle = self.flow.lead, self.flow.cycle
+        if not lead.count:
+            return "Lead and cycle time: no story done in a closed sprint yet"
+        sprints = len(self.flow_sprints)
+        return (
+            f"Lead time median {_days(lead.median)} (85%: {_days(lead.p85)}) · cycle time "
+            f"median {_days(cycle.median)} (85%: {_days(cycle.p85)}) · "
+            f"{plural(lead.count, 'story')}, last {plural(sprints, 'sprint')}"
+        )
 
     def as_json(self) -> dict[str, Any]:
         """The stable shape of `mlboard plan --format json` (documented in the README)."""
@@ -98,7 +121,10 @@ class Plan:
             "start": self.start.isoformat() if self.start else None,
             "end": self.end.isoformat() if self.end else None,
             "capacity_points": self.capacity_points,
-            "committed_points": self.committed_points,
+            "scope_points": self.scope_points,
+            "committed_at_start_points": self.committed_points,
+            # Kept for scripts written before `scope_points`: the same value, the points now.
+            "committed_points": self.scope_points,
             "velocity": {
                 "sprints": [
                     {"name": v.sprint, "committed": v.committed, "completed": v.completed}
@@ -116,6 +142,11 @@ class Plan:
                 },
                 "note": self.forecast_note,
             },
+            "flow": {
+                "sprints": self.flow_sprints,
+                "lead_time_days": flow_days(self.flow.lead),
+                "cycle_time_days": flow_days(self.flow.cycle),
+            },
             "members": [load.as_json() for load in self.loads],
             "compute": self.compute.as_json(),
             "warnings": self.warnings,
@@ -124,6 +155,10 @@ class Plan:
                 for w in self.story_warnings
             ],
         }
+
+
+def _days(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f} d"
 
 
 def planned_sprint(session: Session, name: str | None) -> Sprint:
@@ -159,6 +194,7 @@ def make_plan(ws: Workspace, sprint_name: str | None = None) -> Plan:
         end = sprint.end or start + timedelta(days=13)
         spans, recent = _recent_closed(session)
         timelines = list(sprint_points.load_timelines(session, recent).values())
+        committed = sprint_points.for_sprints(session, [sprint])[sprint.name].committed
         members = session.exec(select(Member).where(col(Member.active).is_(True))).all()
         done_at = session.exec(select(Story.done_at).where(col(Story.done_at).is_not(None))).all()
         name, state = sprint.name, sprint.state
@@ -175,8 +211,10 @@ def make_plan(ws: Workspace, sprint_name: str | None = None) -> Plan:
         end,
         team_days_off=days_off.team,
     )
-    committed = sum(s.points or 0 for s in stories)
+    scope = sum(s.points or 0 for s in stories)
     chart = velocity_chart(spans, timelines)
+    averaged = spans[-AVERAGE_SPRINTS:]
+    done = [item for span in averaged for item in sprint_flow(span, timelines, sprint_closed(span))]
     average = average_velocity(spans, timelines)
     remaining = sum(1 for s in stories if s.status != StoryStatus.DONE)
     throughput = daily_throughput(done_at, ws.now())
@@ -199,6 +237,7 @@ def make_plan(ws: Workspace, sprint_name: str | None = None) -> Plan:
         start=start,
         end=end,
         capacity=capacity,
+        scope_points=scope,
         committed_points=committed,
         stories=stories,
         velocity=chart,
@@ -210,6 +249,8 @@ def make_plan(ws: Workspace, sprint_name: str | None = None) -> Plan:
         p_finish_sprint=p_finish,
         forecast_note=None if remaining == 0 else forecast.reason,
         loads=loads,
+        flow=summarize_flow("all", done),
+        flow_sprints=[span.name for span in averaged],
         compute=compute,
     )
     plan.warnings.extend(plan_warnings(plan))
@@ -233,19 +274,20 @@ def make_plan(ws: Workspace, sprint_name: str | None = None) -> Plan:
 def plan_warnings(plan: Plan) -> list[str]:
     """What a planning meeting should not miss, most serious first."""
     warnings = []
-    summary = capacity_summary(plan.committed_points, plan.capacity, plan.average_velocity)
+    summary = capacity_summary(plan.scope_points, plan.capacity, plan.average_velocity)
     if summary.over_capacity:
         warnings.append(
-            f"over-committed: {plan.committed_points:g} points against a capacity of "
+            f"over capacity: a scope of {plural(plan.scope_points, 'point')} against a capacity of "
             f"{summary.capacity:g}"
         )
     if summary.over_velocity and plan.average_velocity is not None:
         warnings.append(
-            f"commitment {plan.committed_points:g} is above the average velocity "
+            f"scope {plan.scope_points:g} is above the average velocity "
             f"{plan.average_velocity:.1f} of the last sprints"
         )
     warnings += [
-        f"{load.handle} is over capacity: {load.assigned:g} of {load.capacity:g} points assigned"
+        f"{load.handle} is over capacity: {load.assigned:g} of "
+        f"{plural(load.capacity, 'point')} assigned"
         for load in plan.loads
         if load.over
     ]

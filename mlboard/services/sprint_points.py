@@ -30,9 +30,13 @@ HISTORY_FIELDS = ("sprint", "status", "points")
 
 @dataclass(frozen=True, slots=True)
 class SprintPoints:
+    """The project's two words: `committed` is what the sprint held at its start, `scope` what
+    it holds now (so scope − committed is the scope change since the start)."""
+
     committed: float | None  # None until the sprint has started
     completed: float
-    stories: int
+    stories: int  # in it now
+    scope: float  # points of the stories in it now
 
 
 def span(sprint: Sprint) -> SprintSpan:
@@ -110,6 +114,9 @@ def for_sprints(session: Session, sprints: Sequence[Sprint]) -> dict[str, Sprint
     timelines = load_timelines(session, sprints).values()
     members = _by_sprint(timelines)
     current = Counter(timeline.facts.sprint for timeline in timelines)
+    scope: Counter[str | None] = Counter()
+    for timeline in timelines:
+        scope[timeline.facts.sprint] += timeline.facts.points or 0
     result = {}
     for sprint in sprints:
         figures = sprint_velocity(span(sprint), members.get(sprint.name, []))
@@ -118,5 +125,6 @@ def for_sprints(session: Session, sprints: Sequence[Sprint]) -> dict[str, Sprint
             committed=figures.committed if started else None,
             completed=figures.completed,
             stories=current[sprint.name],
+            scope=scope[sprint.name],
         )
     return result

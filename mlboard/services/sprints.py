@@ -27,9 +27,10 @@ class SprintView:
     end: date | None
     started_at: datetime | None
     closed_at: datetime | None
-    committed_points: float | None
+    committed_points: float | None  # at the start (Jira's commitment); None before it
     completed_points: float
     stories: int
+    scope_points: float  # in it now
 
     def as_json(self) -> dict[str, Any]:
         """The stable JSON shape documented in the README (`sprint list --format json`)."""
@@ -40,6 +41,7 @@ class SprintView:
             "end": self.end.isoformat() if self.end else None,
             "goal": self.goal,
             "committed_points": self.committed_points,
+            "scope_points": self.scope_points,
             "completed_points": self.completed_points,
             "stories": self.stories,
         }
@@ -164,6 +166,7 @@ def _views(session: Session, sprints: list[Sprint]) -> list[SprintView]:
             committed_points=points[s.name].committed,
             completed_points=points[s.name].completed,
             stories=points[s.name].stories,
+            scope_points=points[s.name].scope,
         )
         for s in sprints
     ]

@@ -1,4 +1,8 @@
-"""The sprint pulse of the standup digest: days left, remaining vs ideal, forecast change."""
+"""The sprint pulse of the standup digest: days left, remaining vs ideal, forecast change.
+
+Remaining is the scope (the points in the sprint now) minus what is done; the ideal line starts
+from the commitment (the points it held at its start), as in Jira's burndown.
+"""
 
 from __future__ import annotations
 
@@ -50,6 +54,8 @@ def sprint_section(ctx: DigestContext) -> tuple[str, Any]:
         "name": sprint.name,
         "end": sprint.end.isoformat(),
         "days_left": max((sprint.end - window.today).days + 1, 0),
+        "committed_points": chart.committed,
+        "scope_points": today.scope if today else None,
         "remaining_points": today.remaining if today else None,
         "ideal_remaining_points": round(today.ideal, 2) if today else None,
         "p_finish": chance(window.until),

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
+from mlboard.plural import noun, plural
 from mlboard.services.standup import Digest
 from mlboard.text_safety import markdown_inline, single_line
 
@@ -23,6 +24,10 @@ def _clean(text: object) -> str:
 
 def _value(value: float | None) -> str:
     return "—" if value is None else f"{value:.4g}"
+
+
+def _points(value: float | None) -> str:
+    return f"{_value(value)} {noun(0 if value is None else value, 'point')}"
 
 
 def _people(people: list[dict[str, Any]]) -> Iterator[Line]:
@@ -99,11 +104,11 @@ def _sprint(sprint: dict[str, Any] | None) -> Iterator[Line]:
     if sprint is None:
         yield "item", "no active sprint"
         return
-    yield "item", f"{_clean(sprint['name'])}: {sprint['days_left']} day(s) left"
+    yield "item", f"{_clean(sprint['name'])}: {plural(sprint['days_left'], 'day')} left"
     yield (
         "item",
         (
-            f"remaining {_value(sprint['remaining_points'])} points "
+            f"remaining {_points(sprint['remaining_points'])} "
             f"(ideal {_value(sprint['ideal_remaining_points'])})"
         ),
     )

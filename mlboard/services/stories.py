@@ -157,11 +157,11 @@ def list_stories(
         if backlog:
             query = query.where(col(Story.sprint_id).is_(None))
         if status is not None:
-            query = query.where(Story.status == FIELDS["status"].parse(status))
+            query = query.where(Story.status == _parse("status", status))
         if assignee is not None:
             query = query.where(Story.assignee_id == find_member(session, assignee).id)
         if kind is not None:
-            query = query.where(Story.kind == FIELDS["kind"].parse(kind))
+            query = query.where(Story.kind == _parse("kind", kind))
         rows = session.exec(query.order_by(col(Story.rank), col(Story.number))).all()
         return [_view(*row) for row in rows]
 

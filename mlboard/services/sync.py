@@ -30,6 +30,7 @@ from mlboard.integrations.mlflow_sync import (
     RunRecord,
     TrackingStore,
 )
+from mlboard.plural import plural
 from mlboard.services.linking import retry_pending_tags
 from mlboard.services.workspace import Workspace
 from mlboard.store import audit
@@ -128,7 +129,7 @@ def sync(
     report("reading new runs")
     for page in store.search(start_filter, order_by="attributes.start_time ASC"):
         _store_page(ws, result, page, advance="start")
-        report(f"{result.runs_seen} runs read")
+        report(f"{plural(result.runs_seen, 'run')} read")
     if cursor.last_end_ms:
         report("reading finished runs")
         for page in store.search(

@@ -10,7 +10,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -52,7 +51,11 @@ class Workspace:
         self.engine.dispose()
 
 
-def open_workspace(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Workspace:
-    if settings.database_origin == "default":
-        Path(settings.database).parent.mkdir(parents=True, exist_ok=True)
-    return Workspace(open_database(settings.database), settings, clock)
+def open_workspace(
+    settings: Settings, *, clock: Callable[[], datetime] = utc_now, create_folder: bool = False
+) -> Workspace:
+    """Open the settings' database. Its folder is made for the default database (the user data
+    folder) and when `create_folder` asks (`mlboard init`); elsewhere a missing folder is an
+    error that says to run `mlboard init`."""
+    create_folder = create_folder or settings.database_origin == "default"
+    return Workspace(open_database(settings.database, create_folder=create_folder), settings, clock)

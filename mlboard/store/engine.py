@@ -34,16 +34,42 @@ def database_url(location: str) -> str:
     return f"sqlite:///{Path(location).expanduser().resolve()}"
 
 
-def _check_sqlite_file(url: str) -> None:
-    """Refuse, before SQLAlchemy does something obscure, paths that cannot be our database."""
+def _sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL; None for other databases and in-memory ones."""
+    if not url.startswith("sqlite"):
+        return None
     database = make_url(url).database
-    if not database or database == ":memory:":
+    return None if not database or database == ":memory:" else Path(database)
+
+
+def _make_folder(url: str) -> None:
+    """Create the missing folder of a SQLite file (what `mlboard init` promises)."""
+    path = _sqlite_file(url)
+    if path is None or path.parent.exists():
         return
-    path = Path(database)
+    try:
+        path.parent.mkdir(parents=True)
+    except OSError as error:
+        raise UserError(
+            f"database {path}: cannot create folder {path.parent}: {error.strerror}"
+        ) from None
+
+
+def _check_sqlite_file(url: str) -> None:
+    """Refuse, before SQLAlchemy does something obscure, paths that cannot be our database.
+
+    A missing folder is an error here: only `mlboard init` makes one, since on any other
+    command a missing folder is more likely a typo than a new board.
+    """
+    path = _sqlite_file(url)
+    if path is None:
+        return
     if path.is_dir():
         raise UserError(f"database {path} is a directory, not a database file")
     if not path.parent.is_dir():
-        raise UserError(f"database {path}: folder {path.parent} does not exist")
+        raise UserError(
+            f"database {path}: folder {path.parent} does not exist (`mlboard init` creates it)"
+        )
     if not path.exists():
         return
     try:
@@ -103,9 +129,12 @@ def create_database_engine(url: str) -> Engine:
     return engine
 
 
-def open_database(location: str) -> Engine:
-    """Open (creating if needed) the database at `location` and bring its schema up to date."""
+def open_database(location: str, *, create_folder: bool = False) -> Engine:
+    """Open (creating if needed) the database at `location` and bring its schema up to date;
+    `create_folder` also makes the missing folder of a SQLite file (`mlboard init`)."""
     url = database_url(location)
+    if create_folder:
+        _make_folder(url)
     engine = create_database_engine(url)
     try:
         _ensure_schema(engine)

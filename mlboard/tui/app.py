@@ -7,13 +7,13 @@ from collections.abc import Callable, Iterable
 
 from textual import on, work
 from textual.app import App, SystemCommand
-from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from mlboard.config import Settings
 from mlboard.services.changes import change_marker
 from mlboard.services.workspace import Workspace, open_workspace
+from mlboard.tui.keys import bind, check_keymap
 from mlboard.tui.screens.board import BoardScreen
 from mlboard.tui.sync_worker import (
     NO_TRACKING_URI,
@@ -92,18 +92,18 @@ class MlboardApp(App[None]):
     }
     DEFAULT_MODE = "board"
     BINDINGS = [
-        Binding("b", "switch_mode('board')", "Board", id="show_board"),
-        Binding("x", "switch_mode('experiments')", "Experiments", id="show_experiments"),
-        Binding("m", "switch_mode('models')", "Models", id="show_models", show=False),
-        Binding("p", "switch_mode('planning')", "Planning", id="show_planning"),
-        Binding("u", "switch_mode('standup')", "Standup", id="show_standup"),
-        Binding("d", "switch_mode('data')", "Data", id="show_data"),
+        bind("show_board", "switch_mode('board')", "Board"),
+        bind("show_experiments", "switch_mode('experiments')", "Experiments"),
+        bind("show_models", "switch_mode('models')", "Models", show=False),
+        bind("show_planning", "switch_mode('planning')", "Planning"),
+        bind("show_standup", "switch_mode('standup')", "Standup"),
+        bind("show_data", "switch_mode('data')", "Data"),
         # Listed by ? and the command palette; the footer keeps the screens of every day.
-        Binding("g", "switch_mode('governance')", "Governance", id="show_governance", show=False),
-        Binding("a", "switch_mode('audit')", "Audit", id="show_audit", show=False),
-        Binding("s", "sync", "Sync", tooltip="Sync runs and models from MLflow", id="sync"),
-        Binding("question_mark", "toggle_help", "Help", id="help"),
-        Binding("q", "quit", "Quit", id="quit"),
+        bind("show_governance", "switch_mode('governance')", "Governance", show=False),
+        bind("show_audit", "switch_mode('audit')", "Audit", show=False),
+        bind("sync", "sync", "Sync", tooltip="Sync runs and models from MLflow"),
+        bind("help", "toggle_help", "Help"),
+        bind("quit", "quit", "Quit"),
     ]
 
     def __init__(self, workspace: Workspace, screen: str = "board") -> None:
@@ -254,7 +254,11 @@ class MlboardApp(App[None]):
 
 
 def run_board(settings: Settings, screen: str = "board") -> None:
-    """Open the workspace of `settings` and run the app on `screen` until the user quits."""
+    """Open the workspace of `settings` and run the app on `screen` until the user quits.
+
+    A keymap that gives one key to two bindings is refused first, before anything is opened.
+    """
+    check_keymap(settings)
     workspace = open_workspace(settings)
     try:
         MlboardApp(workspace, screen).run()

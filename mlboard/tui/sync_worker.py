@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from textual.message import Message
 
 from mlboard.errors import UserError
+from mlboard.plural import plural
 from mlboard.services.workspace import Workspace
 
 NO_TRACKING_URI = (
@@ -55,10 +56,14 @@ class SyncSummary:
         return bool(self.runs_added or self.runs_updated or self.links_added or self.histories)
 
     def describe(self) -> str:
-        pending = f", {self.tags_pending} story tags not yet in MLflow" if self.tags_pending else ""
+        pending = (
+            f", {plural(self.tags_pending, 'story tag')} not yet in MLflow"
+            if self.tags_pending
+            else ""
+        )
         return (
-            f"{self.runs_added} new runs, {self.runs_updated} updated, "
-            f"{self.links_added} linked, {self.model_versions} model versions{pending}"
+            f"{plural(self.runs_added, 'new run')}, {self.runs_updated} updated, "
+            f"{self.links_added} linked, {plural(self.model_versions, 'model version')}{pending}"
         )
 
 

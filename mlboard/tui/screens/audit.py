@@ -13,16 +13,17 @@ import json
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import DataTable, Header, Input, Static
 from textual.worker import Worker, WorkerState
 
+from mlboard.plural import plural
 from mlboard.services.audit import AuditView, Verification, verify_audit
 from mlboard.services.audit_search import change_summary, latest_audit
 from mlboard.text_safety import hidden
+from mlboard.tui.keys import bind
 from mlboard.tui.screens.reloading import ReloadingScreen
 from mlboard.tui.text import cell, one_line, when
 from mlboard.tui.widgets.key_footer import KeyFooter
@@ -97,7 +98,8 @@ def entry_detail(entry: AuditView) -> Content:
 def verdict(verification: Verification) -> Content:
     if verification.ok:
         return Content.styled(
-            f"✓ audit trail intact: {verification.checked:,} entries verified", "bold $success"
+            f"✓ audit trail intact: {plural(verification.checked, 'entry')} verified",
+            "bold $success",
         )
     return Content.styled(
         f"✗ audit trail broken at entry {verification.broken_at}: {verification.reason}",
@@ -112,16 +114,12 @@ class AuditScreen(ReloadingScreen[list[AuditView]]):
     CSS_PATH = "../governance.tcss"
     READ_GROUP = "audit"
     BINDINGS = [
-        Binding(
-            "slash", "filter", "Filter", tooltip="Only entries about a story key or by an actor",
-            id="filter",
+        bind("filter", "filter", "Filter", tooltip="Only entries about a story key or by an actor"),
+        bind(
+            "verify_audit", "verify", "Verify", tooltip="Check that no entry was changed or removed"
         ),
-        Binding(
-            "v", "verify", "Verify", tooltip="Check that no entry was changed or removed",
-            id="verify_audit",
-        ),
-        Binding("r", "reload", "Refresh", tooltip="Read the latest entries again", id="refresh"),
-    ]  # fmt: skip
+        bind("refresh", "reload", "Refresh", tooltip="Read the latest entries again"),
+    ]
 
     def __init__(self) -> None:
         super().__init__()

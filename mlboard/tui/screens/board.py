@@ -7,7 +7,6 @@ from datetime import date
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.message import Message
@@ -16,6 +15,7 @@ from textual.widgets import Header, Input, OptionList, Static
 
 from mlboard.domain import StoryStatus
 from mlboard.errors import UserError
+from mlboard.plural import plural
 from mlboard.services.board import (
     BoardData,
     BoardFilter,
@@ -26,6 +26,7 @@ from mlboard.services.board import (
 )
 from mlboard.services.sprints import SprintView
 from mlboard.services.stories import step_story
+from mlboard.tui.keys import bind
 from mlboard.tui.text import one_line
 from mlboard.tui.widgets.board_column import BoardColumn, CardList
 from mlboard.tui.widgets.key_footer import KeyFooter
@@ -46,11 +47,13 @@ def sprint_summary(sprint: SprintView | None, done_points: float, today: date) -
     if sprint.start and sprint.end:
         left = sprint.days_left(today)
         parts += [("  ·  ", "$text-muted"), f"{sprint.start:%b %d} → {sprint.end:%b %d}"]
-        parts += [("  ·  ", "$text-muted"), f"{left} day{'s' if left != 1 else ''} left"]
-    committed = sprint.committed_points
-    parts += [("  ·  ", "$text-muted"), f"{done_points:g} pts done"]
-    if committed is not None:
-        parts.append(f" of {committed:g} committed")
+        parts += [("  ·  ", "$text-muted"), f"{plural(left, 'day')} left"]
+    parts += [
+        ("  ·  ", "$text-muted"),
+        f"{done_points:g} pts done of {sprint.scope_points:g} in scope",
+    ]
+    if sprint.committed_points is not None:
+        parts.append(f" · {sprint.committed_points:g} committed at the start")
     return Content.assemble(*parts)
 
 
@@ -67,14 +70,14 @@ class BoardScreen(Screen[None]):
     """Columns of cards; focus moves with arrows (or h/j/k/l), cards move with `[` and `]`."""
 
     BINDINGS = [
-        Binding("left,h", "focus_column(-1)", "Column ←", show=False, id="column_left"),
-        Binding("right,l", "focus_column(1)", "Column →", show=False, id="column_right"),
-        Binding("right_square_bracket,greater_than_sign", "move(1)", "Move →", id="move_next"),
-        Binding("left_square_bracket,less_than_sign", "move(-1)", "Move ←", id="move_previous"),
-        Binding("n", "new_story", "New", id="new_story"),
-        Binding("e", "edit_story", "Edit", id="edit_story"),
-        Binding("slash", "filter", "Filter", id="filter"),
-        Binding("r", "reload", "Refresh", id="refresh"),
+        bind("column_left", "focus_column(-1)", "Column ←", show=False),
+        bind("column_right", "focus_column(1)", "Column →", show=False),
+        bind("move_next", "move(1)", "Move →"),
+        bind("move_previous", "move(-1)", "Move ←"),
+        bind("new_story", "new_story", "New"),
+        bind("edit_story", "edit_story", "Edit"),
+        bind("filter", "filter", "Filter"),
+        bind("refresh", "reload", "Refresh"),
     ]
 
     def __init__(self) -> None:

@@ -14,7 +14,6 @@ from datetime import date
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.color import Color, ColorParseError
 from textual.containers import Horizontal
 from textual.content import Content
@@ -28,6 +27,7 @@ from mlboard.analytics.velocity import AVERAGE_SPRINTS
 from mlboard.errors import UserError
 from mlboard.services.planning import SprintCharts, sprint_charts
 from mlboard.services.workspace import Workspace
+from mlboard.tui.keys import bind
 from mlboard.tui.text import plain
 from mlboard.tui.widgets.key_footer import KeyFooter
 
@@ -121,8 +121,8 @@ class ChartsScreen(Screen[None]):
     CSS_PATH = "../planning.tcss"
     SUB_TITLE = "Charts"
     BINDINGS = [
-        Binding("escape,c", "close", "Back", id="charts_close"),
-        Binding("r", "reload", "Refresh", id="charts_refresh"),
+        bind("charts_close", "close", "Back"),
+        bind("charts_refresh", "reload", "Refresh"),
     ]
 
     def __init__(self, sprint: str | None = None) -> None:

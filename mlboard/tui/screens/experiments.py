@@ -21,10 +21,12 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Input, Static
 
 from mlboard.errors import UserError
+from mlboard.plural import plural
 from mlboard.services.experiments import RunView, experiment_names, list_runs, run_count
 from mlboard.services.linking import link_run, unlink_run
 from mlboard.services.run_compare import MAX_COMPARED
 from mlboard.services.stories import list_stories
+from mlboard.tui.keys import bind
 from mlboard.tui.run_filter import RunFilter, RunFilterSuggester, parse_run_filter
 from mlboard.tui.screens.opening import open_compare, open_run, open_story
 from mlboard.tui.screens.story_picker import StoryPickerScreen
@@ -54,29 +56,22 @@ class ExperimentsScreen(Screen[None]):
 
     TITLE = "mlboard · Experiments"
     BINDINGS = [
-        Binding("slash", "filter", "Filter", id="filter"),
-        Binding(
-            "space", "select_run", "Select", tooltip="Select the run to compare (or not)",
-            id="select_run", group=COMPARE,
-        ),
-        Binding(
-            "C", "compare", "Compare", tooltip="Compare the selected runs", id="compare_runs",
+        bind("filter", "filter", "Filter"),
+        bind(
+            "select_run", "select_run", "Select", tooltip="Select the run to compare (or not)",
             group=COMPARE,
         ),
-        Binding("o", "open_story", "Story", tooltip="Open the run's story", id="open_run_story"),
-        Binding(
-            "greater_than_sign", "sort", "Sort", tooltip="Sort by the next column", id="sort_runs"
+        bind(
+            "compare_runs", "compare", "Compare", tooltip="Compare the selected runs",
+            group=COMPARE,
         ),
-        Binding("less_than_sign", "reverse", "Reverse", show=False, id="reverse_runs"),
-        Binding(
-            "plus", "more", "More", show=False, tooltip="Load the next page of runs", id="more_runs"
-        ),
-        Binding("L", "link", "Link", tooltip="Link the run to a story", id="link_run", group=LINK),
-        Binding(
-            "U", "unlink", "Unlink", tooltip="Unlink the run from its story", id="unlink_run",
-            group=LINK,
-        ),
-        Binding("r", "reload", "Refresh", show=False, id="refresh"),
+        bind("open_run_story", "open_story", "Story", tooltip="Open the run's story"),
+        bind("sort_runs", "sort", "Sort", tooltip="Sort by the next column"),
+        bind("reverse_runs", "reverse", "Reverse", show=False),
+        bind("more_runs", "more", "More", show=False, tooltip="Load the next page of runs"),
+        bind("link_run", "link", "Link", tooltip="Link the run to a story", group=LINK),
+        bind("unlink_run", "unlink", "Unlink", tooltip="Unlink the run from its story", group=LINK),
+        bind("refresh", "reload", "Refresh", show=False),
     ]  # fmt: skip
 
     def __init__(self) -> None:
@@ -193,7 +188,7 @@ class ExperimentsScreen(Screen[None]):
             more = "+" if self.has_more and self.filter.active else ""
             parts: list[str | tuple[str, str]] = [
                 (f"{len(self.shown):,}{more}", "bold"),
-                f" of {self.total:,} runs",
+                f" of {plural(self.total, 'run')}",
                 " match the filter" if self.filter.active else "",
             ]
             if self.has_more:

@@ -11,6 +11,7 @@ from datetime import date
 
 from textual.content import Content
 
+from mlboard.plural import plural
 from mlboard.services.planning import MemberLoad, OpenSprint, Plan
 from mlboard.services.stories import StoryView
 from mlboard.services.story_signals import SprintCompute
@@ -63,7 +64,7 @@ def sprint_info(sprint: OpenSprint | None, today: date) -> Content:
         left = max((sprint.end - today).days + 1, 0)
         parts += [DOT, f"{sprint.start:%a %b %d} → {sprint.end:%a %b %d}"]
         if sprint.start <= today:
-            parts += [DOT, f"{left} day{'s' if left != 1 else ''} left"]
+            parts += [DOT, f"{plural(left, 'day')} left"]
     lines = [Content.assemble(*parts)]
     if sprint.goal:
         lines.append(Content.styled(sprint.goal, "italic"))
@@ -81,7 +82,7 @@ def forecast_line(plan: Plan) -> Content:
         style = "bold $error"
     parts: list[str | tuple[str, str]] = [
         ("Forecast  ", "bold"),
-        f"{plan.remaining} open stor{'y' if plan.remaining == 1 else 'ies'}",
+        f"{plural(plan.remaining, 'open story')}",
         DOT,
         f"chance to finish by {end}: ",
         (percent(chance), style),
@@ -96,6 +97,11 @@ def forecast_line(plan: Plan) -> Content:
     if plan.forecast_note:
         parts += [DOT, (plan.forecast_note, "$text-muted")]
     return Content.assemble(*parts)
+
+
+def flow_line(plan: Plan) -> Content:
+    """`Flow  Lead time median 6.2 days (85%: 11.0) · cycle time …`: how long work takes."""
+    return Content.assemble(("Flow      ", "bold"), plan.flow_summary())
 
 
 def load_lines(loads: list[MemberLoad]) -> Content:

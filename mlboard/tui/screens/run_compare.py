@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import DataTable, Header, Static
@@ -24,6 +23,7 @@ from mlboard.analytics.compare import SYSTEM_PREFIX
 from mlboard.errors import UserError
 from mlboard.services.metric_history import StoreFactory, cached_histories
 from mlboard.services.run_compare import Comparison, compare_runs, compare_story_runs
+from mlboard.tui.keys import bind
 from mlboard.tui.screens.history_view import HistoryView
 from mlboard.tui.screens.opening import open_run
 from mlboard.tui.text import cell, one_line
@@ -105,12 +105,12 @@ class RunCompareScreen(HistoryView):
     CSS_PATH = "../workbench.tcss"
     SUB_TITLE = "Compare runs"
     BINDINGS = [
-        Binding("escape", "close", "Back", id="close_compare"),
-        Binding(
-            "e", "toggle_equal", "Equal params",
-            tooltip="Show or hide the parameters every run has the same", id="toggle_equal_params",
+        bind("close_compare", "close", "Back"),
+        bind(
+            "toggle_equal_params", "toggle_equal", "Equal params",
+            tooltip="Show or hide the parameters every run has the same",
         ),
-        Binding("r", "reload", "Refresh", show=False, id="refresh"),
+        bind("refresh", "reload", "Refresh", show=False),
     ]  # fmt: skip
 
     def __init__(

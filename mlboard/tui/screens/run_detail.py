@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import DataTable, Header, Static
@@ -25,6 +24,7 @@ from textual.widgets import DataTable, Header, Static
 from mlboard.services.metric_history import StoreFactory, cached_histories
 from mlboard.services.run_detail import RunDetail, run_detail
 from mlboard.services.stories import get_story
+from mlboard.tui.keys import bind
 from mlboard.tui.screens.history_view import HistoryView
 from mlboard.tui.screens.opening import open_story
 from mlboard.tui.screens.story_detail import STATUS_STYLES
@@ -138,16 +138,13 @@ class RunDetailScreen(HistoryView):
     CSS_PATH = "../workbench.tcss"
     SUB_TITLE = "Run"
     BINDINGS = [
-        Binding("escape", "close", "Back", id="close_run"),
-        Binding(
-            "o", "open_story", "Story", tooltip="Open the story the run counts for",
-            id="open_run_story",
+        bind("close_run", "close", "Back"),
+        bind("open_run_story", "open_story", "Story", tooltip="Open the story the run counts for"),
+        bind(
+            "toggle_mlflow_tags", "toggle_mlflow_tags", "mlflow.* tags",
+            tooltip="Show or hide MLflow's own tags",
         ),
-        Binding(
-            "t", "toggle_mlflow_tags", "mlflow.* tags", tooltip="Show or hide MLflow's own tags",
-            id="toggle_mlflow_tags",
-        ),
-        Binding("r", "reload", "Refresh", show=False, id="refresh"),
+        bind("refresh", "reload", "Refresh", show=False),
     ]  # fmt: skip
 
     def __init__(self, run_id: str, *, store_factory: StoreFactory | None = None) -> None:

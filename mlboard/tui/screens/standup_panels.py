@@ -10,6 +10,7 @@ from typing import Any
 from textual.content import Content
 
 from mlboard.domain import STATUS_LABELS
+from mlboard.plural import plural
 from mlboard.services.sprints import active_sprint_name
 from mlboard.services.standup import Digest, standup_digest
 from mlboard.services.standup_text import digest_markdown
@@ -74,7 +75,7 @@ def sprint_pulse(sprint: dict[str, Any] | None) -> Content:
     behind = remaining is not None and ideal is not None and remaining > ideal
     parts: list[str | tuple[str, str]] = [
         (one_line(sprint["name"]), "bold"),
-        f": {left} day{'' if left == 1 else 's'} left",
+        f": {plural(left, 'day')} left",
         SEP,
         (f"{_points(remaining)} pts remaining", "$warning" if behind else ""),
         f" (ideal {_points(ideal)})",
@@ -328,7 +329,7 @@ def ml_lines(ml: dict[str, Any], *, quiet: str) -> Content:
                 for w in ml["story_warnings"]
             ],
         ),
-        (f"Models ({len(ml['models'])} versions)", model_lines(ml["models"])),
+        (f"Models ({plural(len(ml['models']), 'version')})", model_lines(ml["models"])),
     ]
     lines: list[Content] = []
     for title, items in sections:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.message import Message
@@ -21,6 +20,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from mlboard.analytics.training_signals import MetricPoint
+from mlboard.plural import plural
 from mlboard.services.evidence import Evidence, story_evidence
 from mlboard.services.experiments import story_runs
 from mlboard.services.gates import GateReport, story_gates
@@ -33,6 +33,7 @@ from mlboard.services.stories import (
     story_history,
 )
 from mlboard.services.workspace import Workspace
+from mlboard.tui.keys import bind
 from mlboard.tui.screens.opening import open_compare, open_run
 from mlboard.tui.screens.story_form import StoryFormScreen
 from mlboard.tui.text import one_line
@@ -60,7 +61,7 @@ def story_fields(story: StoryView) -> list[tuple[str, object]]:
         ("Kind", story.kind),
         ("Points", story.points),
         ("Estimate", estimate),
-        ("Timebox", f"{story.timebox_days:g} days" if story.timebox_days else None),
+        ("Timebox", plural(story.timebox_days, "day") if story.timebox_days else None),
         ("GPU budget", f"{story.gpu_hours:g} h" if story.gpu_hours else None),
         ("Target", story.target),
         ("Assignee", story.assignee_name or story.assignee),
@@ -202,14 +203,13 @@ class StoryDetailScreen(ModalScreen[str | None]):
     """Dismissed with the story's key when it was edited here, so the board can refresh."""
 
     BINDINGS = [
-        Binding("escape,q", "close", "Close", id="close_story"),
-        Binding("e", "edit", "Edit", id="edit_story"),
-        Binding("c", "checklist", "Checklist", id="edit_checklist"),
-        Binding(
-            "C", "compare", "Compare runs", tooltip="Compare the story's finished runs",
-            id="compare_story",
+        bind("close_story", "close", "Close"),
+        bind("edit_story", "edit", "Edit"),
+        bind("edit_checklist", "checklist", "Checklist"),
+        bind(
+            "compare_story", "compare", "Compare runs", tooltip="Compare the story's finished runs"
         ),
-    ]  # fmt: skip
+    ]
 
     def __init__(self, key: str) -> None:
         super().__init__()

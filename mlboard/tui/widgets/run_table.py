@@ -16,10 +16,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from rich.text import Text
-from textual.binding import Binding
 from textual.message import Message
 
 from mlboard.services.experiments import RunView
+from mlboard.tui.keys import bind
 from mlboard.tui.text import one_line
 from mlboard.tui.widgets.card import metric_value
 from mlboard.tui.widgets.steady_table import SteadyTable
@@ -97,10 +97,10 @@ class RunTable(SteadyTable):
     """Rows keyed by run id; colours come from the app's theme when rows are built."""
 
     BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False, id="run_down"),
-        Binding("k", "cursor_up", "Up", show=False, id="run_up"),
-        Binding("home,g", "scroll_top", "First", show=False, id="run_first"),
-        Binding("end,G", "scroll_bottom", "Last", show=False, id="run_last"),
+        bind("run_down", "cursor_down", "Down", show=False),
+        bind("run_up", "cursor_up", "Up", show=False),
+        bind("run_first", "scroll_top", "First", show=False),
+        bind("run_last", "scroll_bottom", "Last", show=False),
     ]
 
     class NearEnd(Message):
