@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from test_small_terminal import SMALL, cramped_panes
 from textual.widgets import DataTable, OptionList
 
 from mlboard.integrations.mlflow_sync import TrackingStore
@@ -20,6 +21,7 @@ from mlboard.services.metric_history import cached_histories
 from mlboard.services.sync import sync
 from mlboard.tui.app import MlboardApp
 from mlboard.tui.screens.experiments import ExperimentsScreen
+from mlboard.tui.screens.opening import open_compare, open_run
 from mlboard.tui.screens.planning import PlanningScreen
 from mlboard.tui.screens.run_compare import RunCompareScreen
 from mlboard.tui.screens.run_detail import RunDetailScreen
@@ -319,6 +321,23 @@ async def test_an_unreachable_server_is_said_in_the_run_view(
         assert line.endswith("showing what is cached")
         assert rows_of(app, "#run-metrics") == [[TARGET, "0.3", "—", "—", "—"]]
         assert "Stories    ML-28 (tag)" in text_of(app, "#run-fields")
+
+
+async def test_the_views_keep_room_to_read_in_a_small_terminal(synced, store):
+    app = MlboardApp(synced)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        for view in (RunDetailScreen, RunCompareScreen):
+            if view is RunDetailScreen:
+                open_run(app, store.ids["baseline"])
+            else:
+                open_compare(app, story="ML-28")
+            await settle(pilot)
+            assert isinstance(app.screen, view)
+            assert cramped_panes(app.screen) == {}
+            assert app.screen.query_one(f"#{app.screen.prefix}-history-chart").region.height > 4
+            await pilot.press("escape")
+            await pilot.pause()
 
 
 # Selecting and comparing
