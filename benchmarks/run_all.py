@@ -46,6 +46,7 @@ def main() -> int:
         run("bench_sync.py", "--repeat", repeat),
         run("bench_drift.py"),
         run("bench_pipelines.py"),
+        run("bench_audit.py", "--repeat", repeat),
     ]
     print(f"\nload average after: {os.getloadavg()}")
     return max(codes)

@@ -39,11 +39,16 @@ class Clock:
         return self.current
 
 
+_USER_FOLDERS = ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _no_real_user_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Module and session fixtures, too, never touch the real user config folder."""
+    """Module and session fixtures, too, never touch the real user config or data folders."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("session-config")))
+        base = tmp_path_factory.mktemp("session-user")
+        for variable in _USER_FOLDERS:
+            patch.setenv(variable, str(base / variable.lower()))
         yield
 
 
@@ -51,11 +56,15 @@ def _no_real_user_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[N
 def user_config_folder(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> Path:
-    """Each test has its own user config folder (where trusted config files are recorded), so
-    no test reads or writes the real one, and no trust leaks from one test to the next."""
-    folder = tmp_path_factory.mktemp("user-config")
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(folder))
-    return folder
+    """Each test has its own user config and data folders (trusted config files, the audit key,
+    the audit checkpoints), so no test reads or writes the real ones, and nothing leaks from one
+    test to the next. The audit key is the key file's unless a test sets MLBOARD_AUDIT_KEY."""
+    base = tmp_path_factory.mktemp("user")
+    for variable in _USER_FOLDERS:
+        (base / variable.lower()).mkdir()
+        monkeypatch.setenv(variable, str(base / variable.lower()))
+    monkeypatch.delenv("MLBOARD_AUDIT_KEY", raising=False)
+    return base / "xdg_config_home"
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mlboard.cli.output import fit_widths
-from mlboard.plural import noun, plural
+from mlboard.wording import noun, percent, plural
 
 from cli_runs import Mlboard, mlboard_in
 
@@ -94,8 +94,8 @@ def visible(text: str) -> list[str]:
 def test_piped_listings_are_tab_separated_rows_without_decoration(mlboard):
     sprints = mlboard.ok("sprint", "list")
     assert sprints.splitlines() == [
-        f"S1\tfuture\t2026-11-30\t2026-12-13\t\t0\t{GOALS['S1']}",
-        f"S2\tfuture\t2026-11-30\t2026-12-13\t\t0\t{GOALS['S2']}",
+        f"S1\tfuture\t2026-11-30\t2026-12-13\t\t5\t0\t{GOALS['S1']}",
+        f"S2\tfuture\t2026-11-30\t2026-12-13\t\t0\t0\t{GOALS['S2']}",
     ]
     stories = mlboard.ok("story", "list", "--sprint", "S1").splitlines()
     assert [line.split("\t")[:2] for line in stories] == [
@@ -123,7 +123,8 @@ def test_piped_text_is_not_wrapped_and_fields_are_label_tab_value(mlboard):
 def test_on_an_80_column_terminal_a_sprint_is_one_line_with_its_goal_cut(mlboard):
     lines = visible(in_terminal(mlboard, "sprint", "list"))
     assert lines[0] == "Sprints"
-    assert lines[1].split() == ["name", "state", "start", "end", "committed", "completed", "goal"]
+    headers = ["name", "state", "start", "end", "committed", "scope", "completed", "goal"]
+    assert lines[1].split() == headers
     rows = lines[2:]
     assert [row.split()[0] for row in rows] == ["S1", "S2"]
     for row, goal in zip(rows, GOALS.values(), strict=True):
@@ -225,6 +226,15 @@ def test_plural(count, word, expected):
 
 def test_noun_alone():
     assert (noun(1, "column"), noun(2, "column")) == ("column", "columns")
+
+
+@pytest.mark.parametrize(
+    ("chance", "expected"),
+    [(None, "—"), (0.0, "0%"), (0.0001, "<1%"), (0.005, "<1%"), (0.0099, "<1%"), (0.01, "1%"),
+     (0.42, "42%"), (0.99, "99%"), (0.995, ">99%"), (0.9999, ">99%"), (1.0, "100%")],
+)  # fmt: skip
+def test_a_small_chance_is_never_written_as_none_at_all(chance, expected):
+    assert percent(chance) == expected
 
 
 def test_counts_read_as_english_in_the_cli(mlboard):

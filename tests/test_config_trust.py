@@ -149,8 +149,8 @@ def test_the_trusted_user_becomes_the_actor(repo: Path) -> None:
     assert "sets user" in refused("--db", "../b.db", "story", "add", "Try CatBoost")
     ok("config", "trust", "../mlboard.toml")
     ok("--db", "../b.db", "story", "add", "Try CatBoost")
-    [entry] = json.loads(ok("--db", "../b.db", "audit", "--format", "json"))
-    assert entry["actor"] == "eve"
+    entries = json.loads(ok("--db", "../b.db", "audit", "--format", "json"))
+    assert [(e["entity"], e["actor"]) for e in entries] == [("story", "eve"), ("storyevent", "eve")]
 
 
 def test_an_edited_file_must_be_trusted_again(repo: Path) -> None:

@@ -38,18 +38,23 @@ def jira_export(path: Path, rows: int) -> None:
             )  # fmt: skip
 
 
+def user_environment(cwd: Path) -> dict[str, str]:
+    """One user, whose home (and so audit key and checkpoints) is `cwd`."""
+    return {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(cwd),
+        "MLBOARD_USER": "crash",
+        **{k: v for k, v in os.environ.items() if k.startswith("MLBOARD_SYNC")},
+    }
+
+
 def mlboard(*args: str, cwd: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "mlboard", *args],
         cwd=cwd,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        env={
-            "PATH": "/usr/bin:/bin",
-            "HOME": str(cwd),
-            "MLBOARD_USER": "crash",
-            **{k: v for k, v in os.environ.items() if k.startswith("MLBOARD_SYNC")},
-        },
+        env=user_environment(cwd),
     )
 
 
@@ -108,8 +113,9 @@ def test_import_killed_at_random_points(tmp_path, rows):
     assert table(database, STORY_ROWS) == expected
     assert sound(database)
     result = subprocess.run(
-        [*AUDIT_OK, "--db", str(database), "audit", "verify"], capture_output=True, text=True
-    )
+        [*AUDIT_OK, "--db", str(database), "audit", "verify"],
+        capture_output=True, text=True, cwd=tmp_path, env=user_environment(tmp_path),
+    )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -29,7 +29,7 @@ from mlboard.cli import app
 from mlboard.config import Settings
 from mlboard.errors import UserError
 from mlboard.integrations.mlflow_drift import ARTIFACT_NAME, DRIFT_REPORT_TAG, metric_key
-from mlboard.services.drift import latest_drift, list_drift_reports, run_drift_check
+from mlboard.services.drift import list_drift_reports, run_drift_check
 from mlboard.services.workspace import Workspace
 from mlboard.store.engine import open_database
 from mlboard.store.tables import DriftReport
@@ -186,9 +186,8 @@ def test_a_report_is_stored_linked_to_the_model(tmp_path, clock):
         assert [r.report_id for r in list_drift_reports(ws)] == [other.report_id, stored.report_id]
         [view] = list_drift_reports(ws, "churn-classifier")
         assert (view.report_id, view.drifted_columns, view.model) == (1, 2, "churn-classifier")
-        assert latest_drift(ws, "fraud").drift_share == 0.0
-        assert latest_drift(ws, None).report_id == other.report_id
-        assert latest_drift(ws, "recs") is None
+        assert [r.drift_share for r in list_drift_reports(ws, "fraud")] == [0.0]
+        assert list_drift_reports(ws, "recs") == []
         assert len(list_drift_reports(ws, limit=1)) == 1
     finally:
         ws.close()
@@ -682,7 +681,7 @@ def test_a_synced_run_is_found_where_it_came_from(tmp_path, workspace):
     stored = run_drift_check(workspace, reference, current, log_to_run=run_id)
     tags = store.client.get_run(run_id).data.tags
     assert tags[DRIFT_REPORT_TAG] == str(stored.report_id)
-    assert latest_drift(workspace, None).mlflow_run_id == run_id
+    assert list_drift_reports(workspace)[0].mlflow_run_id == run_id
 
 
 def test_an_unknown_or_deleted_run_is_refused_before_anything_is_stored(

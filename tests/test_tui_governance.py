@@ -280,7 +280,7 @@ async def test_the_audit_screen_lists_the_latest_entries_newest_first(audited):
         assert ids == [str(e.id) for e in reversed(entries)]
         assert cells(screen.table, "change")[0] == "status: backlog → todo"
         assert cells(screen.table, "actor")[0] == "cy"
-        assert 'new: "todo"' in rendered(screen, "#audit-entry-text")
+        assert 'after\n  status: "todo"' in rendered(screen, "#audit-entry-text")
         changes = dict(
             zip(cells(screen.table, "entity"), cells(screen.table, "change"), strict=False)
         )

@@ -30,7 +30,7 @@ from mlboard.tui.screens.standup_panels import (
     ml_lines,
     timer_text,
 )
-from mlboard.tui.text import percent
+from mlboard.wording import percent
 
 from standup_week import build_week
 

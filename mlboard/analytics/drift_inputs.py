@@ -32,7 +32,7 @@ from mlboard.analytics.drift import (
     preview,
 )
 from mlboard.errors import quoted
-from mlboard.plural import plural
+from mlboard.wording import plural
 
 __all__ = [
     "check_overrides_compared",

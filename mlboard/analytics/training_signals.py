@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 from mlboard.analytics.stats import percentile
 from mlboard.domain import Target
-from mlboard.plural import plural
+from mlboard.wording import plural
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from mlboard.cli.output import Format, Wide, console, print_json, print_table
-from mlboard.plural import plural
+from mlboard.wording import plural
 
 app = typer.Typer(help="Team members.", no_args_is_help=True)
 

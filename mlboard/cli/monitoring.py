@@ -19,7 +19,7 @@ from mlboard.cli.output import (
     print_section,
     print_table,
 )
-from mlboard.plural import plural
+from mlboard.wording import plural
 
 if TYPE_CHECKING:
     from mlboard.analytics.drift import ColumnDrift

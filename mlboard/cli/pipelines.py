@@ -20,7 +20,7 @@ from mlboard.cli.output import (
     print_json,
     print_table,
 )
-from mlboard.plural import plural
+from mlboard.wording import plural
 
 if TYPE_CHECKING:
     from mlboard.services.pipeline_status import PipelineStatus, RunView
@@ -77,8 +77,9 @@ def ingest(
         for error in total.errors:
             error_console().print(Text(f"error: {error}"), soft_wrap=True)
         out = console()
-        for result in results:
-            out.print(Text(f"{result.source}: {_file_line(result)}"), soft_wrap=True)
+        for result in results:  # one bad file alone: its error lines say all there is
+            if result.stored or len(results) > 1:
+                out.print(Text(f"{result.source}: {_file_line(result)}"), soft_wrap=True)
         if len(results) > 1:
             stored = sum(result.stored for result in results)
             line = f"{stored} of {plural(len(results), 'file')} stored: {_applied(total)}"

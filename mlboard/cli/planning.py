@@ -16,17 +16,13 @@ from mlboard.cli.output import (
     print_json,
     print_section,
 )
-from mlboard.plural import plural
+from mlboard.wording import percent, plural
 
 if TYPE_CHECKING:
     from mlboard.services.planning import Plan
     from mlboard.services.sprint_report import SprintReport
 
 FormatOption = Annotated[Format, typer.Option("--format", help="text, md or json.")]
-
-
-def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value:.0%}"
 
 
 def plan_lines(plan: Plan) -> list[str]:
@@ -47,7 +43,7 @@ def plan_lines(plan: Plan) -> list[str]:
             f"Scope {plural(plan.scope_points, 'point')} ({committed}) · capacity "
             f"{plan.capacity_points:g} · average velocity {velocity}",
             f"{plural(plan.remaining, 'story')} open · chance to finish by {plan.end}: "
-            f"{_pct(plan.p_finish_sprint)} · done by {when}",
+            f"{percent(plan.p_finish_sprint)} · done by {when}",
             plan.flow_summary(),
         ]
         + ([f"Forecast: {plan.forecast_note}"] if plan.forecast_note else [])

@@ -8,7 +8,7 @@ import typer
 from rich.text import Text
 
 from mlboard.cli.output import Format, console, error_console, print_json
-from mlboard.plural import plural
+from mlboard.wording import plural
 
 RunArgument = Annotated[str, typer.Argument(help="MLflow run id.")]
 KeyArgument = Annotated[str, typer.Argument(help="Story key, e.g. ML-12.")]

@@ -8,7 +8,7 @@ import typer
 from rich.text import Text
 
 from mlboard.cli.output import Format, Wide, console, print_json, print_table
-from mlboard.plural import plural
+from mlboard.wording import plural
 
 app = typer.Typer(help="Sprints: plan, start and close them.", no_args_is_help=True)
 SprintArgument = Annotated[str, typer.Argument(help="Sprint name.")]

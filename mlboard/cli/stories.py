@@ -16,8 +16,8 @@ from mlboard.cli.output import (
     print_json,
     print_table,
 )
-from mlboard.plural import plural
 from mlboard.text_safety import terminal_safe
+from mlboard.wording import plural
 
 if TYPE_CHECKING:
     from mlboard.services.evidence import Evidence

@@ -13,8 +13,8 @@ from rich.text import Text
 
 from mlboard.cli.output import console, json_text, markdown_table, plain, print_json
 from mlboard.files import write_atomically
-from mlboard.plural import plural
 from mlboard.text_safety import csv_cell
+from mlboard.wording import plural
 
 if TYPE_CHECKING:
     from mlboard.services.stories import StoryView

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from mlboard.errors import quoted
-from mlboard.plural import noun, plural
+from mlboard.wording import noun, plural
 
 __all__ = ["JiraFileError", "JiraIssue", "parse_jira_csv", "read_jira_csv"]
 

@@ -203,7 +203,7 @@ class _Handler(GuardedHandler):
     def _ingest(self, body: bytes) -> tuple[int, dict[str, Any]]:
         from sqlalchemy.exc import SQLAlchemyError
 
-        from mlboard.integrations.openlineage import parse_payload
+        from mlboard.integrations.openlineage_payload import parse_payload
         from mlboard.services.pipelines import ingest_events
 
         events, errors = parse_payload(body, "body")

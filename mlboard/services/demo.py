@@ -21,6 +21,8 @@ from mlboard.config import Settings
 from mlboard.config_trust import TrustState, digest, record_trust, trust_state
 from mlboard.services.sample_team import load_sample_team, read_sample_team, team_today
 from mlboard.services.workspace import Workspace, open_workspace
+from mlboard.store import audit_head
+from mlboard.store.engine import database_url
 
 DATABASE_NAME = "mlboard.db"
 MLFLOW_NAME = "mlflow.db"
@@ -71,6 +73,7 @@ def ensure_demo(folder: Path, settings: Settings, now: datetime) -> DemoWorkspac
     finally:
         workspace.close()
     os.replace(partial, database)
+    audit_head.move(database_url(str(partial)), database_url(str(database)))
     content = _config_text(folder)
     (folder / CONFIG_NAME).write_bytes(content)
     record_trust(folder / CONFIG_NAME, digest(content))

@@ -231,12 +231,6 @@ def list_drift_reports(
         return [_view(report) for report in session.exec(query)]
 
 
-def latest_drift(ws: Workspace, model: str | None) -> DriftReportView | None:
-    """The newest report for `model` (for any model when None), or None."""
-    found = list_drift_reports(ws, model, limit=1)
-    return found[0] if found else None
-
-
 def _view(report: DriftReport) -> DriftReportView:
     assert report.id is not None
     return DriftReportView(

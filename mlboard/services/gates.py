@@ -20,11 +20,11 @@ from sqlmodel import Session, col, func, select
 from mlboard.config import ACCEPTED_BELOW_TARGET, COMPUTED_ITEMS, DoneRules
 from mlboard.domain import StoryKind, format_number, parse_target
 from mlboard.errors import UserError
-from mlboard.plural import plural
 from mlboard.services.experiments import story_runs
 from mlboard.services.sensitivity import effective_sensitivity
 from mlboard.services.workspace import Workspace
 from mlboard.store.tables import ChecklistItem, Member, Run, Story, StoryEvent, StoryRun
+from mlboard.wording import plural
 
 APPROVAL = "approval"
 REFUSED = 3  # the CLI's exit code for "refused by a rule"

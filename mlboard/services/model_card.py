@@ -20,7 +20,6 @@ from sqlmodel import Session, col, select
 
 from mlboard.domain import format_number, parse_target
 from mlboard.errors import UserError
-from mlboard.plural import plural
 from mlboard.services.experiments import run_views
 from mlboard.services.sensitivity import effective_sensitivity, higher
 from mlboard.services.workspace import Workspace
@@ -36,6 +35,7 @@ from mlboard.store.tables import (
     Story,
     StoryPipeline,
 )
+from mlboard.wording import plural
 
 CHAMPION = "champion"
 ARTIFACT_FILE = "model_card.md"

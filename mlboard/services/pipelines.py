@@ -1,7 +1,7 @@
 """Data pipelines: their runs (from OpenLineage events or `pipeline record`) and freshness.
 
 A Pipeline is an OpenLineage job (namespace, name), created the first time an event names it;
-a PipelineRun is one run id. Ingest follows `integrations.openlineage.roll_up` exactly, but one
+a PipelineRun is one run id. Ingest follows `integrations.openlineage_runs.roll_up` exactly, but one
 event at a time against the stored run, so a file, a stream of HTTP posts, or both in any order
 and any repetition end with the same rows as `roll_up` over all the events:
 
@@ -35,8 +35,11 @@ from sqlmodel import Session, select
 
 from mlboard.domain import Sensitivity, parse_choice
 from mlboard.errors import UserError
-from mlboard.integrations.openlineage import EventError, LineageEvent, parse_payload
+from mlboard.integrations.openlineage_checks import EventError
+from mlboard.integrations.openlineage_event import LineageEvent
+from mlboard.integrations.openlineage_payload import parse_payload
 from mlboard.services.workspace import Workspace
+from mlboard.store import audit
 from mlboard.store.tables import LineageEventSeen, Pipeline, PipelineRun
 
 STATES = ("running", "success", "failed", "aborted")
@@ -277,10 +280,12 @@ def _pipeline_ids(
             if (namespace, name) in keys:
                 found[(namespace, name)] = pid
     missing = sorted(keys - set(found))
-    for namespace, name in missing:
-        values = {"namespace": namespace, "name": name, "owner": "", "sensitivity": "none"}
-        inserted = session.connection().execute(insert(_PIPELINES).values(**values, created_at=now))
-        found[(namespace, name)] = inserted.inserted_primary_key[0]
+    rows = [
+        {"namespace": namespace, "name": name, "owner": "", "freshness_sla_hours": None,
+         "sensitivity": "none", "created_at": now}
+        for namespace, name in missing
+    ]  # fmt: skip
+    found.update(zip(missing, audit.insert_audited(session, Pipeline, rows), strict=True))
     return found, len(missing)
 
 

@@ -33,7 +33,6 @@ from mlboard.analytics.velocity import (
 )
 from mlboard.domain import SprintState, StoryKind, StoryStatus
 from mlboard.errors import UserError
-from mlboard.plural import plural
 from mlboard.services import sprint_points
 from mlboard.services.members import availability
 from mlboard.services.sprint_report import flow_days
@@ -52,6 +51,7 @@ from mlboard.services.story_fields import as_event_text
 from mlboard.services.story_signals import OVER_BUDGET, SprintCompute, StoryWarning, sprint_compute
 from mlboard.services.workspace import Workspace
 from mlboard.store.tables import Member, Sprint, Story
+from mlboard.wording import plural
 
 FORECAST_SEED = 20_240_601  # fixed: the same board gives the same forecast
 FORECAST_RUNS = 10_000

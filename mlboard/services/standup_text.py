@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from mlboard.plural import noun, plural
 from mlboard.services.standup import Digest
 from mlboard.text_safety import markdown_inline, single_line
+from mlboard.wording import noun, percent, plural
 
 Line = tuple[str, str]  # (kind: h1 | h2 | item | warn, text)
 
@@ -114,8 +114,8 @@ def _sprint(sprint: dict[str, Any] | None) -> Iterator[Line]:
     )
     now, then = sprint["p_finish"], sprint["p_finish_at_last_standup"]
     if now is not None:
-        change = "" if then is None else f" (was {then:.0%} at the last standup)"
-        yield "item", f"chance to finish on time: {now:.0%}{change}"
+        change = "" if then is None else f" (was {percent(then)} at the last standup)"
+        yield "item", f"chance to finish on time: {percent(now)}{change}"
 
 
 def _data(data: dict[str, Any] | None) -> Iterator[Line]:

@@ -30,7 +30,6 @@ from mlboard.integrations.mlflow_sync import (
     RunRecord,
     TrackingStore,
 )
-from mlboard.plural import plural
 from mlboard.services.linking import retry_pending_tags
 from mlboard.services.workspace import Workspace
 from mlboard.store import audit
@@ -44,6 +43,7 @@ from mlboard.store.tables import (
     StoryRun,
     SyncCursor,
 )
+from mlboard.wording import plural
 
 Progress = Callable[[str], None]
 _COMPARED = (
@@ -303,21 +303,9 @@ def _link_tagged(
             {"story_id": story_id, "at": now, "actor": ws.actor, "field": "run", "old": None,
              "new": run_id}
         )  # fmt: skip
-    if links:
-        session.connection().execute(insert(StoryRun.__table__), links)
-        session.connection().execute(insert(StoryEvent.__table__), events)
-        keys = {story_id: key for key, story_id in stories.items()}
-        audit.append(
-            session,
-            [
-                {"at": now, "actor": ws.actor, "action": "insert", "entity": "storyrun",
-                 "key": keys[link["story_id"]], "before": None,
-                 "after": {"run_id": event["new"], "how": "tag"}}
-                for link, event in zip(links, events, strict=True)
-            ],
-        )  # fmt: skip
-    added = len(links)
-    return added
+    audit.insert_audited(session, StoryRun, links)
+    audit.insert_audited(session, StoryEvent, events)
+    return len(links)
 
 
 def _advance(

@@ -19,7 +19,7 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import Session
 
 from mlboard.errors import UserError
-from mlboard.store import audit, migrations
+from mlboard.store import audit, audit_head, migrations
 
 assert audit.AUDITED  # importing the audit module registers its session listeners
 SQLITE_BUSY_TIMEOUT_MS = 15_000
@@ -117,13 +117,21 @@ def _configure_postgresql(engine: Engine) -> None:
 
 
 def create_database_engine(url: str) -> Engine:
-    """An engine with the store's connection settings, without any schema check."""
+    """An engine with the store's connection settings, without any schema check.
+
+    JSON columns are written with `audit.JSON_TEXT` on every backend: keyed audit entries are
+    signed over the very text stored.
+    """
     if url.startswith("sqlite"):
         _check_sqlite_file(url)
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        engine = create_engine(
+            url,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            json_serializer=audit.JSON_TEXT,
+        )
         _configure_sqlite(engine)
         return engine
-    engine = create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, pool_pre_ping=True, json_serializer=audit.JSON_TEXT)
     if engine.dialect.name == "postgresql":
         _configure_postgresql(engine)
     return engine
@@ -197,9 +205,15 @@ def writer(engine: Engine) -> Engine:
 
 @contextmanager
 def write_session(engine: Engine) -> Iterator[Session]:
-    """One user action, one transaction: committed on success, rolled back on any error."""
+    """One user action, one transaction: committed on success, rolled back on any error.
+
+    Once committed, a write that added audit entries moves the audit checkpoint (outside the
+    transaction and the write lock: see `audit_head`).
+    """
     with Session(writer(engine), expire_on_commit=False) as session, session.begin():
         yield session
+    if session.info.get(audit.APPENDED):
+        audit_head.record(engine)
 
 
 @contextmanager

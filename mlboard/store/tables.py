@@ -426,7 +426,9 @@ class AuditEntry(SQLModel, table=True):
     """One write to the board, append-only, chained: `hash` covers the entry and `prev_hash`.
 
     Editing or deleting an entry breaks the chain at that point, which `mlboard audit verify`
-    reports. Entries are only ever inserted.
+    reports. Entries are only ever inserted. `hash` is an HMAC with the team's audit key, whose
+    fingerprint is `key_id` (entries written before keyed audit have none and a plain SHA-256);
+    `row_id` is the id of the row written, so that the trail replays to the tables.
     """
 
     id: int | None = Field(default=None, primary_key=True)
@@ -439,3 +441,5 @@ class AuditEntry(SQLModel, table=True):
     after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     prev_hash: str
     hash: str = Field(unique=True)
+    key_id: str | None = None
+    row_id: int | None = None

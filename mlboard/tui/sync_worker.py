@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from textual.message import Message
 
 from mlboard.errors import UserError
-from mlboard.plural import plural
 from mlboard.services.workspace import Workspace
+from mlboard.wording import plural
 
 NO_TRACKING_URI = (
     "No MLflow tracking URI is configured. Set MLFLOW_TRACKING_URI, or tracking_uri in "

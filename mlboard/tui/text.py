@@ -39,14 +39,3 @@ def cell(text: str, style: str = "", justify: str = "left") -> Text:
 
 def when(moment: datetime | None) -> str:
     return moment.astimezone().strftime("%b %d %H:%M") if moment else "—"
-
-
-def percent(value: float | None) -> str:
-    """A chance as a percentage that never rounds a small chance to 0% or a near one to 100%."""
-    if value is None:
-        return "—"
-    if 0 < value < 0.005:
-        return "<1%"
-    if 0.995 <= value < 1:
-        return ">99%"
-    return f"{value:.0%}"

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from mlboard.analytics.burndown import burndown
 from mlboard.analytics.capacity import team_capacity
-from mlboard.analytics.forecast import Throughput, forecast_how_many, forecast_when
+from mlboard.analytics.forecast import Throughput, forecast_when
 from mlboard.analytics.velocity import average_velocity, velocity_chart
 
 START = date(2024, 3, 4)  # Monday
@@ -149,12 +149,3 @@ def test_when_percentiles_are_ordered(history: list[int], remaining: int, seed: 
     assert START <= forecast.p50 <= forecast.p85 <= forecast.p95
     share = forecast.p_finish_by(forecast.p85)
     assert share is not None and share >= 0.85  # p85 is a date by which 85% of runs finished
-
-
-@settings(max_examples=100, deadline=None)
-@given(history=HISTORY, span=st.integers(0, 90), seed=st.integers(0, 2**32 - 1))
-def test_how_many_percentiles_are_ordered(history: list[int], span: int, seed: int) -> None:
-    end = START + timedelta(days=span - 1)
-    forecast = forecast_how_many(Throughput(tuple(history)), START, end, runs=500, seed=seed)
-    assert forecast.p50 is not None and forecast.p85 is not None and forecast.p95 is not None
-    assert 0 <= forecast.p95 <= forecast.p85 <= forecast.p50 <= span * max(history)

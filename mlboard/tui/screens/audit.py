@@ -2,8 +2,8 @@
 
 The trail grows with every write, so the screen reads only the latest `AUDIT_LIMIT` entries
 (newest first), in a worker, and narrows them in the database (`/`: a story key or an actor).
-`v` walks the whole hash chain in a worker and says either how many entries it checked or
-where it breaks.
+`v` verifies the whole trail in a worker (chain, keys, head, replay to the tables) and says
+either how many entries it checked or the first thing it found.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from textual.message import Message
 from textual.widgets import DataTable, Header, Input, Static
 from textual.worker import Worker, WorkerState
 
-from mlboard.plural import plural
 from mlboard.services.audit import AuditView, Verification, verify_audit
 from mlboard.services.audit_search import change_summary, latest_audit
 from mlboard.text_safety import hidden
@@ -28,6 +27,7 @@ from mlboard.tui.screens.reloading import ReloadingScreen
 from mlboard.tui.text import cell, one_line, when
 from mlboard.tui.widgets.key_footer import KeyFooter
 from mlboard.tui.widgets.keyed_table import KeyedTable
+from mlboard.wording import plural
 
 AUDIT_LIMIT = 500
 COLUMNS = (
@@ -101,10 +101,9 @@ def verdict(verification: Verification) -> Content:
             f"✓ audit trail intact: {plural(verification.checked, 'entry')} verified",
             "bold $success",
         )
-    return Content.styled(
-        f"✗ audit trail broken at entry {verification.broken_at}: {verification.reason}",
-        "bold $error",
-    )
+    first, others = verification.findings[0], len(verification.findings) - 1
+    more = f" (+{others} more: mlboard audit verify lists them)" if others else ""
+    return Content.styled(f"✗ {first.message}{more}", "bold $error")
 
 
 class AuditScreen(ReloadingScreen[list[AuditView]]):

@@ -15,7 +15,6 @@ from textual.widgets import Header, Input, OptionList, Static
 
 from mlboard.domain import StoryStatus
 from mlboard.errors import UserError
-from mlboard.plural import plural
 from mlboard.services.board import (
     BoardData,
     BoardFilter,
@@ -30,6 +29,7 @@ from mlboard.tui.keys import bind
 from mlboard.tui.text import one_line
 from mlboard.tui.widgets.board_column import BoardColumn, CardList
 from mlboard.tui.widgets.key_footer import KeyFooter
+from mlboard.wording import plural
 
 COLUMNS = tuple(StoryStatus)
 NO_FACTS = CardFacts()

@@ -17,7 +17,6 @@ from rich.text import Text
 from textual.content import Content
 
 from mlboard.errors import UserError
-from mlboard.plural import plural
 from mlboard.services.alerts import AlertView, list_alerts
 from mlboard.services.drift import DriftReportView, list_drift_reports
 from mlboard.services.pipeline_status import (
@@ -29,6 +28,7 @@ from mlboard.services.pipeline_status import (
 )
 from mlboard.services.workspace import Workspace
 from mlboard.tui.text import cell, one_line, when
+from mlboard.wording import plural
 
 RECENT_RUNS = 20  # runs in a pipeline's strip and sparkline
 RUNS_LISTED = 10  # runs in the detail pane

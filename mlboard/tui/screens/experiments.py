@@ -21,7 +21,6 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Input, Static
 
 from mlboard.errors import UserError
-from mlboard.plural import plural
 from mlboard.services.experiments import RunView, experiment_names, list_runs, run_count
 from mlboard.services.linking import link_run, unlink_run
 from mlboard.services.run_compare import MAX_COMPARED
@@ -33,6 +32,7 @@ from mlboard.tui.screens.story_picker import StoryPickerScreen
 from mlboard.tui.text import one_line
 from mlboard.tui.widgets.key_footer import KeyFooter
 from mlboard.tui.widgets.run_table import RunColumn, RunTable, common_metrics, sort_runs
+from mlboard.wording import plural
 
 PAGE = 500
 COMPARE = Binding.Group("Compare")  # the footer shows `space C Compare`, the palette each key

@@ -16,13 +16,13 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
-from mlboard.plural import noun
 from mlboard.services.experiments import ModelVersionView, list_model_versions
 from mlboard.tui.keys import bind
 from mlboard.tui.screens.story_detail import StoryDetailScreen
 from mlboard.tui.text import cell
 from mlboard.tui.widgets.key_footer import KeyFooter
 from mlboard.tui.widgets.steady_table import SteadyTable
+from mlboard.wording import noun
 
 COLUMNS = (
     ("model", "Model", 24),

@@ -25,7 +25,6 @@ from textual.widgets import Header, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from mlboard.errors import UserError
-from mlboard.plural import plural
 from mlboard.services.planning import (
     OpenSprint,
     Plan,
@@ -49,6 +48,7 @@ from mlboard.tui.screens.planning_rows import (
 )
 from mlboard.tui.widgets.capacity_bar import CapacityBar, CapacityFigures
 from mlboard.tui.widgets.key_footer import KeyFooter
+from mlboard.wording import plural
 
 MOVE = Binding.Group("Move")  # the footer shows `] [ Move`, the palette each key's description
 RANK = Binding.Group("Rank")

@@ -13,7 +13,6 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from mlboard.errors import UserError
-from mlboard.plural import plural
 from mlboard.services.members import availability, list_members, set_days_off
 from mlboard.services.planning import OpenSprint
 from mlboard.services.stories import edit_story, get_story
@@ -21,6 +20,7 @@ from mlboard.services.workspace import Workspace
 from mlboard.tui.keys import bind
 from mlboard.tui.screens.story_form import TEXT_FIELDS, current_text
 from mlboard.tui.widgets.key_footer import KeyFooter
+from mlboard.wording import plural
 
 ESTIMATE_FIELDS = ("points", "estimate_low", "estimate_high", "timebox_days", "gpu_hours", "target")
 TEAM = "@team"  # not a valid handle, so it can stand for "the whole team" in the member list

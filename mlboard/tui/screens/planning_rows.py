@@ -11,13 +11,12 @@ from datetime import date
 
 from textual.content import Content
 
-from mlboard.plural import plural
 from mlboard.services.planning import MemberLoad, OpenSprint, Plan
 from mlboard.services.stories import StoryView
 from mlboard.services.story_signals import SprintCompute
-from mlboard.tui.text import percent
 from mlboard.tui.widgets.capacity_bar import CapacityFigures, bar, meter, scale_of
 from mlboard.tui.widgets.card import KIND_STYLES, hours
+from mlboard.wording import percent, plural
 
 STATUS_MARKS = {
     "backlog": ("○", "$text-muted"),

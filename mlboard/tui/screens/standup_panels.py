@@ -10,13 +10,13 @@ from typing import Any
 from textual.content import Content
 
 from mlboard.domain import STATUS_LABELS
-from mlboard.plural import plural
 from mlboard.services.sprints import active_sprint_name
 from mlboard.services.standup import Digest, standup_digest
 from mlboard.services.standup_text import digest_markdown
 from mlboard.services.stories import StoryView, list_stories
 from mlboard.services.workspace import Workspace
-from mlboard.tui.text import one_line, percent
+from mlboard.tui.text import one_line
+from mlboard.wording import percent, plural
 
 MEETING_MINUTES = 10  # the timer turns $warning past this
 MAX_ITEMS = 12  # lines of one kind in an ML panel before "… and N more"

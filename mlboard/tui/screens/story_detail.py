@@ -20,7 +20,6 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from mlboard.analytics.training_signals import MetricPoint
-from mlboard.plural import plural
 from mlboard.services.evidence import Evidence, story_evidence
 from mlboard.services.experiments import story_runs
 from mlboard.services.gates import GateReport, story_gates
@@ -39,6 +38,7 @@ from mlboard.tui.screens.story_form import StoryFormScreen
 from mlboard.tui.text import one_line
 from mlboard.tui.widgets.card import metric_value
 from mlboard.tui.widgets.key_footer import KeyFooter
+from mlboard.wording import plural
 
 MAX_RUNS_LISTED = 30
 STATUS_STYLES = {"FINISHED": "$success", "FAILED": "$error", "KILLED": "$warning"}

@@ -1,7 +1,8 @@
-"""Counts as people write them: "1 day", "0 days", "2.5 points", never "day(s)".
+"""Counts and chances as people write them: "1 day", "0 days", "2.5 points", never "day(s)";
+"<1%" for a small chance, never "0%".
 
-One helper for every face of the board (CLI lines, the services' text renderers, TUI labels), so
-a count reads the same everywhere. JSON keeps its own keys and numbers; this is for text only.
+One place for every face of the board (CLI lines, the services' text renderers, TUI labels), so
+a number reads the same everywhere. JSON keeps its own keys and numbers; this is for text only.
 """
 
 from __future__ import annotations
@@ -35,3 +36,14 @@ def noun(count: float, word: str, many: str | None = None) -> str:
     if _ES.search(word):
         return word + "es"
     return word + "s"
+
+
+def percent(value: float | None) -> str:
+    """A chance as a percentage that never rounds a small chance to 0% or a near one to 100%."""
+    if value is None:
+        return "—"
+    if 0 < value < 0.01:
+        return "<1%"
+    if 0.99 < value < 1:
+        return ">99%"
+    return f"{value:.0%}"
