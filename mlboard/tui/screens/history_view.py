@@ -23,6 +23,7 @@ from textual.widgets import Static
 from mlboard.services.metric_history import StoreFactory, fetch_run_histories
 from mlboard.services.workspace import Workspace
 from mlboard.tui.text import one_line
+from mlboard.wording import plural
 
 if TYPE_CHECKING:
     from mlboard.tui.widgets.metric_chart import MetricChart
@@ -49,10 +50,9 @@ class HistoriesFetched(Message):
 
 
 def progress_line(done: int, total: int) -> Content:
-    plural = "y" if total == 1 else "ies"
     return Content.assemble(
         ("⟳ ", "bold $accent"),
-        f"Fetching {total} metric histor{plural} from MLflow… ",
+        f"Fetching {plural(total, 'metric history')} from MLflow… ",
         (f"{done}/{total}", "bold"),
     )
 

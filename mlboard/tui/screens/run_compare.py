@@ -30,6 +30,7 @@ from mlboard.tui.text import cell, one_line
 from mlboard.tui.widgets.card import metric_value
 from mlboard.tui.widgets.key_footer import KeyFooter
 from mlboard.tui.widgets.steady_table import SteadyTable
+from mlboard.wording import plural
 
 NAME_WIDTH = 26
 RUN_WIDTH = (9, 16)  # a run's column: at least, at most
@@ -166,7 +167,10 @@ class RunCompareScreen(HistoryView):
     def show(self, comparison: Comparison) -> None:
         self.comparison = comparison
         runs, diff = comparison.runs, comparison.diff
-        parts: list[str | tuple[str, str]] = [("Comparing ", ""), (f"{len(runs)} runs", "bold")]
+        parts: list[str | tuple[str, str]] = [
+            ("Comparing ", ""),
+            (plural(len(runs), "run"), "bold"),
+        ]
         if self.story:
             parts += [" of ", (self.story, "bold $accent"), " (its finished runs)"]
         if comparison.target is not None:
@@ -256,7 +260,8 @@ class RunCompareScreen(HistoryView):
         lacking = len(runs) - len(series)
         self.note(
             Content.styled(
-                f"{lacking} of {len(runs)} runs have no history of {one_line(metric)} cached.",
+                f"{lacking} of {plural(len(runs), 'run')} {'has' if lacking == 1 else 'have'} "
+                f"no history of {one_line(metric)} cached.",
                 "$text-muted",
             )
             if lacking

@@ -22,6 +22,7 @@ BEST_COLOR = "green"
 TARGET_COLOR = "red"
 MAX_LEGEND = 10  # runs named in an overlay's legend; more would cover the lines
 MAX_STEP_TICKS = 12
+FINE_LINES = 5  # an overlay of more runs is drawn at character resolution (see show_histories)
 MAX_POINTS = 300  # per line of an overlay: more than a terminal chart has columns for
 
 
@@ -97,6 +98,9 @@ class MetricChart(PlotextPlot):
         self._start(f"{plain(metric, 60)} by step", "step")
         plt = self.plt
         named = len(series) <= MAX_LEGEND
+        # plotext draws a line in half characters ("hd") at ~10 ms a run: twenty would hold the
+        # view back a fifth of a second, and so many lines are told apart by colour anyway
+        marker = "hd" if len(series) <= FINE_LINES else "sd"
         values: list[float] = []
         steps: set[int] = set()
         for label, logged in series:
@@ -105,7 +109,7 @@ class MetricChart(PlotextPlot):
             values += ys
             xs = [point.step for point in points]
             steps.update(xs)
-            plt.plot(xs, ys, marker="hd", label=plain(label, 20) if named else None)
+            plt.plot(xs, ys, marker=marker, label=plain(label, 20) if named else None)
         if len(steps) <= MAX_STEP_TICKS:  # a few steps: each its own tick, never 0.25
             plt.xticks(sorted(steps))
         line = target.value if target is not None and target.metric == metric else None
