@@ -42,7 +42,9 @@ async def test_each_screen_shows_its_own_keys_and_the_other_screens(sample_works
 
         await pilot.press("x")
         experiments = await descriptions(pilot)
-        assert {"Link", "Board"} <= set(experiments)
+        assert {"Story", "Sort", "Board"} <= set(experiments)
+        grouped = {key.key for key in footer_keys(app) if not key.description}
+        assert {"space", "C", "L", "U"} <= grouped  # under `Compare` and `Link/unlink`
         assert "Move →" not in experiments and "Experiments" not in experiments
 
 

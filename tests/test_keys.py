@@ -27,6 +27,8 @@ from mlboard.tui.screens.model_card import ModelCardScreen
 from mlboard.tui.screens.models import ModelsScreen
 from mlboard.tui.screens.planning import PlanningScreen, StoryList
 from mlboard.tui.screens.planning_dialogs import DaysOffScreen, EstimatesScreen
+from mlboard.tui.screens.run_compare import RunCompareScreen
+from mlboard.tui.screens.run_detail import RunDetailScreen
 from mlboard.tui.screens.standup import StandupScreen
 from mlboard.tui.screens.standup_dialogs import NoteScreen, SaveDigestScreen
 from mlboard.tui.screens.story_detail import StoryDetailScreen
@@ -60,6 +62,8 @@ PLACES = {
     "data": [DataScreen],
     "governance": [GovernanceScreen],
     "audit": [AuditScreen],
+    "run_detail": [RunDetailScreen],
+    "run_compare": [RunCompareScreen],
     "story_detail": [StoryDetailScreen],
     "story_form": [StoryFormScreen],
     "story_picker": [StoryPickerScreen],

@@ -84,7 +84,7 @@ def test_the_sample_team_plan_matches_its_history(sample_workspace):
         ("Sprint 23", 31, 22),
     ]
     assert plan.average_velocity == pytest.approx((24 + 27 + 22) / 3)
-    assert plan.remaining == 13
+    assert plan.remaining == 8
 
 
 def test_the_forecast_agrees_with_the_exact_answer(sample_workspace):
@@ -167,7 +167,7 @@ def test_plan_json_gives_the_plan_on_the_boards_clock(sample_workspace, monkeypa
         ],
         "average": pytest.approx((24 + 27 + 22) / 3),
     }
-    assert data["forecast"]["remaining_stories"] == 13
+    assert data["forecast"]["remaining_stories"] == 8
     assert data["forecast"]["when"] == {
         "p50": plan.p50.isoformat(),
         "p85": plan.p85.isoformat(),
@@ -182,22 +182,22 @@ def test_plan_json_gives_the_plan_on_the_boards_clock(sample_workspace, monkeypa
 def test_scope_and_committed_mean_the_same_in_plan_sprint_list_and_report(
     sample_workspace, monkeypatch
 ):
-    """Sprint 24 holds 34 points now (scope) and held 33 when it started (committed): the plan,
+    """Sprint 24 holds 36 points now (scope) and held 33 when it started (committed): the plan,
     `sprint list` (which the board's header shows) and the review say so with the same words."""
     monkeypatch.setenv("MLBOARD_USER", "tester")
     plan = make_plan(sample_workspace, "Sprint 24")
-    assert (plan.scope_points, plan.committed_points) == (34, 33)
+    assert (plan.scope_points, plan.committed_points) == (36, 33)
     listed = {s.name: s for s in list_sprints(sample_workspace)}["Sprint 24"]
-    assert (listed.scope_points, listed.committed_points) == (34, 33)
+    assert (listed.scope_points, listed.committed_points) == (36, 33)
     mlboard = Mlboard(sample_workspace.settings.database, sample_workspace.clock)
     data = json.loads(mlboard.ok("plan", "--format", "json"))
-    assert (data["scope_points"], data["committed_at_start_points"]) == (34, 33)
-    assert data["committed_points"] == 34  # kept for scripts: the scope, as it always was
+    assert (data["scope_points"], data["committed_at_start_points"]) == (36, 33)
+    assert data["committed_points"] == 36  # kept for scripts: the scope, as it always was
     text = mlboard.ok("plan")
-    assert "Scope 34 points (committed 33 at the start)" in text
+    assert "Scope 36 points (committed 33 at the start)" in text
     rows = json.loads(mlboard.ok("sprint", "list", "--format", "json"))
     row = next(r for r in rows if r["name"] == "Sprint 24")
-    assert (row["scope_points"], row["committed_points"]) == (34, 33)
+    assert (row["scope_points"], row["committed_points"]) == (36, 33)
     assert sprint_report(sample_workspace, "Sprint 24").committed == 33
 
 

@@ -71,9 +71,11 @@ def test_the_board_on_every_day_of_the_week(sample, workspace, clock, now):
     assert plan["state"] == "active" and start <= today < end
     assert working_days_after(today, end) >= 2
     assert digest["sprint"]["days_left"] == (end - today).days + 1
-    assert plan["forecast"]["p_finish_sprint"] > 0
+    # The sample sprint is over-committed: in its second week the chance may be a true 0%, but
+    # there is always a forecast to show, the same in the plan and the standup.
+    assert 0 <= plan["forecast"]["p_finish_sprint"] == digest["sprint"]["p_finish"] < 1
+    assert plan["forecast"]["when"]["p85"] is not None
     assert isinstance(digest["sprint"]["remaining_points"], float)
-    assert digest["sprint"]["p_finish"] > 0
 
     with workspace.reading() as session:
         latest_event = session.exec(select(func.max(StoryEvent.at))).one()

@@ -193,10 +193,10 @@ async def test_sorting_by_key_and_by_header(synced):
     app = MlboardApp(synced)
     async with app.run_test(size=SIZE) as pilot:
         await open_experiments(pilot)
-        await pilot.press("o")  # the first column: run name, A to Z
+        await pilot.press("greater_than_sign")  # the first column: run name, A to Z
         await pilot.pause()
         assert run_names(app) == ["baseline", "big-batch", "hard-neg [red]x", "lgbm-0.05"]
-        await pilot.press("O")
+        await pilot.press("less_than_sign")
         await pilot.pause()
         assert run_names(app)[0] == "lgbm-0.05"
         await pilot.click(RunTable, offset=(3, 0))  # the Run header again: A to Z
@@ -277,14 +277,19 @@ async def test_unlinking_and_a_refused_link_is_an_error_notification(synced, sto
     assert store.client.get_run(store.ids["baseline"]).data.tags["mlboard.story"] == "ML-28"
 
 
-async def test_enter_on_a_linked_run_opens_its_story(synced):
+async def test_o_on_a_linked_run_opens_its_story_and_on_an_unlinked_one_the_link_dialog(synced):
     app = MlboardApp(synced)
     async with app.run_test(size=SIZE) as pilot:
         await open_experiments(pilot)
         await highlight(pilot, "baseline")
-        await pilot.press("enter")
+        await pilot.press("o")
         await pilot.pause()
         assert isinstance(app.screen, StoryDetailScreen) and app.screen.key == "ML-28"
+        await pilot.press("escape")
+        await highlight(pilot, "lgbm-0.05")
+        await pilot.press("o")
+        await pilot.pause()
+        assert isinstance(app.screen, StoryPickerScreen)
 
 
 def mirror_runs(workspace, count: int) -> None:
@@ -393,8 +398,10 @@ async def test_story_detail_shows_runs_best_against_target_and_charts(synced):
         verdict = str(app.screen.query_one("#story-verdict").render())
         assert f"best 0.37 (run 'hard-neg [red]x') — target {TARGET} >= 0.35 met ✓" in verdict
         assert "⚠ run 'big-batch' failed" in verdict
-        runs = str(app.screen.query_one("#story-runs").render())
-        assert "Runs (3)" in runs and "★ hard-neg [red]x" in runs and f"{TARGET} 0.29" in runs
+        assert "Runs (3)" in str(app.screen.query_one("#story-runs-title").render())
+        runs = app.screen.query_one("#story-runs", OptionList)
+        lines = [str(runs.get_option_at_index(i).prompt) for i in range(runs.option_count)]
+        assert lines[1].startswith("★ hard-neg [red]x") and f"{TARGET} 0.29" in lines[0]
         assert app.screen.query_one("#story-charts").display
         assert app.screen.query_one("#runs-chart").display
         assert app.screen.query_one("#steps-chart").display  # the history was fetched

@@ -312,19 +312,29 @@ def test_the_team_ml_panel_is_concise_on_a_busy_day():
         "overfitting": [{"story": "ML-7", "run_id": "r", "message": "run 'x' overfits"}],
         "models": [
             *(
-                {"name": "fraud", "version": v, "aliases": [], "event": "registered"}
+                {"name": "fraud", "version": v, "aliases": [], "event": "registered",
+                 "stories": ["ML-7"]}
                 for v in (1, 2)
             ),
-            {"name": "fraud", "version": 3, "aliases": ["champion"], "event": "aliases"},
+            {"name": "fraud", "version": 3, "aliases": ["champion"], "event": "aliases",
+             "stories": ["ML-7", "ML-9"]},
+            {"name": "ranker", "version": 1, "aliases": [], "event": "registered", "stories": []},
         ],
-    }
+        "story_warnings": [
+            {"story": "ML-7", "kind": "over_budget",
+             "message": "ML-7 has used 41.0 of its 40 GPU-hours"}
+        ],
+    }  # fmt: skip
     text = ml_lines(ml, quiet="").plain
     assert "Runs (40 finished, 1 failed)" in text
     assert text.index("no story") < text.index("ML-7     ✓ 40 finished")  # failures first
     assert "✗ 1 failed: oom [b] (killed)" in text
     assert "◷ ML-7 run 'big' has been running for 9 h" in text
     assert "⚠ ML-7 run 'x' overfits" in text
-    assert "◆ fraud v3 aliases now @champion" in text and "◆ fraud registered v1, v2" in text
+    assert "◆ fraud v3 aliases now @champion  · ML-7, ML-9" in text
+    assert "◆ fraud registered v1, v2  · ML-7\n" in text  # the story that made them
+    assert text.endswith("◆ ranker registered v1")  # no story: nothing after it
+    assert "GPU budget and plateaus (1)\n⚠ ML-7 has used 41.0 of its 40 GPU-hours" in text
     assert ml_lines({key: [] for key in ml}, quiet="quiet day").plain == "quiet day"
 
 

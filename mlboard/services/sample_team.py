@@ -82,16 +82,16 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
 
 def sample_shift(sample: SampleTeam, today: date) -> timedelta:
     """Whole weeks that move the sample's calendar so that `today` lands in the seven days that
-    end four days before the active sprint's last day.
+    end two days before the active sprint's last day.
 
-    For a two-week sprint ending on a Friday these run from the first week's Tuesday to the
-    second week's Monday: a weekday lands on the same weekday with at least four working days
+    For a two-week sprint ending on a Friday these run from the first week's Thursday to the
+    second week's Wednesday: a weekday lands on the same weekday with at least two working days
     after it, and a Saturday or Sunday on the weekend between the two weeks, with the second
-    week ahead. The sprint's last days are left out on purpose: the sample's sprint is
-    over-committed, and near its end its forecast is a flat 0%, which tells a newcomer nothing.
+    week ahead. The sprint's last two days are left out on purpose: the sample's sprint is
+    over-committed, and on those days its forecast is a flat 0%, which tells a newcomer nothing.
     The history runs into the second week; the part of it after now is not replayed.
     """
-    first = sample.active_sprint["end"] - timedelta(days=10)
+    first = sample.active_sprint["end"] - timedelta(days=8)
     return timedelta(weeks=(today - first).days // 7)
 
 

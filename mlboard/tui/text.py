@@ -24,6 +24,13 @@ def one_line(text: object, width: int | None = None) -> str:
     return flat if width is None or len(flat) <= width else flat[: width - 1] + "…"
 
 
+def plain(text: str, width: int = 24) -> str:
+    """User text made safe for plotext, which writes ANSI itself: printable characters only,
+    at most `width` of them."""
+    text = "".join(ch if ch.isprintable() else "?" for ch in text)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def cell(text: str, style: str = "", justify: str = "left") -> Text:
     """A table cell: user text on one line, literally (a `Text`, never markup), cut with `…`."""
     flat = one_line(text)

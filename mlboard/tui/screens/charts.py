@@ -28,6 +28,7 @@ from mlboard.errors import UserError
 from mlboard.services.planning import SprintCharts, sprint_charts
 from mlboard.services.workspace import Workspace
 from mlboard.tui.keys import bind
+from mlboard.tui.text import plain
 from mlboard.tui.widgets.key_footer import KeyFooter
 
 RGB = tuple[int, int, int]
@@ -40,12 +41,6 @@ FALLBACK = {
     "accent": (255, 140, 0),
     "foreground": (200, 200, 200),
 }
-
-
-def plain(text: str, width: int = 24) -> str:
-    """User text made safe for plotext: printable characters only, at most `width` of them."""
-    text = "".join(ch if ch.isprintable() else "?" for ch in text)
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _top(*series: Sequence[float | None]) -> float:

@@ -38,6 +38,7 @@ from mlboard.services.workspace import Workspace
 from mlboard.tui.keys import bind
 from mlboard.tui.screens.planning_dialogs import DaysOffScreen, EstimatesScreen
 from mlboard.tui.screens.planning_rows import (
+    compute_lines,
     flow_line,
     forecast_line,
     load_lines,
@@ -178,7 +179,9 @@ class PlanningScreen(Screen[None]):
         with Horizontal(id="plan-head"):
             yield self._sprint_select()
             yield Static(id="plan-sprint-info")
-        yield self.capacity_bar
+        with Horizontal(id="plan-capacity-row"):
+            yield self.capacity_bar
+            yield Static(compute_lines(None), id="plan-compute")
         yield Static(id="plan-forecast")
         yield Static(id="plan-flow")
         with Horizontal(id="plan-lists"):
@@ -270,10 +273,16 @@ class PlanningScreen(Screen[None]):
             known.committed_points if known else None,
         )
         self._request += 1
-        self.capacity_bar.display = self.sprint is not None
+        self.query_one("#plan-capacity-row").display = self.sprint is not None
         if self.sprint is None:
             self.plan = None
-            for panel in ("#plan-forecast", "#plan-flow", "#plan-loads", "#plan-warnings"):
+            for panel in (
+                "#plan-forecast",
+                "#plan-flow",
+                "#plan-loads",
+                "#plan-warnings",
+                "#plan-compute",
+            ):
                 self.query_one(panel, Static).update("")
             return
         self._compute_plan(self.workspace, self.sprint, self._request)
@@ -296,6 +305,7 @@ class PlanningScreen(Screen[None]):
         self.capacity_bar.figures = CapacityFigures(
             plan.scope_points, plan.capacity_points, plan.average_velocity, plan.committed_points
         )
+        self.query_one("#plan-compute", Static).update(compute_lines(plan.compute))
         self.query_one("#plan-forecast", Static).update(forecast_line(plan))
         self.query_one("#plan-flow", Static).update(flow_line(plan))
         self.query_one("#plan-loads", Static).update(load_lines(plan.loads))

@@ -14,8 +14,9 @@ from textual.content import Content
 from mlboard.analytics.workdays import days_left
 from mlboard.services.planning import MemberLoad, OpenSprint, Plan
 from mlboard.services.stories import StoryView
-from mlboard.tui.widgets.capacity_bar import CapacityFigures, bar, scale_of
-from mlboard.tui.widgets.card import KIND_STYLES
+from mlboard.services.story_signals import SprintCompute
+from mlboard.tui.widgets.capacity_bar import CapacityFigures, bar, meter, scale_of
+from mlboard.tui.widgets.card import KIND_STYLES, hours
 from mlboard.wording import percent, plural
 
 STATUS_MARKS = {
@@ -131,3 +132,39 @@ def warning_lines(warnings: list[str]) -> Content:
     return Content("\n").join(
         [Content.assemble(("⚠ ", "bold $warning"), warning) for warning in warnings]
     )
+
+
+COMPUTE_BAR = 30
+OVER_LISTED = 3  # stories named on the compute panel; the warnings list every one
+
+
+def compute_lines(compute: SprintCompute | None) -> Content:
+    """Three lines beside the capacity bar: GPU-hours used against the sprint's budgets (the
+    sum of its stories'), a bar ($error past the budget), the stories over their own budget."""
+    title = Content.styled("GPU-hours", "bold")
+    if compute is None:
+        return Content("\n").join([title, Content.styled("…", "$text-muted")])
+    used, budget = compute.used, compute.budget
+    if budget is None:
+        figures = Content.assemble(
+            title, f"  {hours(used)} used", ("  ·  no story has a GPU budget", "$text-muted")
+        )
+        return figures
+    share = f" ({used / budget:.0%})" if budget else ""
+    over = used > budget
+    figures = Content.assemble(
+        title,
+        "  ",
+        (hours(used), "bold $error" if over else "bold"),
+        f" of {budget:g}{share}",
+    )
+    gauge = meter(used, budget, scale_of(used, budget), COMPUTE_BAR)
+    if not compute.stories_over:
+        verdict = Content.styled("✓ every story within its budget", "$success")
+    else:
+        named = ", ".join(compute.stories_over[:OVER_LISTED])
+        more = len(compute.stories_over) - OVER_LISTED
+        verdict = Content.assemble(
+            ("⚠ over budget: ", "bold $error"), named, f" +{more}" if more > 0 else ""
+        )
+    return Content("\n").join([figures, gauge, verdict])

@@ -229,13 +229,22 @@ def run_lines(ml: dict[str, Any]) -> list[Content]:
     return lines
 
 
+def _for_stories(keys: list[str]) -> list[str | tuple[str, str]]:
+    """`  · ML-12, ML-14`: the stories a model's runs count for, after its line."""
+    return [("  · ", "$text-muted"), (", ".join(keys), "bold")] if keys else []
+
+
 def model_lines(models: list[dict[str, Any]]) -> list[Content]:
-    """Plain registrations grouped by model (`fraud  registered v3, v4`); aliases one a line."""
+    """Plain registrations grouped by model (`fraud  registered v3, v4`); aliases one a line;
+    each naming the stories whose runs made them."""
     registered: dict[str, list[str]] = defaultdict(list)
+    stories: dict[str, dict[str, None]] = defaultdict(dict)
     lines = []
     for model in models:
         if model["event"] == "registered" and not model["aliases"]:
-            registered[one_line(model["name"])].append(f"v{model['version']}")
+            name = one_line(model["name"])
+            registered[name].append(f"v{model['version']}")
+            stories[name].update(dict.fromkeys(model["stories"]))
             continue
         verb = " registered" if model["event"] == "registered" else " aliases now"
         lines.append(
@@ -244,12 +253,18 @@ def model_lines(models: list[dict[str, Any]]) -> list[Content]:
                 (f"{one_line(model['name'])} v{model['version']}", "bold"),
                 verb,
                 (" " + one_line("@" + ", @".join(model["aliases"])), "$text-accent"),
+                *_for_stories(model["stories"]),
             )
         )
     for name, versions in registered.items():
         shown = ", ".join(versions[:4]) + (f" … ({len(versions)})" if len(versions) > 4 else "")
         lines.append(
-            Content.assemble(("◆ ", "$text-accent"), (name, "bold"), f" registered {shown}")
+            Content.assemble(
+                ("◆ ", "$text-accent"),
+                (name, "bold"),
+                f" registered {shown}",
+                *_for_stories(list(stories[name])),
+            )
         )
     return lines
 
@@ -305,6 +320,13 @@ def ml_lines(ml: dict[str, Any], *, quiet: str) -> Content:
                     ("⚠ ", "$warning"), (w["story"], "bold"), " ", one_line(w["message"])
                 )
                 for w in ml["overfitting"]
+            ],
+        ),
+        (
+            "GPU budget and plateaus",
+            [
+                Content.assemble(("⚠ ", "$warning"), one_line(w["message"]))
+                for w in ml["story_warnings"]
             ],
         ),
         (f"Models ({plural(len(ml['models']), 'version')})", model_lines(ml["models"])),
