@@ -34,7 +34,7 @@ BINDINGS = ["move_next", "move_previous", "new_story", "edit_story", "filter", "
 URIS = {  # as written in the file -> as the settings give it ({folder}: the file's folder)
     "http://mlflow.internal:5000": "http://mlflow.internal:5000",
     "sqlite:///runs.db": "sqlite:///{folder}/runs.db",
-    "sqlite:///../shared/runs.db?mode=ro": "sqlite:///{parent}/shared/runs.db?mode=ro",
+    "sqlite:///../team/runs.db?mode=ro": "sqlite:///{parent}/team/runs.db?mode=ro",
     "sqlite:////srv/mlflow.db": "sqlite:////srv/mlflow.db",
     "databricks": "databricks",
 }
