@@ -41,8 +41,8 @@ def main() -> int:
 
     from mlboard.analytics.forecast import Throughput, forecast_when
     from mlboard.config import load_settings
-    from mlboard.services.planning import make_plan
-    from mlboard.services.standup import standup_digest
+    from mlboard.services.planning.plan import make_plan
+    from mlboard.services.standup.digest import standup_digest
     from mlboard.services.workspace import open_workspace
 
     workspace = open_workspace(load_settings(str(args.db)))

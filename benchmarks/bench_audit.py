@@ -42,7 +42,7 @@ def build(path: Path, entries: int) -> int:
     from sqlalchemy import func, select
 
     from mlboard.config import Settings
-    from mlboard.services.members import add_member
+    from mlboard.services.team.members import add_member
     from mlboard.services.workspace import Workspace
     from mlboard.store.engine import open_database
     from mlboard.store.tables import AuditEntry
@@ -63,7 +63,7 @@ def build(path: Path, entries: int) -> int:
 
 def in_process(path: Path, repeat: int) -> list[float]:
     from mlboard.config import Settings
-    from mlboard.services.audit import verify_audit
+    from mlboard.services.governance.audit import verify_audit
     from mlboard.services.workspace import Workspace
     from mlboard.store.engine import open_database
 

@@ -81,7 +81,7 @@ def in_process(reference: Path, current: Path) -> tuple[float, float, float, flo
     the CPU seconds of the service call."""
     from mlboard.analytics.drift import check_drift
     from mlboard.analytics.drift_files import read_table
-    from mlboard.services.drift import run_drift_check
+    from mlboard.services.data.drift import run_drift_check
 
     began = time.perf_counter()
     frames = read_table(reference), read_table(current)

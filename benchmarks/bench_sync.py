@@ -85,7 +85,7 @@ def page_through(uri: str) -> int:
 
 def board(folder: Path):  # type: ignore[no-untyped-def]
     from mlboard.config import Settings
-    from mlboard.services.stories import create_story
+    from mlboard.services.stories.records import create_story
     from mlboard.services.workspace import Workspace
     from mlboard.store.engine import open_database
 
@@ -109,7 +109,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
 
-    from mlboard.services.sync import sync
+    from mlboard.services.experiments.sync import sync
 
     began = time.perf_counter()
     uri = build_store(args.store / str(args.runs), args.runs)
@@ -152,7 +152,7 @@ def main() -> int:
 
 def experiments_screen(folder: Path, uri: str, repeat: int) -> None:
     """First paint of the Experiments screen on a board that mirrors the store (built once)."""
-    from mlboard.services.sync import sync
+    from mlboard.services.experiments.sync import sync
 
     database = folder / "board.db"
     if not database.exists():

@@ -91,8 +91,8 @@ def prepare(db: Path, copy: Path) -> tuple[str, list[str]]:
     with read_only(db) as source, sqlite3.connect(copy) as target:
         source.backup(target)
     from mlboard.config import load_settings
-    from mlboard.services.linking import link_run
-    from mlboard.services.stories import create_story
+    from mlboard.services.experiments.linking import link_run
+    from mlboard.services.stories.records import create_story
     from mlboard.services.workspace import open_workspace
 
     run_ids = comparable_runs(copy)
@@ -133,9 +133,9 @@ def main() -> int:
         )
         helps, _ = time_process([MLBOARD, "--help"], args.repeat)
         from mlboard.config import load_settings
-        from mlboard.services.metric_history import cached_histories
-        from mlboard.services.run_compare import compare_story_runs
-        from mlboard.services.run_detail import run_detail
+        from mlboard.services.experiments.compare import compare_story_runs
+        from mlboard.services.experiments.metric_history import cached_histories
+        from mlboard.services.experiments.run_detail import run_detail
         from mlboard.services.workspace import open_workspace
 
         workspace = open_workspace(load_settings(str(copy)))

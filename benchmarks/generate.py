@@ -31,10 +31,10 @@ from typing import Any
 from sqlalchemy import Engine, func, insert, select
 from story_draft import StoryDraft
 
+from mlboard.demo.sample_team import SPRINT_CLOSES_AT, SPRINT_STARTS_AT
 from mlboard.domain import SprintState, StoryKind, StoryStatus, Target
-from mlboard.services.sample_team import SPRINT_CLOSES_AT, SPRINT_STARTS_AT
-from mlboard.services.sprints import DEFAULT_LENGTH
-from mlboard.services.story_fields import as_event_text
+from mlboard.services.planning.sprints import DEFAULT_LENGTH
+from mlboard.services.stories.fields import as_event_text
 from mlboard.store.engine import open_database, write_session
 from mlboard.store.tables import Member, Sprint, Story, StoryEvent
 

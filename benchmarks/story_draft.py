@@ -1,9 +1,9 @@
 """An in-memory story that records its history the way the store does.
 
-`StoryDraft.change` mirrors `mlboard.services.stories.apply_changes`: one event per field whose
-event text changes (sprint by name, assignee by handle, numbers through `as_event_text`),
-`updated_at` moved, and `started_at`/`done_at` kept the way `_set_status` keeps them. The
-generator simulates thousands of stories with it and then writes their rows in bulk.
+`StoryDraft.change` mirrors `mlboard.services.stories.records.apply_changes`: one event per field
+whose event text changes (sprint by name, assignee by handle, numbers through `as_event_text`),
+`updated_at` moved, and `started_at`/`done_at` kept the way `_set_status` keeps them. The generator
+simulates thousands of stories with it and then writes their rows in bulk.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from mlboard.domain import StoryStatus
-from mlboard.services.story_fields import FIELDS, as_event_text
+from mlboard.services.stories.fields import FIELDS, as_event_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,8 +43,9 @@ _NULLABLE_COLUMNS = (
 class StoryDraft:
     """One story being simulated: its current column values and the events that led to them.
 
-    `change` mirrors `mlboard.services.stories.apply_changes`: one event per field whose event
-    text changes, `updated_at` moved, and the status dates kept the way `_set_status` keeps them.
+    `change` mirrors `mlboard.services.stories.records.apply_changes`: one event per field whose
+    event text changes, `updated_at` moved, and the status dates kept the way `_set_status` keeps
+    them.
     """
 
     values: dict[str, Any]

@@ -43,7 +43,7 @@ def record_run(
     datetimes are read as local time. Bad values raise `mlboard.errors.UserError` naming them.
     """
     from mlboard.config import load_settings
-    from mlboard.services.pipelines import record_run as record
+    from mlboard.services.data.pipelines import record_run as record
     from mlboard.services.workspace import open_workspace
 
     workspace = open_workspace(load_settings(db))

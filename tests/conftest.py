@@ -150,8 +150,7 @@ def workspace(settings: Settings, clock: Clock):
 @pytest.fixture
 def sample_workspace(workspace: Workspace) -> Workspace:
     """The sample team as of the frozen now, in its own calendar: Wednesday 2026-11-25."""
-    from mlboard.services.demo import sample_data_folder
-    from mlboard.services.sample_team import load_sample_team, read_sample_team
+    from mlboard.demo.sample_team import load_sample_team, read_sample_team, sample_data_folder
 
     load_sample_team(workspace, read_sample_team(sample_data_folder()), FROZEN_NOW)
     return workspace

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from mlboard.services.members import add_member
-from mlboard.services.sprints import add_sprint, start_sprint
-from mlboard.services.standup import write_note
-from mlboard.services.stories import create_story, edit_story
-from mlboard.services.sync import sync
+from mlboard.services.experiments.sync import sync
+from mlboard.services.planning.sprints import add_sprint, start_sprint
+from mlboard.services.standup.digest import write_note
+from mlboard.services.stories.records import create_story, edit_story
+from mlboard.services.team.members import add_member
 
 from mlflow_stores import T0, empty_store
 

@@ -14,16 +14,16 @@ from typer.testing import CliRunner
 
 from mlboard.cli import app
 from mlboard.errors import UserError
-from mlboard.services.alerts import (
+from mlboard.services.data.alerts import (
     acknowledge_alert,
     evaluate_alerts,
     list_alerts,
     open_story_for_alert,
 )
-from mlboard.services.metric_history import refresh_histories
-from mlboard.services.pipelines import record_run, set_pipeline
-from mlboard.services.stories import create_story, get_story, list_stories
-from mlboard.services.sync import sync
+from mlboard.services.data.pipelines import record_run, set_pipeline
+from mlboard.services.experiments.metric_history import refresh_histories
+from mlboard.services.experiments.sync import sync
+from mlboard.services.stories.records import create_story, get_story, list_stories
 from mlboard.services.workspace import Workspace
 from mlboard.store.tables import DriftReport, Story
 

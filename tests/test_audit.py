@@ -15,12 +15,12 @@ from mlboard.cli import app
 from mlboard.config import Settings
 from mlboard.errors import UserError
 from mlboard.integrations.lineage_server import PATH, make_server
-from mlboard.services.audit import audit_entries, chain_head, verify_audit
-from mlboard.services.members import add_member
-from mlboard.services.pipelines import ingest_payload
-from mlboard.services.sprints import add_sprint
-from mlboard.services.stories import create_story, edit_story
-from mlboard.services.sync import sync
+from mlboard.services.data.pipelines import ingest_payload
+from mlboard.services.experiments.sync import sync
+from mlboard.services.governance.audit import audit_entries, chain_head, verify_audit
+from mlboard.services.planning.sprints import add_sprint
+from mlboard.services.stories.records import create_story, edit_story
+from mlboard.services.team.members import add_member
 from mlboard.services.workspace import Workspace
 from mlboard.store import audit_head, migrations
 from mlboard.store.audit import GENESIS, entry_hash

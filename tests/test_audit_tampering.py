@@ -8,11 +8,11 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from mlboard.cli import app
-from mlboard.services.audit import audit_entries, chain_head, verify_audit
-from mlboard.services.members import add_member
-from mlboard.services.sprints import add_sprint
-from mlboard.services.stories import create_story, edit_story
-from mlboard.services.sync import sync
+from mlboard.services.experiments.sync import sync
+from mlboard.services.governance.audit import audit_entries, chain_head, verify_audit
+from mlboard.services.planning.sprints import add_sprint
+from mlboard.services.stories.records import create_story, edit_story
+from mlboard.services.team.members import add_member
 from mlboard.store import audit_head
 from mlboard.store.audit_key import AuditKey, existing_key
 

@@ -9,7 +9,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from mlboard.services.stories import StoryView, create_story, get_story
+from mlboard.services.stories.records import StoryView, create_story, get_story
 from mlboard.services.workspace import Workspace
 from mlboard.tui.app import MlboardApp
 from mlboard.tui.screens.board import BoardScreen
@@ -152,7 +152,7 @@ async def test_enter_and_click_open_the_story_detail(sample_workspace):
 
 
 async def test_titles_with_markup_render_literally(workspace):
-    from mlboard.services.sprints import add_sprint, start_sprint
+    from mlboard.services.planning.sprints import add_sprint, start_sprint
 
     add_sprint(workspace, "S1")
     create_story(workspace, "[/bar] [red]x", {"sprint": "S1"})
@@ -195,9 +195,9 @@ async def test_help_panel_and_palette_open(sample_workspace, size):
 
 
 async def test_cards_mark_data_blockers_sensitivity_and_gates(workspace):
-    from mlboard.services.pipeline_status import depend
-    from mlboard.services.pipelines import record_run
-    from mlboard.services.sprints import add_sprint, start_sprint
+    from mlboard.services.data.pipelines import record_run
+    from mlboard.services.data.status import depend
+    from mlboard.services.planning.sprints import add_sprint, start_sprint
 
     add_sprint(workspace, "S1")
     create_story(workspace, "Features", {"sprint": "S1", "kind": "data"})
@@ -220,8 +220,8 @@ async def test_cards_mark_data_blockers_sensitivity_and_gates(workspace):
 
 
 async def test_the_story_detail_lists_its_gates_and_opens_the_checklist(workspace):
-    from mlboard.services.members import add_member
-    from mlboard.services.sprints import add_sprint, start_sprint
+    from mlboard.services.planning.sprints import add_sprint, start_sprint
+    from mlboard.services.team.members import add_member
     from mlboard.tui.screens.governance import ChecklistModal
 
     add_member(workspace, "ana")

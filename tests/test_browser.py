@@ -35,8 +35,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from mlboard.services.board import load_board
-from mlboard.services.stories import get_story, story_history
+from mlboard.services.stories.board import load_board
+from mlboard.services.stories.records import get_story, story_history
 
 from processes import child_env
 

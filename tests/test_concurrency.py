@@ -20,14 +20,14 @@ from textual.pilot import Pilot
 
 from mlboard.config import Settings
 from mlboard.integrations.lineage_server import make_server
-from mlboard.services.audit import audit_entries
-from mlboard.services.evidence import story_evidence
-from mlboard.services.experiments import run_count
-from mlboard.services.linking import pending_tags
-from mlboard.services.pipeline_status import pipeline_statuses
-from mlboard.services.sprints import add_sprint, start_sprint
-from mlboard.services.stories import create_story, edit_story, get_story, list_stories
-from mlboard.services.sync import sync
+from mlboard.services.data.status import pipeline_statuses
+from mlboard.services.experiments.linking import pending_tags
+from mlboard.services.experiments.runs import run_count
+from mlboard.services.experiments.sync import sync
+from mlboard.services.governance.audit import audit_entries
+from mlboard.services.governance.evidence import story_evidence
+from mlboard.services.planning.sprints import add_sprint, start_sprint
+from mlboard.services.stories.records import create_story, edit_story, get_story, list_stories
 from mlboard.services.workspace import Workspace
 from mlboard.store.engine import open_database
 from mlboard.tui.app import MlboardApp

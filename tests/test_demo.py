@@ -15,11 +15,11 @@ from typer.testing import CliRunner
 
 from mlboard.cli import app
 from mlboard.config import Settings
-from mlboard.services.demo import ensure_demo
-from mlboard.services.evidence import story_evidence
-from mlboard.services.experiments import list_model_versions
-from mlboard.services.planning import make_plan
-from mlboard.services.standup import standup_digest
+from mlboard.demo.build import ensure_demo
+from mlboard.services.experiments.runs import list_model_versions
+from mlboard.services.governance.evidence import story_evidence
+from mlboard.services.planning.plan import make_plan
+from mlboard.services.standup.digest import standup_digest
 from mlboard.services.workspace import open_workspace
 from mlboard.store.tables import Alert, DriftReport, PipelineRun, Run, Story, StoryEvent
 
@@ -119,9 +119,9 @@ def test_reusing_a_demo_trusts_its_config_only_while_it_is_as_mlboard_wrote_it(
 
 
 def test_the_demo_has_pipelines_a_failure_a_stale_one_and_drift(demo):
-    from mlboard.services.alerts import list_alerts
-    from mlboard.services.drift import list_drift_reports
-    from mlboard.services.pipeline_status import pipeline_statuses
+    from mlboard.services.data.alerts import list_alerts
+    from mlboard.services.data.drift import list_drift_reports
+    from mlboard.services.data.status import pipeline_statuses
 
     _, workspace = demo
     statuses = {s.name: s for s in pipeline_statuses(workspace)}

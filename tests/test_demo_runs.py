@@ -19,22 +19,22 @@ from urllib.parse import unquote, urlparse
 import numpy as np
 import pytest
 
-from mlboard.domain import STORY_TAG, parse_target
-from mlboard.services.demo_metrics import (
+from mlboard.demo.metrics import (
     average_precision,
     expected_calibration_error,
     log_loss,
     roc_auc,
 )
-from mlboard.services.demo_runs import (
+from mlboard.demo.runs import (
     PARENT_TAG,
     DemoRuns,
     _as_uri,
     build_demo_runs,
     rng_for,
 )
-from mlboard.services.demo_training import train_logistic
-from mlboard.services.demo_training_data import make_churn_data, make_fraud_data
+from mlboard.demo.training import train_logistic
+from mlboard.demo.training_data import make_churn_data, make_fraud_data
+from mlboard.domain import STORY_TAG, parse_target
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
 AS_OF = date(2026, 11, 25)  # the sample's own today: runs keep the sample's calendar dates

@@ -29,7 +29,7 @@ from mlboard.cli import app
 from mlboard.config import Settings
 from mlboard.errors import UserError
 from mlboard.integrations.mlflow_drift import ARTIFACT_NAME, DRIFT_REPORT_TAG, metric_key
-from mlboard.services.drift import list_drift_reports, run_drift_check
+from mlboard.services.data.drift import list_drift_reports, run_drift_check
 from mlboard.services.workspace import Workspace
 from mlboard.store.engine import open_database
 from mlboard.store.tables import DriftReport
@@ -672,7 +672,7 @@ def test_the_tracking_uri_can_come_from_the_configuration(mlboard, tmp_path, mon
 
 
 def test_a_synced_run_is_found_where_it_came_from(tmp_path, workspace):
-    from mlboard.services.sync import sync
+    from mlboard.services.experiments.sync import sync
 
     store = empty_store(tmp_path / "mlflow")
     run_id = store.run("churn", "train-v3")
@@ -706,7 +706,7 @@ def test_an_unknown_or_deleted_run_is_refused_before_anything_is_stored(
 def test_a_run_that_refuses_the_metrics_leaves_no_report(tmp_path, workspace, monkeypatch):
     """MLflow is called with the board's write lock free: another writer goes ahead meanwhile."""
     from mlboard.integrations.mlflow_sync import TrackingError
-    from mlboard.services.members import add_member, list_members
+    from mlboard.services.team.members import add_member, list_members
 
     store = empty_store(tmp_path / "mlflow")
     run_id = store.run("churn", "train")
@@ -759,7 +759,7 @@ def test_the_sample_files_drift_where_designed(mlboard, prefix, methods):
 
 def test_importing_the_service_stays_cheap():
     script = (
-        "import sys, mlboard.services.drift, mlboard.cli.monitoring; "
+        "import sys, mlboard.services.data.drift, mlboard.cli.monitoring; "
         "print(' '.join(m for m in ('mlflow', 'pandas', 'scipy', 'numpy') if m in sys.modules))"
     )
     result = subprocess.run(

@@ -8,10 +8,10 @@ import pytest
 from typer.testing import CliRunner
 
 from mlboard.cli import app
-from mlboard.services.evidence import story_evidence
-from mlboard.services.metric_history import refresh_histories
-from mlboard.services.stories import create_story
-from mlboard.services.sync import sync
+from mlboard.services.experiments.metric_history import refresh_histories
+from mlboard.services.experiments.sync import sync
+from mlboard.services.governance.evidence import story_evidence
+from mlboard.services.stories.records import create_story
 
 from mlflow_stores import empty_store
 

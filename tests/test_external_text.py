@@ -28,13 +28,13 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, OptionList, Static
 
-from mlboard.services.alerts import evaluate_alerts
-from mlboard.services.drift import run_drift_check
-from mlboard.services.gates import check_item
-from mlboard.services.members import add_member
-from mlboard.services.pipelines import ingest_payload, set_pipeline
-from mlboard.services.stories import create_story
-from mlboard.services.sync import sync
+from mlboard.services.data.alerts import evaluate_alerts
+from mlboard.services.data.drift import run_drift_check
+from mlboard.services.data.pipelines import ingest_payload, set_pipeline
+from mlboard.services.experiments.sync import sync
+from mlboard.services.governance.gates import check_item
+from mlboard.services.stories.records import create_story
+from mlboard.services.team.members import add_member
 from mlboard.services.workspace import Workspace
 from mlboard.tui.app import MlboardApp
 from mlboard.tui.screens.audit import AuditScreen

@@ -22,11 +22,11 @@ from hypothesis import strategies as st
 
 from mlboard.config import Settings
 from mlboard.errors import UserError
-from mlboard.services.handles import handle_for
-from mlboard.services.jira_import import import_jira
-from mlboard.services.members import list_members
-from mlboard.services.sprints import list_sprints
-from mlboard.services.stories import list_stories
+from mlboard.services.planning.sprints import list_sprints
+from mlboard.services.stories.jira_import import import_jira
+from mlboard.services.stories.records import list_stories
+from mlboard.services.team.handles import handle_for
+from mlboard.services.team.members import list_members
 from mlboard.services.workspace import Workspace
 from mlboard.store.engine import open_database
 

@@ -13,20 +13,20 @@ from sqlmodel import func, select, update
 
 from mlboard.config import load_settings
 from mlboard.errors import UserError
-from mlboard.services.audit import audit_entries
-from mlboard.services.gates import check_item, story_gates
-from mlboard.services.linking import link_run
-from mlboard.services.members import add_member
-from mlboard.services.stories import (
+from mlboard.services.experiments.linking import link_run
+from mlboard.services.governance.audit import audit_entries
+from mlboard.services.governance.gates import check_item, story_gates
+from mlboard.services.stories.lookup import find_story
+from mlboard.services.stories.records import (
     apply_changes,
     create_story,
     edit_story,
-    find_story,
     get_story,
     move_story,
     step_story,
     story_history,
 )
+from mlboard.services.team.members import add_member
 from mlboard.services.workspace import Workspace
 from mlboard.store.engine import open_database
 from mlboard.store.tables import ChecklistItem, Member, Run

@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mlboard.errors import UserError
-from mlboard.services.board import parse_filter
-from mlboard.services.handles import (
+from mlboard.services.stories.board import parse_filter
+from mlboard.services.team.handles import (
     HANDLE_MAX,
     AmbiguousName,
     assign_handles,
@@ -20,7 +20,7 @@ from mlboard.services.handles import (
     same_name,
     typed_handle,
 )
-from mlboard.services.members import add_member, list_members
+from mlboard.services.team.members import add_member, list_members
 
 
 @pytest.mark.parametrize(

@@ -7,11 +7,11 @@ import shutil
 import pytest
 
 from mlboard.errors import UserError
-from mlboard.services.board import parse_filter
-from mlboard.services.jira_import import import_jira
-from mlboard.services.members import add_member, list_members
-from mlboard.services.sprints import list_sprints
-from mlboard.services.stories import get_story, list_stories, story_history
+from mlboard.services.planning.sprints import list_sprints
+from mlboard.services.stories.board import parse_filter
+from mlboard.services.stories.jira_import import import_jira
+from mlboard.services.stories.records import get_story, list_stories, story_history
+from mlboard.services.team.members import add_member, list_members
 
 from fixture_files import JIRA_CLEAN as CLEAN
 from fixture_files import JIRA_DAMAGED as DAMAGED

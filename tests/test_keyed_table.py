@@ -14,7 +14,7 @@ from rich.text import Text
 from textual import on
 from textual.app import App, ComposeResult
 
-from mlboard.services.stories import create_story
+from mlboard.services.stories.records import create_story
 from mlboard.tui.app import MlboardApp
 from mlboard.tui.screens.audit import AuditScreen
 from mlboard.tui.screens.reloading import DataRead, ReloadingScreen

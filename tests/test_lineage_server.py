@@ -36,7 +36,7 @@ from sqlmodel import select
 
 from mlboard.config import Settings
 from mlboard.integrations.lineage_server import PATH, make_server
-from mlboard.services.pipeline_status import pipeline_detail, pipeline_statuses
+from mlboard.services.data.status import pipeline_detail, pipeline_statuses
 from mlboard.services.workspace import Workspace
 from mlboard.store.engine import create_database_engine
 from mlboard.store.tables import LineageEventSeen, PipelineRun

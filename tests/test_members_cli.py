@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from mlboard.errors import UserError
-from mlboard.services.members import availability
+from mlboard.services.team.members import availability
 from mlboard.services.workspace import open_workspace
 
 from cli_runs import Mlboard, mlboard_in

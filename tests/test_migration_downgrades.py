@@ -15,14 +15,14 @@ from sqlalchemy import Engine, inspect, text
 from test_migrations import mlboard_metadata, schema_differences, version_of
 
 from mlboard.config import Settings
-from mlboard.services.gates import check_item
-from mlboard.services.linking import link_run
-from mlboard.services.members import add_member, set_days_off
-from mlboard.services.pipeline_status import depend
-from mlboard.services.pipelines import record_run
-from mlboard.services.sprints import add_sprint, start_sprint
-from mlboard.services.standup import write_note
-from mlboard.services.stories import create_story
+from mlboard.services.data.pipelines import record_run
+from mlboard.services.data.status import depend
+from mlboard.services.experiments.linking import link_run
+from mlboard.services.governance.gates import check_item
+from mlboard.services.planning.sprints import add_sprint, start_sprint
+from mlboard.services.standup.digest import write_note
+from mlboard.services.stories.records import create_story
+from mlboard.services.team.members import add_member, set_days_off
 from mlboard.services.workspace import Workspace
 from mlboard.store import migrations
 from mlboard.store.engine import create_database_engine, database_url, open_database

@@ -19,7 +19,7 @@ from sqlmodel.main import default_registry
 
 import mlboard.store.tables  # noqa: F401  (registers the tables on SQLModel's registry)
 from mlboard.config import Settings
-from mlboard.services.stories import get_story, list_stories, story_history
+from mlboard.services.stories.records import get_story, list_stories, story_history
 from mlboard.services.workspace import Workspace
 from mlboard.store import migrations
 from mlboard.store.engine import create_database_engine, database_url, open_database
@@ -205,7 +205,7 @@ def test_opening_an_up_to_date_database_does_not_import_alembic(tmp_path: Path) 
         f"""
         import sys
         from mlboard.config import Settings
-        from mlboard.services.stories import list_stories
+        from mlboard.services.stories.records import list_stories
         from mlboard.services.workspace import open_workspace
 
         ws = open_workspace(Settings(database={str(path)!r}, database_origin="test"))

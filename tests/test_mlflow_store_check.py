@@ -17,9 +17,9 @@ from sqlmodel import select
 from mlboard.errors import UserError
 from mlboard.integrations.mlflow_store_check import installed_schema
 from mlboard.integrations.mlflow_sync import TrackingStore
-from mlboard.services.metric_history import refresh_histories
-from mlboard.services.stories import create_story
-from mlboard.services.sync import sync
+from mlboard.services.experiments.metric_history import refresh_histories
+from mlboard.services.experiments.sync import sync
+from mlboard.services.stories.records import create_story
 from mlboard.store.tables import SyncCursor
 
 from mlflow_stores import downgrade_one_revision, empty_store, fingerprint, older_store

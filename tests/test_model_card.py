@@ -10,11 +10,11 @@ from typer.testing import CliRunner
 
 from mlboard.cli import app
 from mlboard.errors import UserError
-from mlboard.services.gates import check_item, story_gates
-from mlboard.services.members import add_member
-from mlboard.services.model_card import build_model_card
-from mlboard.services.stories import create_story
-from mlboard.services.sync import sync
+from mlboard.services.experiments.sync import sync
+from mlboard.services.governance.gates import check_item, story_gates
+from mlboard.services.governance.model_card import build_model_card
+from mlboard.services.stories.records import create_story
+from mlboard.services.team.members import add_member
 from mlboard.store.tables import DriftReport
 
 from mlflow_stores import MlflowStore, empty_store

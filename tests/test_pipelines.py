@@ -21,7 +21,14 @@ from mlboard.errors import UserError
 from mlboard.integrations.openlineage_event import parse_event
 from mlboard.integrations.openlineage_payload import parse_payload
 from mlboard.integrations.openlineage_runs import roll_up
-from mlboard.services.pipeline_status import (
+from mlboard.services.data.pipelines import (
+    apply_events,
+    ingest_events,
+    ingest_payload,
+    record_run,
+    set_pipeline,
+)
+from mlboard.services.data.status import (
     data_blockers,
     depend,
     last_successes,
@@ -29,14 +36,7 @@ from mlboard.services.pipeline_status import (
     pipeline_statuses,
     statuses,
 )
-from mlboard.services.pipelines import (
-    apply_events,
-    ingest_events,
-    ingest_payload,
-    record_run,
-    set_pipeline,
-)
-from mlboard.services.stories import create_story
+from mlboard.services.stories.records import create_story
 from mlboard.store.tables import LineageEventSeen, Pipeline, PipelineRun, StoryEvent
 
 from cli_runs import Mlboard, mlboard_in

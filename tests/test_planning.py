@@ -10,11 +10,11 @@ import pytest
 
 from mlboard.config import local_zone
 from mlboard.errors import UserError
-from mlboard.services.members import add_member, availability, set_days_off
-from mlboard.services.planning import make_plan
-from mlboard.services.sprint_report import sprint_report
-from mlboard.services.sprints import add_sprint, close_sprint, list_sprints, start_sprint
-from mlboard.services.stories import create_story, list_stories, move_story
+from mlboard.services.planning.plan import make_plan
+from mlboard.services.planning.report import sprint_report
+from mlboard.services.planning.sprints import add_sprint, close_sprint, list_sprints, start_sprint
+from mlboard.services.stories.records import create_story, list_stories, move_story
+from mlboard.services.team.members import add_member, availability, set_days_off
 
 from cli_runs import Mlboard
 from exact_forecast import assert_percentile, daily_counts, finished_within
@@ -257,8 +257,8 @@ def test_sprint_report_lead_and_cycle_time_on_a_hand_worked_history(workspace, c
 
 
 def test_stories_blocked_by_data_are_planning_warnings(small_team):
-    from mlboard.services.pipeline_status import depend
-    from mlboard.services.pipelines import record_run
+    from mlboard.services.data.pipelines import record_run
+    from mlboard.services.data.status import depend
 
     create_story(small_team, "Features", {"sprint": "S1", "points": "2", "kind": "data"})
     record_run(small_team, "features", "failed", error="disk full")

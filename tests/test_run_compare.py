@@ -7,9 +7,9 @@ import json
 import pytest
 
 from mlboard.errors import UserError
-from mlboard.services.run_compare import compare_runs, compare_story_runs
-from mlboard.services.stories import create_story
-from mlboard.services.sync import sync
+from mlboard.services.experiments.compare import compare_runs, compare_story_runs
+from mlboard.services.experiments.sync import sync
+from mlboard.services.stories.records import create_story
 
 from cli_runs import mlboard_in
 from mlflow_stores import empty_store

@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 import pytest
 
 from mlboard.errors import UserError
-from mlboard.services.experiments import find_run
-from mlboard.services.metric_history import cached_histories, fetch_run_histories
-from mlboard.services.run_detail import load_run_detail, run_detail
-from mlboard.services.stories import create_story
-from mlboard.services.sync import sync
+from mlboard.services.experiments.metric_history import cached_histories, fetch_run_histories
+from mlboard.services.experiments.run_detail import load_run_detail, run_detail
+from mlboard.services.experiments.runs import find_run
+from mlboard.services.experiments.sync import sync
+from mlboard.services.stories.records import create_story
 from mlboard.store.tables import Run
 
 from cli_runs import mlboard_in

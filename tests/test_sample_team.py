@@ -12,16 +12,16 @@ from sqlmodel import func, select
 
 from mlboard.analytics.workdays import date_range
 from mlboard.config import Settings
-from mlboard.services.demo import sample_data_folder
-from mlboard.services.planning import make_plan
-from mlboard.services.sample_team import (
+from mlboard.demo.sample_team import (
     SampleTeam,
     load_sample_team,
     read_sample_team,
+    sample_data_folder,
     sample_shift,
 )
-from mlboard.services.standup import standup_digest
-from mlboard.services.stories import get_story
+from mlboard.services.planning.plan import make_plan
+from mlboard.services.standup.digest import standup_digest
+from mlboard.services.stories.records import get_story
 from mlboard.store.tables import Story, StoryEvent
 
 ZONE = "Pacific/Auckland"  # 08:00 there is still the day before in UTC: today is the team's

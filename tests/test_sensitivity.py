@@ -8,12 +8,12 @@ import pytest
 from sqlmodel import select
 
 from mlboard.errors import UserError
-from mlboard.services.audit import audit_entries
-from mlboard.services.gates import story_gates
-from mlboard.services.members import add_member
-from mlboard.services.sensitivity import label_dataset, list_datasets, story_sensitivity
-from mlboard.services.stories import create_story, move_story
-from mlboard.services.sync import sync
+from mlboard.services.experiments.sync import sync
+from mlboard.services.governance.audit import audit_entries
+from mlboard.services.governance.gates import story_gates
+from mlboard.services.governance.sensitivity import label_dataset, list_datasets, story_sensitivity
+from mlboard.services.stories.records import create_story, move_story
+from mlboard.services.team.members import add_member
 from mlboard.store.tables import Dataset, Pipeline, RunDataset, Story, StoryPipeline
 
 from cli_runs import mlboard_in

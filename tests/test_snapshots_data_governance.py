@@ -8,8 +8,8 @@ from datetime import timedelta
 from test_tui_data import monitored
 from test_tui_governance import as_member
 
-from mlboard.services.gates import check_item
-from mlboard.services.linking import link_run
+from mlboard.services.experiments.linking import link_run
+from mlboard.services.governance.gates import check_item
 from mlboard.services.workspace import Workspace
 from mlboard.store.tables import ModelVersion, Run
 from mlboard.tui.app import MlboardApp

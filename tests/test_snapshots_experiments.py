@@ -12,8 +12,8 @@ from collections.abc import Iterator
 import pytest
 from test_tui_experiments import two_tower_store, with_uris
 
-from mlboard.services.metric_history import refresh_histories
-from mlboard.services.sync import sync
+from mlboard.services.experiments.metric_history import refresh_histories
+from mlboard.services.experiments.sync import sync
 from mlboard.tui.app import MlboardApp
 from mlboard.tui.screens.story_detail import StoryDetailScreen
 

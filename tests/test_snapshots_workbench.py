@@ -16,8 +16,8 @@ from sqlalchemy import update
 from test_snapshots_experiments import counting_uuids
 from test_tui_workbench import workbench_store
 
-from mlboard.services.metric_history import fetch_run_histories
-from mlboard.services.sync import sync
+from mlboard.services.experiments.metric_history import fetch_run_histories
+from mlboard.services.experiments.sync import sync
 from mlboard.store.tables import Run
 from mlboard.tui.app import MlboardApp
 from mlboard.tui.screens.opening import open_compare

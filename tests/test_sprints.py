@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime
 import pytest
 
 from mlboard.errors import UserError
-from mlboard.services.sprints import add_sprint, close_sprint, list_sprints, start_sprint
-from mlboard.services.stories import create_story, edit_story, get_story, move_story
+from mlboard.services.planning.sprints import add_sprint, close_sprint, list_sprints, start_sprint
+from mlboard.services.stories.records import create_story, edit_story, get_story, move_story
 
 BACKENDS = ("sqlite", "postgresql")  # part of the store suite: runs on both
 

@@ -9,9 +9,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from mlboard.config import local_zone
-from mlboard.services.standup import default_window, standup_digest
-from mlboard.services.standup_text import digest_markdown
-from mlboard.services.stories import create_story
+from mlboard.services.standup.digest import standup_digest
+from mlboard.services.standup.text import digest_markdown
+from mlboard.services.standup.window import default_window
+from mlboard.services.stories.records import create_story
 
 from cli_runs import Mlboard
 from exact_forecast import daily_counts, finished_within
@@ -142,7 +143,7 @@ def test_cli_json_has_the_stable_keys_and_notes_are_written(week, clock, monkeyp
 
 def test_a_pipeline_is_reported_stale_at_the_standup_after_its_sla_ran_out(week, clock):
     """Once: at the first standup after its freshness SLA ran out, not again the day after."""
-    from mlboard.services.pipelines import record_run, set_pipeline
+    from mlboard.services.data.pipelines import record_run, set_pipeline
 
     for name in ("features", "labels", "scores"):
         set_pipeline(week, name, sla_hours=6, create=True)
@@ -161,8 +162,8 @@ def test_a_pipeline_is_reported_stale_at_the_standup_after_its_sla_ran_out(week,
 
 
 def test_the_data_section_reports_failed_pipelines_and_blocked_stories(week, clock):
-    from mlboard.services.pipeline_status import depend
-    from mlboard.services.pipelines import record_run
+    from mlboard.services.data.pipelines import record_run
+    from mlboard.services.data.status import depend
 
     clock.current = at(1, 20)  # Tuesday evening: inside the window
     record_run(week, "features", "failed", error="disk full")

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError, StatementError
 
 from mlboard.config import Settings
 from mlboard.errors import UserError
-from mlboard.services.stories import add_story, create_story, get_story, list_stories
+from mlboard.services.stories.records import add_story, create_story, get_story, list_stories
 from mlboard.services.workspace import Workspace
 from mlboard.store import migrations
 from mlboard.store.engine import database_url, open_database

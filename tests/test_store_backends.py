@@ -9,7 +9,7 @@ from sqlmodel import SQLModel
 
 import mlboard.store.tables  # noqa: F401  (registers the tables)
 from mlboard.config import Settings
-from mlboard.services.stories import create_story, list_stories
+from mlboard.services.stories.records import create_story, list_stories
 from mlboard.services.workspace import Workspace
 from mlboard.store import migrations
 from mlboard.store.engine import open_database

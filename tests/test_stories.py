@@ -10,9 +10,8 @@ from hypothesis import strategies as st
 from sqlmodel import select
 
 from mlboard.errors import UserError
-from mlboard.services.members import add_member
-from mlboard.services.sprints import add_sprint
-from mlboard.services.stories import (
+from mlboard.services.planning.sprints import add_sprint
+from mlboard.services.stories.records import (
     create_story,
     edit_story,
     get_story,
@@ -22,6 +21,7 @@ from mlboard.services.stories import (
     step_story,
     story_history,
 )
+from mlboard.services.team.members import add_member
 from mlboard.store.tables import Story, StoryEvent
 from mlboard.text_safety import terminal_safe
 

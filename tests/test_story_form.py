@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from textual.widgets import Select
 
-from mlboard.services.members import add_member
-from mlboard.services.sprints import add_sprint, start_sprint
-from mlboard.services.stories import create_story
+from mlboard.services.planning.sprints import add_sprint, start_sprint
+from mlboard.services.stories.records import create_story
+from mlboard.services.team.members import add_member
 from mlboard.tui.app import MlboardApp
 from mlboard.tui.screens.story_form import StoryFormScreen
 

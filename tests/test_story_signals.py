@@ -11,13 +11,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from mlboard.config import PlateauRules
-from mlboard.services.evidence import story_evidence
-from mlboard.services.experiments import list_model_versions
-from mlboard.services.sprints import add_sprint, start_sprint
-from mlboard.services.standup import standup_digest
-from mlboard.services.stories import create_story
-from mlboard.services.story_models import story_models
-from mlboard.services.sync import sync
+from mlboard.services.experiments.runs import list_model_versions
+from mlboard.services.experiments.story_models import story_models
+from mlboard.services.experiments.sync import sync
+from mlboard.services.governance.evidence import story_evidence
+from mlboard.services.planning.sprints import add_sprint, start_sprint
+from mlboard.services.standup.digest import standup_digest
+from mlboard.services.stories.records import create_story
 
 from cli_runs import mlboard_in
 from mlflow_stores import T0, empty_store

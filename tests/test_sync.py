@@ -14,9 +14,9 @@ from sqlmodel import func, select
 from mlboard.errors import UserError
 from mlboard.integrations import mlflow_sync
 from mlboard.integrations.mlflow_sync import TrackingError
-from mlboard.services.linking import link_run, unlink_run
-from mlboard.services.stories import create_story, story_history
-from mlboard.services.sync import sync
+from mlboard.services.experiments.linking import link_run, unlink_run
+from mlboard.services.experiments.sync import sync
+from mlboard.services.stories.records import create_story, story_history
 from mlboard.store.tables import ModelVersion, PendingTag, Run, StoryRun, SyncCursor
 
 from mlflow_stores import MlflowStore, empty_store

@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from mlboard.services.evidence import story_evidence
-from mlboard.services.linking import link_run
-from mlboard.services.run_compare import compare_story_runs
-from mlboard.services.stories import create_story
-from mlboard.services.story_models import story_models
-from mlboard.services.sync import sync
+from mlboard.services.experiments.compare import compare_story_runs
+from mlboard.services.experiments.linking import link_run
+from mlboard.services.experiments.story_models import story_models
+from mlboard.services.experiments.sync import sync
+from mlboard.services.governance.evidence import story_evidence
+from mlboard.services.stories.records import create_story
 
 from mlflow_stores import T0, MlflowStore, mlflow_server
 

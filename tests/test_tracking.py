@@ -5,9 +5,9 @@ from __future__ import annotations
 import mlflow
 import pytest
 
-from mlboard.services.evidence import story_evidence
-from mlboard.services.stories import create_story
-from mlboard.services.sync import sync
+from mlboard.services.experiments.sync import sync
+from mlboard.services.governance.evidence import story_evidence
+from mlboard.services.stories.records import create_story
 from mlboard.tracking import story_key, story_run, tag_story
 
 from mlflow_stores import empty_store

@@ -14,10 +14,10 @@ from pathlib import Path
 from sqlalchemy import insert
 from sqlmodel import select
 
-from mlboard.services.alerts import evaluate_alerts, list_alerts
-from mlboard.services.drift import run_drift_check
-from mlboard.services.pipelines import ingest_payload, record_run, set_pipeline
-from mlboard.services.stories import list_stories
+from mlboard.services.data.alerts import evaluate_alerts, list_alerts
+from mlboard.services.data.drift import run_drift_check
+from mlboard.services.data.pipelines import ingest_payload, record_run, set_pipeline
+from mlboard.services.stories.records import list_stories
 from mlboard.services.workspace import Workspace
 from mlboard.store.tables import Alert, Pipeline, PipelineRun
 from mlboard.tui.app import MlboardApp
@@ -247,7 +247,7 @@ async def test_ten_thousand_runs_load_in_a_worker(workspace, clock):
 
 
 def test_the_strip_scales_rows_and_colours_outcomes():
-    from mlboard.services.pipeline_status import RunView
+    from mlboard.services.data.status import RunView
 
     def run(state: str, rows: int | None) -> RunView:
         return RunView(str(uuid.uuid4()), 1, state, None, None, rows, None, None)

@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import insert
 from textual.widgets import Input, OptionList
 
-from mlboard.services.evidence import story_evidence
-from mlboard.services.metric_history import refresh_histories
-from mlboard.services.stories import get_story
-from mlboard.services.sync import sync
+from mlboard.services.experiments.metric_history import refresh_histories
+from mlboard.services.experiments.sync import sync
+from mlboard.services.governance.evidence import story_evidence
+from mlboard.services.stories.records import get_story
 from mlboard.store.tables import Run
 from mlboard.tui.app import MlboardApp
 from mlboard.tui.run_filter import RunFilterSuggester, parse_run_filter

@@ -15,11 +15,11 @@ from sqlalchemy import text
 from sqlmodel import select
 from textual.widgets import Input, Markdown, OptionList
 
-from mlboard.services.audit import audit_entries
-from mlboard.services.gates import check_item, story_gates
-from mlboard.services.members import add_member
-from mlboard.services.stories import create_story, edit_story
-from mlboard.services.sync import sync
+from mlboard.services.experiments.sync import sync
+from mlboard.services.governance.audit import audit_entries
+from mlboard.services.governance.gates import check_item, story_gates
+from mlboard.services.stories.records import create_story, edit_story
+from mlboard.services.team.members import add_member
 from mlboard.services.workspace import Workspace
 from mlboard.store.tables import ChecklistItem
 from mlboard.tui.app import MlboardApp
@@ -336,7 +336,7 @@ async def test_verify_says_intact_then_shows_where_a_tampered_entry_breaks_the_c
 
 
 def test_waiting_on_gates_lists_closest_to_done_first_with_the_approvers(team):
-    from mlboard.services.gate_queue import waiting_on_gates
+    from mlboard.services.governance.queue import waiting_on_gates
 
     backlog = create_story(team, "Later", {"kind": "model", "sensitivity": "personal"}).key
     review = model_story(team)
@@ -348,7 +348,7 @@ def test_waiting_on_gates_lists_closest_to_done_first_with_the_approvers(team):
 
 
 def test_latest_audit_narrows_by_key_or_actor_and_pages_newest_first(audited):
-    from mlboard.services.audit_search import change_summary, latest_audit
+    from mlboard.services.governance.audit_search import change_summary, latest_audit
 
     everything = latest_audit(audited)
     assert [e.id for e in everything] == sorted((e.id for e in everything), reverse=True)

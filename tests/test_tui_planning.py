@@ -1,6 +1,6 @@
 """The Planning screen and the Charts view driven as a person would, with Textual's Pilot.
 
-The last tests cover the service functions the screen added to `services/planning.py`.
+The last tests cover the service functions the screen added to `mlboard/services/planning/plan.py`.
 """
 
 from __future__ import annotations
@@ -14,16 +14,16 @@ from textual.widgets import Checkbox, Input, Select
 from textual_plotext import PlotextPlot
 
 from mlboard.errors import UserError
-from mlboard.services.members import set_days_off
-from mlboard.services.planning import (
+from mlboard.services.planning.plan import (
     make_plan,
     open_sprints,
     plan_story,
     rank_beside,
     sprint_charts,
 )
-from mlboard.services.sprints import add_sprint, start_sprint
-from mlboard.services.stories import create_story, get_story, list_stories, rank_story
+from mlboard.services.planning.sprints import add_sprint, start_sprint
+from mlboard.services.stories.records import create_story, get_story, list_stories, rank_story
+from mlboard.services.team.members import set_days_off
 from mlboard.tui.app import MlboardApp
 from mlboard.tui.screens.charts import ChartsScreen, y_ticks
 from mlboard.tui.screens.planning import PlanningScreen, StoryList
@@ -583,7 +583,7 @@ WEIRD = ["[/bar] [red]x", "bell\x07 and \x1b[31mescape\x1b[0m", "تدريب ال
 
 @pytest.mark.parametrize("size", [(80, 24), (200, 50)])
 async def test_weird_text_at_small_and_large_sizes(workspace, size):
-    from mlboard.services.members import add_member
+    from mlboard.services.team.members import add_member
 
     add_member(workspace, "ana", "[b]Ana[/b] \u202eevil", points_per_day="1")
     add_sprint(workspace, "S1 [red]\x1b[2J", start="2026-11-23", goal="goal [/] \x00")

@@ -18,9 +18,9 @@ from textual.widgets import Input, Static
 
 from mlboard.errors import UserError
 from mlboard.files import write_atomically
-from mlboard.services.standup import standup_digest
-from mlboard.services.standup_text import digest_markdown
-from mlboard.services.stories import create_story
+from mlboard.services.standup.digest import standup_digest
+from mlboard.services.standup.text import digest_markdown
+from mlboard.services.stories.records import create_story
 from mlboard.tui.app import MlboardApp
 from mlboard.tui.screens.standup import DIGEST_DOWNLOAD, StandupScreen
 from mlboard.tui.screens.standup_dialogs import NoteScreen, SaveDigestScreen

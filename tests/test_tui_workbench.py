@@ -17,8 +17,8 @@ from test_small_terminal import SMALL, cramped_panes
 from textual.widgets import DataTable, OptionList
 
 from mlboard.integrations.mlflow_sync import TrackingStore
-from mlboard.services.metric_history import cached_histories
-from mlboard.services.sync import sync
+from mlboard.services.experiments.metric_history import cached_histories
+from mlboard.services.experiments.sync import sync
 from mlboard.tui.app import MlboardApp
 from mlboard.tui.screens.experiments import ExperimentsScreen
 from mlboard.tui.screens.opening import open_compare, open_run

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from mlboard.services.members import add_member
-from mlboard.services.pipeline_status import depend
-from mlboard.services.pipelines import record_run
-from mlboard.services.sprints import add_sprint, start_sprint
-from mlboard.services.standup import write_note
-from mlboard.services.stories import create_story
+from mlboard.services.data.pipelines import record_run
+from mlboard.services.data.status import depend
+from mlboard.services.planning.sprints import add_sprint, start_sprint
+from mlboard.services.standup.digest import write_note
+from mlboard.services.stories.records import create_story
+from mlboard.services.team.members import add_member
 from mlboard.tui.app import MlboardApp
 
 TITLES = [

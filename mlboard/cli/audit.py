@@ -45,7 +45,7 @@ def show(
     """List audit entries, oldest first."""
     if ctx.invoked_subcommand is not None:
         return
-    from mlboard.services.audit import audit_entries, parse_moment
+    from mlboard.services.governance.audit import audit_entries, parse_moment
 
     entries = audit_entries(
         ctx.obj.workspace(),
@@ -94,7 +94,7 @@ def verify(
     ] = None,
 ) -> None:
     """Check the chain, its keys and head, and replay it to the tables; exit 1 on any finding."""
-    from mlboard.services.audit import verify_audit
+    from mlboard.services.governance.audit import verify_audit
 
     result = verify_audit(ctx.obj.workspace(), head)
     if result.ok:
@@ -119,7 +119,7 @@ def head(
     fmt: Annotated[HeadFormat, typer.Option("--format", help="text or json.")] = HeadFormat.TEXT,
 ) -> None:
     """Print the chain's head (entries and newest hash) to anchor outside the database."""
-    from mlboard.services.audit import chain_head
+    from mlboard.services.governance.audit import chain_head
 
     found = chain_head(ctx.obj.workspace())
     if fmt is HeadFormat.JSON:

@@ -25,7 +25,7 @@ from mlboard.cli.output import (
 )
 
 if TYPE_CHECKING:
-    from mlboard.services.gates import GateReport
+    from mlboard.services.governance.gates import GateReport
 
 model_app = typer.Typer(help="Registered models and their model cards.", no_args_is_help=True)
 dataset_app = typer.Typer(
@@ -63,7 +63,7 @@ def check(
     remove: Annotated[bool, typer.Option("--remove", help="Uncheck the item.")] = False,
 ) -> None:
     """Check a Definition-of-Done item on a story; who and when are recorded."""
-    from mlboard.services.gates import check_item
+    from mlboard.services.governance.gates import check_item
 
     checked = check_item(ctx.obj.workspace(), key, item, note=note, link=link, remove=remove)
     if checked is None:
@@ -76,7 +76,7 @@ def gates(
     ctx: typer.Context, key: KeyArgument, fmt: FormatOption = Format.TEXT, wide: Wide = False
 ) -> None:
     """List the gates a story must pass to move to done, and whether it may."""
-    from mlboard.services.gates import story_gates
+    from mlboard.services.governance.gates import story_gates
 
     report = story_gates(ctx.obj.workspace(), key)
     if fmt is Format.JSON:
@@ -142,7 +142,7 @@ def card(
     ] = False,
 ) -> None:
     """Generate a model card from what the board knows; gaps are marked TODO."""
-    from mlboard.services.model_card import (
+    from mlboard.services.governance.model_card import (
         attach_card,
         build_model_card,
         log_card_to_run,
@@ -173,7 +173,7 @@ def card(
 @model_app.command("list")
 def list_models(ctx: typer.Context, fmt: FormatOption = Format.TEXT, wide: Wide = False) -> None:
     """List registered model versions with their aliases, runs and stories."""
-    from mlboard.services.experiments import list_model_versions
+    from mlboard.services.experiments.runs import list_model_versions
 
     versions = list_model_versions(ctx.obj.workspace())
     if fmt is Format.JSON:
@@ -203,7 +203,7 @@ def list_models(ctx: typer.Context, fmt: FormatOption = Format.TEXT, wide: Wide 
 @dataset_app.command("list")
 def list_datasets(ctx: typer.Context, fmt: FormatOption = Format.TEXT, wide: Wide = False) -> None:
     """List the datasets synced runs logged (mlflow.log_input), with their labels."""
-    from mlboard.services.sensitivity import list_datasets as datasets
+    from mlboard.services.governance.sensitivity import list_datasets as datasets
 
     found = datasets(ctx.obj.workspace())
     if fmt is Format.JSON:
@@ -221,7 +221,7 @@ def label(
     level: Annotated[str, typer.Argument(help="none, internal, personal or special_category.")],
 ) -> None:
     """Set a dataset's sensitivity; stories whose runs used it inherit it."""
-    from mlboard.services.sensitivity import label_dataset
+    from mlboard.services.governance.sensitivity import label_dataset
 
     old, new = label_dataset(ctx.obj.workspace(), name, level)
     console().print(Text(f"dataset {name}: {plain(old)} → {new}"))

@@ -22,7 +22,7 @@ def add(
     points_per_day: Annotated[str, typer.Option(help="Capacity in points per day.")] = "1",
 ) -> None:
     """Add a member to the team."""
-    from mlboard.services.members import add_member
+    from mlboard.services.team.members import add_member
 
     member = add_member(
         ctx.obj.workspace(), handle, name, role=role, email=email, points_per_day=points_per_day
@@ -37,7 +37,7 @@ def list_(
     wide: Wide = False,
 ) -> None:
     """List the team."""
-    from mlboard.services.members import list_members
+    from mlboard.services.team.members import list_members
 
     members = list_members(ctx.obj.workspace())
     if fmt is Format.JSON:
@@ -64,7 +64,7 @@ def off(
     from datetime import date
 
     from mlboard.errors import UserError
-    from mlboard.services.members import set_days_off
+    from mlboard.services.team.members import set_days_off
 
     if team == (handle is not None):
         raise UserError("name a member, or use --team for a team-wide day off (not both)")

@@ -23,7 +23,7 @@ from mlboard.wording import plural
 
 if TYPE_CHECKING:
     from mlboard.analytics.drift import ColumnDrift
-    from mlboard.services.drift import StoredDrift
+    from mlboard.services.data.drift import StoredDrift
 
 drift_app = typer.Typer(help="Data drift checks.", no_args_is_help=True)
 alert_app = typer.Typer(
@@ -114,7 +114,7 @@ def drift_check(
     Wasserstein distance for numbers and Jensen-Shannon for categories, drift when >= 0.1.
     Finding drift is not an error: the exit code is 0 unless --fail-on-drift is given.
     """
-    from mlboard.services.drift import parse_column_overrides, parse_max_bytes, run_drift_check
+    from mlboard.services.data.drift import parse_column_overrides, parse_max_bytes, run_drift_check
 
     overrides = parse_column_overrides(column or [])
     cap = parse_max_bytes(max_bytes)
@@ -150,7 +150,7 @@ def drift_list(
     wide: Wide = False,
 ) -> None:
     """Stored drift reports, newest first."""
-    from mlboard.services.drift import list_drift_reports
+    from mlboard.services.data.drift import list_drift_reports
 
     reports = list_drift_reports(ctx.obj.workspace(), model, limit)
     if fmt is Format.JSON:
@@ -250,7 +250,7 @@ def alert_list(
     wide: Wide = False,
 ) -> None:
     """Open alerts (with --all, resolved ones too), oldest first."""
-    from mlboard.services.alerts import list_alerts
+    from mlboard.services.data.alerts import list_alerts
 
     alerts = list_alerts(ctx.obj.workspace(), include_resolved=all_)
     if fmt is Format.JSON:
@@ -286,7 +286,7 @@ def alert_check(ctx: typer.Context, fmt: _AlertFormat = Format.TEXT) -> None:
     mlboard.monitor.threshold=<number> (synced with `mlboard sync`); the latest one per model and
     metric decides (below the threshold for scores, above it for losses and errors).
     """
-    from mlboard.services.alerts import evaluate_alerts
+    from mlboard.services.data.alerts import evaluate_alerts
 
     changes = evaluate_alerts(ctx.obj.workspace())
     if fmt is Format.JSON:
@@ -313,7 +313,7 @@ def alert_check(ctx: typer.Context, fmt: _AlertFormat = Format.TEXT) -> None:
 @alert_app.command("ack")
 def alert_ack(ctx: typer.Context, alert_id: _AlertId) -> None:
     """Acknowledge an alert: it stays open until its condition clears."""
-    from mlboard.services.alerts import acknowledge_alert
+    from mlboard.services.data.alerts import acknowledge_alert
 
     alert = acknowledge_alert(ctx.obj.workspace(), alert_id)
     console().print(Text(f"alert #{alert.id} acknowledged by {alert.acknowledged_by}"))
@@ -322,7 +322,7 @@ def alert_ack(ctx: typer.Context, alert_id: _AlertId) -> None:
 @alert_app.command("story")
 def alert_story(ctx: typer.Context, alert_id: _AlertId) -> None:
     """Open the backlog story for an alert (or show the one it already has)."""
-    from mlboard.services.alerts import open_story_for_alert
+    from mlboard.services.data.alerts import open_story_for_alert
 
     key = open_story_for_alert(ctx.obj.workspace(), alert_id)
     console().print(Text(f"alert #{alert_id}: story {key}"))

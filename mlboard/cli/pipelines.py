@@ -23,8 +23,8 @@ from mlboard.cli.output import (
 from mlboard.wording import plural
 
 if TYPE_CHECKING:
-    from mlboard.services.pipeline_status import PipelineStatus, RunView
-    from mlboard.services.pipelines import IngestResult
+    from mlboard.services.data.pipelines import IngestResult
+    from mlboard.services.data.status import PipelineStatus, RunView
 
 app = typer.Typer(help="Data pipelines: runs, freshness, lineage events.", no_args_is_help=True)
 
@@ -58,7 +58,7 @@ def ingest(
     the same, and the exit code is 2.
     """
     from mlboard.errors import UserError
-    from mlboard.services.pipelines import ingest_file, ingest_total
+    from mlboard.services.data.pipelines import ingest_file, ingest_total
 
     if sources.count("-") > 1:
         raise UserError("- is given more than once: standard input can be read only once")
@@ -184,7 +184,7 @@ def record(
     ] = None,
 ) -> None:
     """Record a pipeline run from a script or CI job that does not speak OpenLineage."""
-    from mlboard.services.pipelines import record_run
+    from mlboard.services.data.pipelines import record_run
 
     run = record_run(
         ctx.obj.workspace(), name, state, rows=rows, error=error, run_id=run_id, namespace=namespace
@@ -195,7 +195,7 @@ def record(
 @app.command("list")
 def list_(ctx: typer.Context, fmt: FormatOption = Format.TEXT, wide: Wide = False) -> None:
     """List pipelines with their last run, freshness against the SLA and failure streak."""
-    from mlboard.services.pipeline_status import pipeline_statuses
+    from mlboard.services.data.status import pipeline_statuses
 
     statuses = pipeline_statuses(ctx.obj.workspace())
     if fmt is Format.JSON:
@@ -232,7 +232,7 @@ def show(
     fmt: FormatOption = Format.TEXT,
 ) -> None:
     """Show a pipeline and its recent runs, with the child runs (tasks) of each."""
-    from mlboard.services.pipeline_status import pipeline_detail
+    from mlboard.services.data.status import pipeline_detail
 
     status, runs = pipeline_detail(ctx.obj.workspace(), name, limit)
     if fmt is Format.JSON:
@@ -309,7 +309,7 @@ def set_(
 ) -> None:
     """Configure a pipeline: owner, freshness SLA, data sensitivity."""
     from mlboard.errors import UserError
-    from mlboard.services.pipelines import set_pipeline
+    from mlboard.services.data.pipelines import set_pipeline
 
     if owner is None and sla_hours is None and sensitivity is None and not create:
         raise UserError("nothing to change: give --owner, --sla-hours or --sensitivity")
@@ -328,7 +328,7 @@ def depend(
     remove: Annotated[bool, typer.Option("--remove", help="Remove the dependency.")] = False,
 ) -> None:
     """Make a story depend on a pipeline: a failed or stale pipeline blocks it by data."""
-    from mlboard.services.pipeline_status import depend as depend_on
+    from mlboard.services.data.status import depend as depend_on
 
     story, name = depend_on(ctx.obj.workspace(), key, pipeline, remove=remove)
     verb = "no longer depends" if remove else "depends"

@@ -19,8 +19,8 @@ from mlboard.cli.output import (
 from mlboard.wording import percent, plural
 
 if TYPE_CHECKING:
-    from mlboard.services.planning import Plan
-    from mlboard.services.sprint_report import SprintReport
+    from mlboard.services.planning.plan import Plan
+    from mlboard.services.planning.report import SprintReport
 
 FormatOption = Annotated[Format, typer.Option("--format", help="text, md or json.")]
 
@@ -68,7 +68,7 @@ def plan(
     fmt: FormatOption = Format.TEXT,
 ) -> None:
     """Capacity, scope and commitment, velocity, flow times, forecast and warnings."""
-    from mlboard.services.planning import make_plan
+    from mlboard.services.planning.plan import make_plan
 
     result = make_plan(ctx.obj.workspace(), sprint)
     if fmt is Format.JSON:
@@ -117,7 +117,7 @@ def report(
 ) -> None:
     """The sprint review: committed vs completed, scope change, carry-over, cycle and lead time,
     targets."""
-    from mlboard.services.sprint_report import sprint_report
+    from mlboard.services.planning.report import sprint_report
 
     result = sprint_report(ctx.obj.workspace(), name)
     if fmt is Format.JSON:

@@ -22,8 +22,8 @@ from mlboard.cli.output import (
 )
 
 if TYPE_CHECKING:
-    from mlboard.services.run_compare import Comparison
-    from mlboard.services.run_detail import RunDetail
+    from mlboard.services.experiments.compare import Comparison
+    from mlboard.services.experiments.run_detail import RunDetail
 
 app = typer.Typer(
     help="MLflow runs on the board: one in full, or several side by side.", no_args_is_help=True
@@ -43,7 +43,7 @@ def show(
     fmt: FormatOption = Format.TEXT,
 ) -> None:
     """Show one run: params, metrics with their range, tags, stories, models, GPU-hours."""
-    from mlboard.services.run_detail import load_run_detail
+    from mlboard.services.experiments.run_detail import load_run_detail
 
     workspace = ctx.obj.workspace()
     with error_console().status("fetching metric histories") as status:
@@ -166,7 +166,7 @@ def compare(
     fmt: FormatOption = Format.TEXT,
 ) -> None:
     """Compare runs: the params that differ, each metric side by side, the best marked."""
-    from mlboard.services.run_compare import compare_runs
+    from mlboard.services.experiments.compare import compare_runs
 
     _print_comparison(compare_runs(ctx.obj.workspace(), run_ids), all_params, fmt)
 
@@ -178,7 +178,7 @@ def story_compare(
     fmt: FormatOption = Format.TEXT,
 ) -> None:
     """Compare a story's finished runs, in start order, best on its target marked."""
-    from mlboard.services.run_compare import compare_story_runs
+    from mlboard.services.experiments.compare import compare_story_runs
 
     _print_comparison(compare_story_runs(ctx.obj.workspace(), key), all_params, fmt)
 

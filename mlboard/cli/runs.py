@@ -46,8 +46,8 @@ def sync(
 ) -> None:
     """Mirror MLflow runs, story links and registered models into the board."""
     from mlboard.errors import UserError
-    from mlboard.services.metric_history import refresh_histories
-    from mlboard.services.sync import sync as sync_store
+    from mlboard.services.experiments.metric_history import refresh_histories
+    from mlboard.services.experiments.sync import sync as sync_store
 
     ctx.obj.tracking_uris = tuple(tracking_uri or ())
     uris = ctx.obj.settings().tracking_uris
@@ -105,7 +105,7 @@ def link(
     ctx: typer.Context, key: KeyArgument, run_id: RunArgument, write_tag: WriteTag = None
 ) -> None:
     """Link an MLflow run to a story."""
-    from mlboard.services.linking import link_run
+    from mlboard.services.experiments.linking import link_run
 
     result = link_run(ctx.obj.workspace(), key, run_id, write_tag=write_tag)
     console().print(Text(f"linked run {run_id} to {key.upper()}"))
@@ -116,7 +116,7 @@ def unlink(
     ctx: typer.Context, key: KeyArgument, run_id: RunArgument, write_tag: WriteTag = None
 ) -> None:
     """Unlink an MLflow run from a story."""
-    from mlboard.services.linking import unlink_run
+    from mlboard.services.experiments.linking import unlink_run
 
     result = unlink_run(ctx.obj.workspace(), key, run_id, write_tag=write_tag)
     console().print(Text(f"unlinked run {run_id} from {key.upper()}"))

@@ -23,7 +23,7 @@ def add(
     goal: Annotated[str, typer.Option(help="What the sprint is for.")] = "",
 ) -> None:
     """Plan a future sprint."""
-    from mlboard.services.sprints import add_sprint
+    from mlboard.services.planning.sprints import add_sprint
 
     sprint = add_sprint(ctx.obj.workspace(), name, start=start, end=end, goal=goal)
     console().print(Text(f"added sprint {sprint.name}"))
@@ -32,7 +32,7 @@ def add(
 @app.command("start")
 def start(ctx: typer.Context, name: SprintArgument) -> None:
     """Start a sprint: its stories now are its commitment."""
-    from mlboard.services.sprints import start_sprint
+    from mlboard.services.planning.sprints import start_sprint
 
     sprint = start_sprint(ctx.obj.workspace(), name)
     committed = plural(sprint.committed_points, "point")
@@ -49,7 +49,7 @@ def close(
     ] = None,
 ) -> None:
     """Close the active sprint; unfinished stories move on."""
-    from mlboard.services.sprints import close_sprint
+    from mlboard.services.planning.sprints import close_sprint
 
     sprint = close_sprint(ctx.obj.workspace(), name, carry_over_to=carry_over_to)
     completed = plural(sprint.completed_points, "point")
@@ -63,7 +63,7 @@ def list_(
     wide: Wide = False,
 ) -> None:
     """List sprints with committed (at the start), scope (now) and completed points."""
-    from mlboard.services.sprints import list_sprints
+    from mlboard.services.planning.sprints import list_sprints
 
     sprints = list_sprints(ctx.obj.workspace())
     if fmt is Format.JSON:

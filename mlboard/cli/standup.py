@@ -26,8 +26,8 @@ def digest(
     """Print the digest (default: since the previous working day's standup)."""
     if ctx.invoked_subcommand is not None:
         return
-    from mlboard.services.standup import standup_digest
-    from mlboard.services.standup_text import digest_markdown
+    from mlboard.services.standup.digest import standup_digest
+    from mlboard.services.standup.text import digest_markdown
 
     result = standup_digest(ctx.obj.workspace(), since)
     if fmt is Format.JSON:
@@ -40,7 +40,7 @@ def digest(
 
 def _print_digest(data: dict[str, Any]) -> None:
     """The terminal form: the Markdown digest's structure with Rich styles, text kept literal."""
-    from mlboard.services.standup_text import digest_lines
+    from mlboard.services.standup.text import digest_lines
 
     out = console()
     for kind, line in digest_lines(data):
@@ -63,7 +63,7 @@ def note(
 ) -> None:
     """Write (or amend) your note for today's standup."""
     from mlboard.errors import UserError
-    from mlboard.services.standup import write_note
+    from mlboard.services.standup.digest import write_note
 
     if yesterday is None and today is None and blockers is None:
         raise UserError("say something: --yesterday, --today and/or --blockers")

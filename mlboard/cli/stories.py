@@ -20,9 +20,9 @@ from mlboard.text_safety import terminal_safe
 from mlboard.wording import plural
 
 if TYPE_CHECKING:
-    from mlboard.services.evidence import Evidence
-    from mlboard.services.experiments import ModelVersionView
-    from mlboard.services.stories import EventView, StoryView
+    from mlboard.services.experiments.runs import ModelVersionView
+    from mlboard.services.governance.evidence import Evidence
+    from mlboard.services.stories.records import EventView, StoryView
 
 app = typer.Typer(help="Stories: the units of work on the board.", no_args_is_help=True)
 
@@ -81,7 +81,7 @@ def add(
     blocked: Blocked = None,
 ) -> None:
     """Add a story (to the backlog unless --sprint is given)."""
-    from mlboard.services.stories import create_story
+    from mlboard.services.stories.records import create_story
 
     fields = _changes(ctx)
     title = fields.pop("title")
@@ -111,7 +111,7 @@ def edit(
 ) -> None:
     """Change fields of a story. Pass '' to clear a field (e.g. --sprint '')."""
     from mlboard.errors import UserError
-    from mlboard.services.stories import edit_story
+    from mlboard.services.stories.records import edit_story
 
     if blocked is not None and unblock:
         raise UserError("--blocked and --unblock contradict each other")
@@ -131,7 +131,7 @@ def move(
     status: Annotated[str, typer.Argument(help="backlog, todo, in_progress, review or done.")],
 ) -> None:
     """Move a story to another status."""
-    from mlboard.services.stories import move_story
+    from mlboard.services.stories.records import move_story
 
     story = move_story(ctx.obj.workspace(), key, status)
     console().print(Text(f"{story.key} is now {story.status}"))
@@ -147,7 +147,7 @@ def rank(
     after: Annotated[str | None, typer.Option(help="Just below this story.")] = None,
 ) -> None:
     """Re-rank a story in the backlog order."""
-    from mlboard.services.stories import rank_story
+    from mlboard.services.stories.records import rank_story
 
     story = rank_story(ctx.obj.workspace(), key, top=top, bottom=bottom, before=before, after=after)
     console().print(Text(f"ranked {story.key}"))
@@ -160,10 +160,10 @@ def show(
     fmt: FormatOption = Format.TEXT,
 ) -> None:
     """Show one story with its history."""
-    from mlboard.services.evidence import story_evidence
-    from mlboard.services.sensitivity import story_sensitivity
-    from mlboard.services.stories import get_story, story_history
-    from mlboard.services.story_models import story_models
+    from mlboard.services.experiments.story_models import story_models
+    from mlboard.services.governance.evidence import story_evidence
+    from mlboard.services.governance.sensitivity import story_sensitivity
+    from mlboard.services.stories.records import get_story, story_history
 
     workspace = ctx.obj.workspace()
     story = get_story(workspace, key)
@@ -291,7 +291,7 @@ def list_(
     wide: Wide = False,
 ) -> None:
     """List stories in rank order."""
-    from mlboard.services.stories import list_stories
+    from mlboard.services.stories.records import list_stories
 
     stories = list_stories(
         ctx.obj.workspace(),

@@ -17,7 +17,7 @@ from mlboard.text_safety import csv_cell
 from mlboard.wording import plural
 
 if TYPE_CHECKING:
-    from mlboard.services.stories import StoryView
+    from mlboard.services.stories.records import StoryView
 
 import_app = typer.Typer(help="Import stories from other tools.", no_args_is_help=True)
 
@@ -69,7 +69,7 @@ def import_jira_command(
 
     from mlboard.domain import StoryKind, parse_choice
     from mlboard.errors import UserError
-    from mlboard.services.jira_import import import_jira
+    from mlboard.services.stories.jira_import import import_jira
 
     try:
         zone = ZoneInfo(timezone) if timezone else None
@@ -103,7 +103,7 @@ def export(
     ] = None,
 ) -> None:
     """Export stories as CSV (spreadsheets), JSON (scripts) or Markdown (docs, chat)."""
-    from mlboard.services.stories import list_stories
+    from mlboard.services.stories.records import list_stories
 
     stories = list_stories(ctx.obj.workspace(), sprint=sprint)
     if fmt is ExportFormat.JSON and output is None:

@@ -70,7 +70,7 @@ def demo(
     from mlboard.cli.board import open_board
     from mlboard.cli.state import CliState
     from mlboard.config import default_database
-    from mlboard.services.demo import ensure_demo
+    from mlboard.demo.build import ensure_demo
 
     target = (folder or default_database().parent / "demo").expanduser().resolve()
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -14,6 +14,7 @@ from mlboard.config import Settings
 from mlboard.services.changes import change_marker
 from mlboard.services.workspace import Workspace, open_workspace
 from mlboard.tui.keys import bind, check_keymap
+from mlboard.tui.navigation import OpenCompare, OpenRun, OpenStory
 from mlboard.tui.screens.board import BoardScreen
 from mlboard.tui.sync_worker import (
     NO_TRACKING_URI,
@@ -172,6 +173,21 @@ class MlboardApp(App[None]):
             refresh = getattr(screen, "refresh_data", None)
             if refresh is not None and screen.is_mounted:
                 refresh()
+
+    def on_open_story(self, message: OpenStory) -> None:
+        from mlboard.tui.screens.opening import open_story
+
+        open_story(self, message.key)
+
+    def on_open_run(self, message: OpenRun) -> None:
+        from mlboard.tui.screens.opening import open_run
+
+        open_run(self, message.run_id)
+
+    def on_open_compare(self, message: OpenCompare) -> None:
+        from mlboard.tui.screens.opening import open_compare
+
+        open_compare(self, story=message.story, run_ids=message.run_ids)
 
     @property
     def served(self) -> bool:

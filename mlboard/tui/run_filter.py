@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from textual.suggester import Suggester
 
-from mlboard.services.experiments import RunView
+from mlboard.services.experiments.runs import RunView
 
 STATUSES = ("RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED")
 KEYWORDS = ("exp:", "status:", "unlinked")

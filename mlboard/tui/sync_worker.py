@@ -89,8 +89,8 @@ def sync_all(
     Runs in a worker thread. MLflow is imported here, on first use, so it stays out of the UI
     thread and out of start-up.
     """
-    from mlboard.services.metric_history import refresh_histories
-    from mlboard.services.sync import sync
+    from mlboard.services.experiments.metric_history import refresh_histories
+    from mlboard.services.experiments.sync import sync
 
     summary = SyncSummary()
     for uri in uris:

@@ -19,8 +19,8 @@ from textual.message import Message
 from textual.widgets import DataTable, Header, Input, Static
 from textual.worker import Worker, WorkerState
 
-from mlboard.services.audit import AuditView, Verification, verify_audit
-from mlboard.services.audit_search import change_summary, latest_audit
+from mlboard.services.governance.audit import AuditView, Verification, verify_audit
+from mlboard.services.governance.audit_search import change_summary, latest_audit
 from mlboard.text_safety import hidden
 from mlboard.tui.keys import bind
 from mlboard.tui.screens.reloading import ReloadingScreen

@@ -15,7 +15,8 @@ from textual.widgets import Header, Input, OptionList, Static
 
 from mlboard.domain import StoryStatus
 from mlboard.errors import UserError
-from mlboard.services.board import (
+from mlboard.services.planning.sprints import SprintView
+from mlboard.services.stories.board import (
     BoardData,
     BoardFilter,
     CardFacts,
@@ -23,8 +24,7 @@ from mlboard.services.board import (
     load_board,
     parse_filter,
 )
-from mlboard.services.sprints import SprintView
-from mlboard.services.stories import step_story
+from mlboard.services.stories.records import step_story
 from mlboard.tui.keys import bind
 from mlboard.tui.text import one_line
 from mlboard.tui.widgets.board_column import BoardColumn, CardList

@@ -25,7 +25,7 @@ from textual_plotext.plot import Plot
 
 from mlboard.analytics.velocity import AVERAGE_SPRINTS
 from mlboard.errors import UserError
-from mlboard.services.planning import SprintCharts, sprint_charts
+from mlboard.services.planning.plan import SprintCharts, sprint_charts
 from mlboard.services.workspace import Workspace
 from mlboard.tui.keys import bind
 from mlboard.tui.text import plain

@@ -16,7 +16,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Header, Sparkline, Static
 
 from mlboard.errors import UserError
-from mlboard.services.alerts import (
+from mlboard.services.data.alerts import (
     AlertChanges,
     AlertView,
     acknowledge_alert,

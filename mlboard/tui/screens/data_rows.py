@@ -17,9 +17,9 @@ from rich.text import Text
 from textual.content import Content
 
 from mlboard.errors import UserError
-from mlboard.services.alerts import AlertView, list_alerts
-from mlboard.services.drift import DriftReportView, list_drift_reports
-from mlboard.services.pipeline_status import (
+from mlboard.services.data.alerts import AlertView, list_alerts
+from mlboard.services.data.drift import DriftReportView, list_drift_reports
+from mlboard.services.data.status import (
     PipelineStatus,
     RunView,
     duration,

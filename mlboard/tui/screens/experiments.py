@@ -21,13 +21,13 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Input, Static
 
 from mlboard.errors import UserError
-from mlboard.services.experiments import RunView, experiment_names, list_runs, run_count
-from mlboard.services.linking import link_run, unlink_run
-from mlboard.services.run_compare import MAX_COMPARED
-from mlboard.services.stories import list_stories
+from mlboard.services.experiments.compare import MAX_COMPARED
+from mlboard.services.experiments.linking import link_run, unlink_run
+from mlboard.services.experiments.runs import RunView, experiment_names, list_runs, run_count
+from mlboard.services.stories.records import list_stories
 from mlboard.tui.keys import bind
+from mlboard.tui.navigation import OpenCompare, OpenRun, OpenStory
 from mlboard.tui.run_filter import RunFilter, RunFilterSuggester, parse_run_filter
-from mlboard.tui.screens.opening import open_compare, open_run, open_story
 from mlboard.tui.screens.story_picker import StoryPickerScreen
 from mlboard.tui.text import one_line
 from mlboard.tui.widgets.key_footer import KeyFooter
@@ -290,7 +290,7 @@ class ExperimentsScreen(Screen[None]):
 
     def action_compare(self) -> None:
         if len(self.table.selected) > 1:
-            open_compare(self.app, run_ids=list(self.table.selected))
+            self.post_message(OpenCompare(run_ids=tuple(self.table.selected)))
         else:
             self.notify("Select at least two runs to compare (space selects one).", markup=False)
 
@@ -382,12 +382,12 @@ class ExperimentsScreen(Screen[None]):
         """Enter opens the run view."""
         run = self.highlighted_run()
         if run is not None:
-            open_run(self.app, run.run_id)
+            self.post_message(OpenRun(run.run_id))
 
     def action_open_story(self) -> None:
         """The run's story; for a run without one, the link dialog."""
         run = self.highlighted_run()
         if run is not None and run.stories:
-            open_story(self.app, run.stories[0])
+            self.post_message(OpenStory(run.stories[0]))
         elif run is not None:
             self.action_link()

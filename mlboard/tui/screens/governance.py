@@ -3,8 +3,8 @@
 The list answers "what stops these stories from being done, and who can unblock them": each
 unfinished story with unmet gates, what is missing, and who may sign it (an approval must come
 from someone other than the assignee). `ChecklistModal(key)` checks and unchecks a story's
-items; the story detail screen opens it too. The rules themselves stay in `services/gates.py`:
-a refused check shows the service's own message, inline.
+items; the story detail screen opens it too. The rules themselves stay in
+`mlboard/services/governance/gates.py`: a refused check shows the service's own message, inline.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from textual.widgets import DataTable, Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from mlboard.errors import UserError
-from mlboard.services.experiments import ModelVersionView, list_model_versions
-from mlboard.services.gate_queue import WaitingStory, waiting_on_gates
-from mlboard.services.gates import check_item, same_person, story_gates
-from mlboard.services.members import list_members
-from mlboard.services.stories import get_story
+from mlboard.services.experiments.runs import ModelVersionView, list_model_versions
+from mlboard.services.governance.gates import check_item, same_person, story_gates
+from mlboard.services.governance.queue import WaitingStory, waiting_on_gates
+from mlboard.services.stories.records import get_story
+from mlboard.services.team.members import list_members
 from mlboard.services.workspace import Workspace
 from mlboard.tui.keys import bind
 from mlboard.tui.screens.governance_rows import (

@@ -14,9 +14,9 @@ from rich.text import Text
 from textual.content import Content
 
 from mlboard.config import ACCEPTED_BELOW_TARGET, DoneRules
-from mlboard.services.experiments import ModelVersionView
-from mlboard.services.gate_queue import WaitingStory
-from mlboard.services.gates import APPROVAL, Gate, GateReport
+from mlboard.services.experiments.runs import ModelVersionView
+from mlboard.services.governance.gates import APPROVAL, Gate, GateReport
+from mlboard.services.governance.queue import WaitingStory
 from mlboard.tui.text import cell, one_line
 
 LEVEL_COLORS = {"personal": "warning", "special_category": "error", "internal": "text-primary"}

@@ -20,7 +20,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
 
-from mlboard.services.metric_history import StoreFactory, fetch_run_histories
+from mlboard.services.experiments.metric_history import StoreFactory, fetch_run_histories
 from mlboard.services.workspace import Workspace
 from mlboard.tui.text import one_line
 from mlboard.wording import plural

@@ -17,7 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Markdown, Static
 
 from mlboard.errors import UserError
-from mlboard.services.model_card import ModelCard, build_model_card
+from mlboard.services.governance.model_card import ModelCard, build_model_card
 from mlboard.services.workspace import Workspace
 from mlboard.tui.keys import bind
 from mlboard.tui.widgets.key_footer import KeyFooter

@@ -16,7 +16,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
-from mlboard.services.experiments import ModelVersionView, list_model_versions
+from mlboard.services.experiments.runs import ModelVersionView, list_model_versions
 from mlboard.tui.keys import bind
 from mlboard.tui.screens.story_detail import StoryDetailScreen
 from mlboard.tui.text import cell

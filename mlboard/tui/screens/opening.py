@@ -65,7 +65,7 @@ def open_run(app: App[None], run_id: str) -> None:
 def open_compare(app: App[None], *, story: str | None = None, run_ids: Sequence[str] = ()) -> None:
     """A story's finished runs, or the runs given, side by side; when they cannot be compared
     (one run, none finished, more than 50), a notification says why."""
-    from mlboard.services.run_compare import compare_runs, compare_story_runs
+    from mlboard.services.experiments.compare import compare_runs, compare_story_runs
     from mlboard.tui.screens.run_compare import RunCompareScreen
 
     workspace = app.workspace  # type: ignore[attr-defined]

@@ -25,7 +25,7 @@ from textual.widgets import Header, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from mlboard.errors import UserError
-from mlboard.services.planning import (
+from mlboard.services.planning.plan import (
     OpenSprint,
     Plan,
     make_plan,
@@ -33,7 +33,7 @@ from mlboard.services.planning import (
     plan_story,
     rank_beside,
 )
-from mlboard.services.stories import StoryView, get_story, list_stories
+from mlboard.services.stories.records import StoryView, get_story, list_stories
 from mlboard.services.workspace import Workspace
 from mlboard.tui.keys import bind
 from mlboard.tui.screens.planning_dialogs import DaysOffScreen, EstimatesScreen

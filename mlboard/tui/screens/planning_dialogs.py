@@ -13,9 +13,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from mlboard.errors import UserError
-from mlboard.services.members import availability, list_members, set_days_off
-from mlboard.services.planning import OpenSprint
-from mlboard.services.stories import edit_story, get_story
+from mlboard.services.planning.plan import OpenSprint
+from mlboard.services.stories.records import edit_story, get_story
+from mlboard.services.team.members import availability, list_members, set_days_off
 from mlboard.services.workspace import Workspace
 from mlboard.tui.keys import bind
 from mlboard.tui.screens.story_form import TEXT_FIELDS, current_text

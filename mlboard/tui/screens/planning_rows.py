@@ -12,9 +12,9 @@ from datetime import date
 from textual.content import Content
 
 from mlboard.analytics.workdays import days_left
-from mlboard.services.planning import MemberLoad, OpenSprint, Plan
-from mlboard.services.stories import StoryView
-from mlboard.services.story_signals import SprintCompute
+from mlboard.services.experiments.story_signals import SprintCompute
+from mlboard.services.planning.plan import MemberLoad, OpenSprint, Plan
+from mlboard.services.stories.records import StoryView
 from mlboard.tui.widgets.capacity_bar import CapacityFigures, bar, meter, scale_of
 from mlboard.tui.widgets.card import KIND_STYLES, hours
 from mlboard.wording import percent, plural

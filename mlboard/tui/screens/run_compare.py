@@ -21,11 +21,11 @@ from textual.widgets import DataTable, Header, Static
 
 from mlboard.analytics.compare import SYSTEM_PREFIX
 from mlboard.errors import UserError
-from mlboard.services.metric_history import StoreFactory, cached_histories
-from mlboard.services.run_compare import Comparison, compare_runs, compare_story_runs
+from mlboard.services.experiments.compare import Comparison, compare_runs, compare_story_runs
+from mlboard.services.experiments.metric_history import StoreFactory, cached_histories
 from mlboard.tui.keys import bind
+from mlboard.tui.navigation import OpenRun
 from mlboard.tui.screens.history_view import HistoryView
-from mlboard.tui.screens.opening import open_run
 from mlboard.tui.text import cell, one_line
 from mlboard.tui.widgets.card import metric_value
 from mlboard.tui.widgets.key_footer import KeyFooter
@@ -230,7 +230,7 @@ class RunCompareScreen(HistoryView):
     def run_chosen(self, event: DataTable.CellSelected) -> None:
         run_id = event.cell_key.column_key.value
         if run_id and run_id != "name":
-            open_run(self.app, run_id)
+            self.post_message(OpenRun(run_id))
 
     def choose_metric(self, metric: str | None) -> None:
         """Chart `metric` from the cache now; fetch what the cache lacks of it in a worker."""

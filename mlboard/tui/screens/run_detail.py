@@ -21,12 +21,12 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import DataTable, Header, Static
 
-from mlboard.services.metric_history import StoreFactory, cached_histories
-from mlboard.services.run_detail import RunDetail, run_detail
-from mlboard.services.stories import get_story
+from mlboard.services.experiments.metric_history import StoreFactory, cached_histories
+from mlboard.services.experiments.run_detail import RunDetail, run_detail
+from mlboard.services.stories.records import get_story
 from mlboard.tui.keys import bind
+from mlboard.tui.navigation import OpenStory
 from mlboard.tui.screens.history_view import HistoryView
-from mlboard.tui.screens.opening import open_story
 from mlboard.tui.screens.story_detail import STATUS_STYLES
 from mlboard.tui.screens.story_picker import StoryPickerScreen
 from mlboard.tui.text import cell, one_line
@@ -276,11 +276,11 @@ class RunDetailScreen(HistoryView):
                 markup=False,
             )
         elif len(keys) == 1:
-            open_story(self.app, keys[0])
+            self.post_message(OpenStory(keys[0]))
         else:
             choices = [(key, get_story(self.workspace, key).title) for key in keys]
             heading = Content.assemble("Open a story of run ", (one_line(detail.label), "bold"))
             self.app.push_screen(
                 StoryPickerScreen(heading, choices),
-                lambda key: open_story(self.app, key) if key else None,
+                lambda key: self.post_message(OpenStory(key)) if key else None,
             )

@@ -1,8 +1,8 @@
 """The Standup: walk the team one person at a time, with the ML news beside them, and a timer.
 
-The digest is the one `mlboard standup` prints (services/standup.py), computed in a thread so
-the screen paints at once and says "loading…" until it arrives. Everything shown comes from
-that one digest and the active sprint's cards, so the copied or saved Markdown says exactly
+The digest is the one `mlboard standup` prints (mlboard/services/standup/digest.py), computed in a
+thread so the screen paints at once and says "loading…" until it arrives. Everything shown comes
+from that one digest and the active sprint's cards, so the copied or saved Markdown says exactly
 what the screen said. The meeting timer ticks only while it runs: an idle standup costs no CPU.
 """
 

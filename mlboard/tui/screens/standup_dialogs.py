@@ -14,7 +14,7 @@ from textual.widgets import Input, Label, Static
 
 from mlboard.errors import UserError
 from mlboard.files import write_atomically
-from mlboard.services.standup import write_note
+from mlboard.services.standup.digest import write_note
 from mlboard.tui.keys import bind
 from mlboard.tui.text import one_line
 from mlboard.tui.widgets.key_footer import KeyFooter

@@ -10,10 +10,10 @@ from typing import Any
 from textual.content import Content
 
 from mlboard.domain import STATUS_LABELS
-from mlboard.services.sprints import active_sprint_name
-from mlboard.services.standup import Digest, standup_digest
-from mlboard.services.standup_text import digest_markdown
-from mlboard.services.stories import StoryView, list_stories
+from mlboard.services.planning.sprints import active_sprint_name
+from mlboard.services.standup.digest import Digest, standup_digest
+from mlboard.services.standup.text import digest_markdown
+from mlboard.services.stories.records import StoryView, list_stories
 from mlboard.services.workspace import Workspace
 from mlboard.tui.text import one_line
 from mlboard.wording import percent, plural

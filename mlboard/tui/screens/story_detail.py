@@ -20,20 +20,15 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from mlboard.analytics.training_signals import MetricPoint
-from mlboard.services.evidence import Evidence, story_evidence
-from mlboard.services.experiments import story_runs
-from mlboard.services.gates import GateReport, story_gates
-from mlboard.services.metric_history import load_histories
-from mlboard.services.stories import (
-    EventView,
-    StoryView,
-    find_story,
-    get_story,
-    story_history,
-)
+from mlboard.services.experiments.metric_history import load_histories
+from mlboard.services.experiments.runs import story_runs
+from mlboard.services.governance.evidence import Evidence, story_evidence
+from mlboard.services.governance.gates import GateReport, story_gates
+from mlboard.services.stories.lookup import find_story
+from mlboard.services.stories.records import EventView, StoryView, get_story, story_history
 from mlboard.services.workspace import Workspace
 from mlboard.tui.keys import bind
-from mlboard.tui.screens.opening import open_compare, open_run
+from mlboard.tui.navigation import OpenCompare, OpenRun
 from mlboard.tui.screens.story_form import StoryFormScreen
 from mlboard.tui.text import one_line
 from mlboard.tui.widgets.card import metric_value
@@ -302,10 +297,10 @@ class StoryDetailScreen(ModalScreen[str | None]):
     @on(OptionList.OptionSelected, "#story-runs")
     def open_run(self, event: OptionList.OptionSelected) -> None:
         if event.option_id is not None:
-            open_run(self.app, event.option_id)
+            self.post_message(OpenRun(event.option_id))
 
     def action_compare(self) -> None:
-        open_compare(self.app, story=self.key)
+        self.post_message(OpenCompare(story=self.key))
 
     def action_edit(self) -> None:
         self.app.push_screen(StoryFormScreen(self.key), self._after_edit)

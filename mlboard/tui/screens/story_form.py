@@ -11,10 +11,10 @@ from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
 from mlboard.domain import Sensitivity, StoryKind, StoryStatus
 from mlboard.errors import UserError
-from mlboard.services.members import list_members
-from mlboard.services.sprints import open_sprint_names
-from mlboard.services.stories import StoryView, create_story, edit_story, get_story
-from mlboard.services.story_fields import as_event_text
+from mlboard.services.planning.sprints import open_sprint_names
+from mlboard.services.stories.fields import as_event_text
+from mlboard.services.stories.records import StoryView, create_story, edit_story, get_story
+from mlboard.services.team.members import list_members
 from mlboard.tui.keys import bind
 from mlboard.tui.widgets.key_footer import KeyFooter
 

@@ -18,8 +18,8 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from mlboard.domain import StoryStatus
-from mlboard.services.board import CardFacts
-from mlboard.services.stories import StoryView
+from mlboard.services.stories.board import CardFacts
+from mlboard.services.stories.records import StoryView
 from mlboard.tui.keys import bind
 from mlboard.tui.widgets.card import render_card
 

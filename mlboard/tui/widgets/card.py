@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from textual.content import Content
 
-from mlboard.services.board import CardFacts
-from mlboard.services.evidence import Evidence
-from mlboard.services.experiments import ModelVersionView
-from mlboard.services.stories import StoryView
+from mlboard.services.experiments.runs import ModelVersionView
+from mlboard.services.governance.evidence import Evidence
+from mlboard.services.stories.board import CardFacts
+from mlboard.services.stories.records import StoryView
 from mlboard.tui.text import one_line
 
 KIND_STYLES = {

@@ -18,7 +18,7 @@ from typing import Any
 from rich.text import Text
 from textual.message import Message
 
-from mlboard.services.experiments import RunView
+from mlboard.services.experiments.runs import RunView
 from mlboard.tui.keys import bind
 from mlboard.tui.text import one_line
 from mlboard.tui.widgets.card import metric_value

@@ -1,0 +1,1 @@
+"""Data: pipelines and their status, drift checks, alerts."""

@@ -1,0 +1,1 @@
+"""Experiments: MLflow sync, links to stories, runs, histories, comparisons, models, compute."""

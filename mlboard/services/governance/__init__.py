@@ -1,0 +1,1 @@
+"""Governance: Definition-of-Done gates, sensitivity, evidence, model cards, the audit trail."""

@@ -1,0 +1,1 @@
+"""Planning: sprints, their points, the plan with its forecast, the sprint review."""

@@ -1,0 +1,1 @@
+"""The daily standup: its window, its sections and its text."""

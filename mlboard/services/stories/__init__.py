@@ -1,0 +1,1 @@
+"""Stories: their records and fields, the board's view of them, Jira imports."""

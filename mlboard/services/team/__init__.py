@@ -1,0 +1,1 @@
+"""The team: members, their handles and how much each can take on."""
