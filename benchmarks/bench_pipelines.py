@@ -123,7 +123,7 @@ def bench_file(args: argparse.Namespace) -> None:
 def bench_http(args: argparse.Namespace) -> None:
     import requests
 
-    from mlboard.integrations.lineage_server import PATH, make_server
+    from mlboard.services.data.lineage_server import PATH, make_server
 
     total = int(args.rate * args.seconds)
     fresh = iter(events_for(total, args.jobs, seed=1))

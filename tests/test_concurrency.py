@@ -19,7 +19,7 @@ import pytest
 from textual.pilot import Pilot
 
 from mlboard.config import Settings
-from mlboard.integrations.lineage_server import make_server
+from mlboard.services.data.lineage_server import make_server
 from mlboard.services.data.status import pipeline_statuses
 from mlboard.services.experiments.linking import pending_tags
 from mlboard.services.experiments.runs import run_count

@@ -1,54 +1,12 @@
-"""The layers keep their promises: the core never sees the UI, start-up never pays for heavy
-libraries."""
+"""Start-up never pays for heavy libraries. (The layers' promises are import-linter contracts:
+tests/test_architecture.py.)"""
 
 from __future__ import annotations
 
-import ast
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
-
-PACKAGE = Path(__file__).resolve().parents[1] / "mlboard"
-CORE_LAYERS = ("store", "services", "analytics", "integrations")
-
-
-def imported_modules(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module)
-    return names
-
-
-def modules_of(layer: str) -> list[Path]:
-    return sorted((PACKAGE / layer).rglob("*.py"))
-
-
-@pytest.mark.parametrize("layer", CORE_LAYERS)
-def test_core_layers_never_import_the_ui(layer):
-    for path in modules_of(layer):
-        leaks = {
-            name
-            for name in imported_modules(path)
-            if name.split(".")[0] == "textual" or name.startswith("mlboard.tui")
-        }
-        assert not leaks, f"{path.relative_to(PACKAGE)} imports {leaks}"
-
-
-def test_analytics_never_touches_the_database():
-    for path in modules_of("analytics"):
-        leaks = {
-            name
-            for name in imported_modules(path)
-            if name.split(".")[0] in {"sqlmodel", "sqlalchemy"}
-            or name.startswith(("mlboard.store", "mlboard.services"))
-        }
-        assert not leaks, f"{path.relative_to(PACKAGE)} imports {leaks}"
 
 
 @pytest.mark.parametrize("module", ["mlboard.launcher", "mlboard.cli", "mlboard.tui.app"])

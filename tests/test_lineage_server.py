@@ -35,7 +35,7 @@ from openlineage.client.transport.http import HttpConfig, HttpTransport
 from sqlmodel import select
 
 from mlboard.config import Settings
-from mlboard.integrations.lineage_server import PATH, make_server
+from mlboard.services.data.lineage_server import PATH, make_server
 from mlboard.services.data.status import pipeline_detail, pipeline_statuses
 from mlboard.services.workspace import Workspace
 from mlboard.store.engine import create_database_engine

@@ -13,6 +13,7 @@ from mlboard.errors import UserError
 from mlboard.services.experiments.sync import sync
 from mlboard.services.governance.gates import check_item, story_gates
 from mlboard.services.governance.model_card import build_model_card
+from mlboard.services.governance.model_card_markdown import card_markdown
 from mlboard.services.stories.records import create_story
 from mlboard.services.team.members import add_member
 from mlboard.store.tables import DriftReport
@@ -97,7 +98,7 @@ def test_a_card_holds_what_the_board_knows_and_marks_the_rest_todo(board):
     )
     assert "considerations: no bias/fairness evaluation on ML-1's checklist" in data["todo"]
 
-    text = card.as_markdown()
+    text = card_markdown(card)
     assert text.startswith("# Model card: churn version 1\n")
     for line in (
         # handles with a word joiner after `@`: names in a pasted card, never mentions
@@ -129,7 +130,7 @@ def test_recorded_checks_and_drift_reports_fill_their_sections(board, clock):
     assert data["considerations"]["privacy_review"]["link"] == "https://dpo/reviews/42"
     assert data["evaluation"]["drift_reports"][0]["drifted_columns"] == 1
     assert not any("drift" in gap or "bias" in gap or "privacy" in gap for gap in data["todo"])
-    assert "week-47.csv vs train.csv, drift share 25%" in card.as_markdown()
+    assert "week-47.csv vs train.csv, drift share 25%" in card_markdown(card)
 
 
 def test_a_version_below_target_says_so_in_its_limitations(board):

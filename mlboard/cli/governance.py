@@ -142,22 +142,25 @@ def card(
     ] = False,
 ) -> None:
     """Generate a model card from what the board knows; gaps are marked TODO."""
+    from mlboard.files import write_atomically
     from mlboard.services.governance.model_card import (
         attach_card,
         build_model_card,
         log_card_to_run,
-        write_atomically,
     )
+    from mlboard.services.governance.model_card_markdown import card_markdown
 
     workspace = ctx.obj.workspace()
     model_card = build_model_card(workspace, name, version=version, alias=alias)
     text = (
-        model_card.as_markdown() if fmt is CardFormat.MD else json_text(model_card.as_json()) + "\n"
+        card_markdown(model_card)
+        if fmt is CardFormat.MD
+        else json_text(model_card.as_json()) + "\n"
     )
     notes = console() if output else error_console()
     link = ""
     if output is not None:
-        write_atomically(output, text)
+        write_atomically(output.expanduser(), text)
         link = str(output.expanduser().resolve())
         notes.print(Text(f"wrote the card of {model_card.name} v{model_card.version} to {output}"))
     if log_to_run:

@@ -131,7 +131,7 @@ def serve(
     """Receive OpenLineage events over HTTP (POST /api/v1/lineage) until Ctrl-C."""
     from mlboard.errors import UserError
     from mlboard.integrations.guarded_http import MAX_REQUEST_TIMEOUT
-    from mlboard.integrations.lineage_server import PATH, make_server
+    from mlboard.services.data.lineage_server import PATH, make_server
 
     if max_body <= 0:
         raise UserError("--max-body must be a positive number of bytes")

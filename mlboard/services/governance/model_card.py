@@ -10,10 +10,6 @@ sentence is worse than none: auditors read it as a claim.
 
 from __future__ import annotations
 
-import os
-import tempfile
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -21,6 +17,8 @@ from sqlmodel import Session, col, select
 from mlboard.domain import format_number, iso, parse_target
 from mlboard.errors import UserError
 from mlboard.services.experiments.runs import run_views
+from mlboard.services.governance.card import ModelCard
+from mlboard.services.governance.model_card_markdown import card_markdown
 from mlboard.services.governance.sensitivity import effective_sensitivity, higher
 from mlboard.services.workspace import Workspace
 from mlboard.store.tables import (
@@ -39,38 +37,6 @@ from mlboard.wording import plural
 
 CHAMPION = "champion"
 ARTIFACT_FILE = "model_card.md"
-_SECTIONS = ("model_details", "intended_use", "training_data", "evaluation", "considerations")
-
-
-@dataclass
-class ModelCard:
-    """A generated card: its sections as plain data, and what the board could not tell."""
-
-    name: str
-    version: int
-    tracking_uri: str
-    run_id: str | None
-    story: str | None
-    generated_at: str
-    sections: dict[str, dict[str, Any]] = field(default_factory=dict)
-    todo: dict[str, list[str]] = field(default_factory=dict)
-
-    def gap(self, section: str, message: str) -> None:
-        self.todo.setdefault(section, []).append(message)
-
-    def as_json(self) -> dict[str, Any]:
-        """The stable shape of `model card --format json`: the sections, then `todo`."""
-        return {
-            **{name: self.sections[name] for name in _SECTIONS},
-            "todo": [f"{s}: {m}" for s in _SECTIONS for m in self.todo.get(s, [])],
-            "generated_at": self.generated_at,
-        }
-
-    def as_markdown(self) -> str:
-        """The card as a Markdown document (what `--log-to-run` stores as model_card.md)."""
-        from mlboard.services.governance.model_card_markdown import render
-
-        return render(self)
 
 
 def build_model_card(
@@ -356,29 +322,15 @@ def _considerations(card: ModelCard, story: Story | None, checks: dict[str, Any]
         card.gap(section, "no limitations recorded: where should this model not be trusted?")
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write a whole file or nothing: a temporary file in the same folder, then a rename."""
-    path = path.expanduser()
-    try:
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    except OSError as error:
-        raise UserError(f"cannot write {path}: {error.strerror}") from None
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temporary, path)
-    except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
-        raise UserError(f"cannot write {path}: {error.strerror}") from None
-
-
 def log_card_to_run(card: ModelCard) -> str:
     """Log the Markdown card as `model_card.md` on the version's run; returns its URI."""
     if card.run_id is None:
         raise UserError(f"{card.name} version {card.version} has no run to log the card to")
     from mlboard.integrations.mlflow_sync import TrackingStore
 
-    return TrackingStore(card.tracking_uri).log_text(card.run_id, card.as_markdown(), ARTIFACT_FILE)
+    return TrackingStore(card.tracking_uri).log_text(
+        card.run_id, card_markdown(card), ARTIFACT_FILE
+    )
 
 
 def attach_card(ws: Workspace, card: ModelCard, link: str = "") -> str:

@@ -8,13 +8,11 @@ as text, never as links, HTML or mentions.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mlboard.domain import format_number
+from mlboard.services.governance.card import ModelCard
 from mlboard.text_safety import markdown_inline
-
-if TYPE_CHECKING:
-    from mlboard.services.governance.model_card import ModelCard
 
 TITLES = {
     "model_details": "Model details",
@@ -25,7 +23,7 @@ TITLES = {
 }
 
 
-def render(card: ModelCard) -> str:
+def card_markdown(card: ModelCard) -> str:
     """The whole card, section by section, in the order of the Model Card Toolkit."""
     s = card.sections
     details, use, data = s["model_details"], s["intended_use"], s["training_data"]

@@ -17,7 +17,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Markdown, Static
 
 from mlboard.errors import UserError
-from mlboard.services.governance.model_card import ModelCard, build_model_card
+from mlboard.services.governance.card import ModelCard
+from mlboard.services.governance.model_card import build_model_card
+from mlboard.services.governance.model_card_markdown import card_markdown
 from mlboard.services.workspace import Workspace
 from mlboard.tui.keys import bind
 from mlboard.tui.widgets.key_footer import KeyFooter
@@ -105,7 +107,7 @@ class ModelCardScreen(ModalScreen[None]):
         if message.card is None:
             gaps.update(Content.styled(message.error or "", "$error"))
             return
-        self.card, self.markdown = message.card, message.card.as_markdown()
+        self.card, self.markdown = message.card, card_markdown(message.card)
         gaps.update(gaps_line(message.card))
         await self.query_one("#card-markdown", Markdown).update(marked(self.markdown))
 
