@@ -4,6 +4,7 @@ libraries."""
 from __future__ import annotations
 
 import ast
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -79,3 +80,63 @@ def test_help_does_not_open_a_database_or_import_sqlalchemy(tmp_path):
     )
     assert result.stdout.strip().endswith("LOADED")
     assert list(tmp_path.iterdir()) == []
+
+
+DATABASE_LAYER = ("sqlalchemy", "sqlmodel", "pydantic", "alembic")
+
+
+def test_the_board_app_and_its_light_read_do_not_import_the_database_layer():
+    script = (
+        "import sys, mlboard.launcher, mlboard.tui.app, mlboard.services.sqlite_reads; "
+        f"print(' '.join(m for m in {DATABASE_LAYER!r} if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == ""
+
+
+FIRST_FRAME = """
+import json, sys
+from mlboard.config import load_settings
+from mlboard.tui.app import board_app
+from mlboard.tui.screens.board import BoardScreen
+
+app = board_app(load_settings(sys.argv[1]))
+seen = {}
+
+def first_frame():
+    screen = app.screen
+    seen["cards"] = sum(column.cards.option_count for column in screen.columns)
+    seen["stories"] = len(screen.board.stories)
+    seen["loaded"] = [name for name in sys.argv[2:] if name in sys.modules]
+
+app.after_first_frame(first_frame)  # before the board's own: it runs first
+
+async def auto_pilot(pilot):
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    seen["loaded_later"] = [name for name in sys.argv[2:] if name in sys.modules]
+    app.exit()
+
+app.run(headless=True, size=(160, 50), auto_pilot=auto_pilot)
+app.close_workspace()
+print(json.dumps(seen))
+"""
+
+
+def test_the_board_paints_its_cards_before_loading_the_database_layer(sample_workspace, tmp_path):
+    """`mlboard` on a current SQLite file: the first frame holds every card of the active
+    sprint, and SQLAlchemy, SQLModel and pydantic load only after it (for the card facts)."""
+    result = subprocess.run(
+        [sys.executable, "-c", FIRST_FRAME, sample_workspace.settings.database, *DATABASE_LAYER],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+    )
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert seen["cards"] == seen["stories"] > 0
+    assert seen["loaded"] == []
+    assert "sqlalchemy" in seen["loaded_later"]  # the card facts opened the database after it

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 
 import pytest
 
+from mlboard.config import Settings
 from mlboard.launcher import BoardArgs, board_args
+from mlboard.store import migrations
 from mlboard.tui import SCREENS
-from mlboard.tui.app import MlboardApp
+from mlboard.tui.app import MlboardApp, board_app
 
 
 @pytest.mark.parametrize(
@@ -73,3 +76,38 @@ def test_screen_does_not_go_with_a_command(tmp_path):
     )
     assert result.returncode == 2
     assert result.stderr.strip() == "error: --screen opens the TUI; it does not go with `where`"
+
+
+def test_an_older_database_is_upgraded_before_the_board_is_drawn(tmp_path):
+    from mlboard.store.engine import create_database_engine, database_url
+
+    path = tmp_path / "old.db"
+    engine = create_database_engine(database_url(str(path)))
+    migrations.upgrade(engine, migrations.known_revisions()[-2])
+    engine.dispose()
+    app = board_app(Settings(str(path), "test", actor="tester"))
+    app.close_workspace()
+    with sqlite3.connect(path) as connection:
+        version = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+    connection.close()
+    assert version == (migrations.head_revision(),)
+
+
+def test_a_newer_database_is_refused_in_one_line(tmp_path):
+    from mlboard.store.engine import open_database
+
+    path = tmp_path / "new.db"
+    open_database(str(path)).dispose()
+    with sqlite3.connect(path) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '9999'")
+    connection.close()
+    result = subprocess.run(
+        [sys.executable, "-m", "mlboard", "--db", str(path)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "written by a newer mlboard (schema 9999" in result.stderr

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from mlboard.domain import StoryKind, parse_choice
-from mlboard.services.evidence import Evidence
-from mlboard.services.sprints import SprintView, active_sprint_name, get_sprint
-from mlboard.services.stories import StoryView, list_stories
-from mlboard.services.workspace import Workspace
+from mlboard.services.sprint_view import SprintView
+from mlboard.services.story_view import StoryView
+
+if TYPE_CHECKING:
+    from mlboard.services.evidence import Evidence
+    from mlboard.services.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -22,8 +25,24 @@ class BoardData:
     stories: list[StoryView]
 
 
+@dataclass(frozen=True)
+class BoardSnapshot:
+    """The active sprint's board and the change marker, read in one transaction: what the
+    board's first paint draws, and what the change poll compares with afterwards."""
+
+    board: BoardData
+    marker: tuple[object, ...]
+
+
 def load_board(ws: Workspace, sprint: str | None = None) -> BoardData:
-    """The named sprint, else the active one; no sprint at all gives an empty board."""
+    """The named sprint, else the active one; no sprint at all gives an empty board.
+
+    The queries are imported here: the board's first paint reads the same data without
+    SQLAlchemy (`sqlite_reads`) and draws these views before the database layer is loaded.
+    """
+    from mlboard.services.sprints import active_sprint_name, get_sprint
+    from mlboard.services.stories import list_stories
+
     name = sprint or active_sprint_name(ws)
     if name is None:
         return BoardData(None, [])

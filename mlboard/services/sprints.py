@@ -2,53 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import date, timedelta
 
 from sqlmodel import Session, col, select
 
 from mlboard.domain import SprintState, StoryStatus
 from mlboard.errors import UserError
 from mlboard.services import sprint_points
+from mlboard.services.sprint_view import SprintView
 from mlboard.services.stories import apply_changes, find_sprint
 from mlboard.services.workspace import Workspace
 from mlboard.store.tables import Sprint, Story
 
 DEFAULT_LENGTH = timedelta(days=13)  # two weeks: ends the day before the same weekday, 2 weeks on
-
-
-@dataclass(frozen=True, slots=True)
-class SprintView:
-    name: str
-    state: str
-    goal: str
-    start: date | None
-    end: date | None
-    started_at: datetime | None
-    closed_at: datetime | None
-    committed_points: float | None
-    completed_points: float
-    stories: int
-
-    def as_json(self) -> dict[str, Any]:
-        """The stable JSON shape documented in the README (`sprint list --format json`)."""
-        return {
-            "name": self.name,
-            "state": self.state,
-            "start": self.start.isoformat() if self.start else None,
-            "end": self.end.isoformat() if self.end else None,
-            "goal": self.goal,
-            "committed_points": self.committed_points,
-            "completed_points": self.completed_points,
-            "stories": self.stories,
-        }
-
-    def days_left(self, today: date) -> int | None:
-        """Calendar days from today to the end, the end day included; never negative."""
-        if self.end is None:
-            return None
-        return max((self.end - today).days + 1, 0)
 
 
 def _parse_date(text: str | None, what: str) -> date | None:
@@ -127,7 +93,9 @@ def close_sprint(ws: Workspace, name: str, *, carry_over_to: str | None = None) 
 
 
 def _active(session: Session) -> Sprint | None:
-    return session.exec(select(Sprint).where(Sprint.state == SprintState.ACTIVE)).first()
+    return session.exec(
+        select(Sprint).where(Sprint.state == SprintState.ACTIVE).order_by(col(Sprint.id))
+    ).first()
 
 
 def active_sprint_name(ws: Workspace) -> str | None:

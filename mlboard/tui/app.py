@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import App, SystemCommand
@@ -12,8 +15,8 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from mlboard.config import Settings
+from mlboard.services.board import BoardData, BoardSnapshot
 from mlboard.services.changes import change_marker
-from mlboard.services.workspace import Workspace, open_workspace
 from mlboard.tui.screens.board import BoardScreen
 from mlboard.tui.sync_worker import (
     NO_TRACKING_URI,
@@ -22,6 +25,9 @@ from mlboard.tui.sync_worker import (
     SyncProgress,
     sync_all,
 )
+
+if TYPE_CHECKING:
+    from mlboard.services.workspace import Workspace
 
 
 def _experiments_screen() -> Screen[None]:
@@ -76,6 +82,10 @@ class MlboardApp(App[None]):
     Each screen is a mode with its own stack (a story opened from the board stays open there
     while you look at experiments). `data_version` counts changes made behind a screen's back
     (a sync, a link); screens compare it with what they last loaded when they are shown again.
+
+    Given `settings` and a `first_board` read without SQLAlchemy (`sqlite_reads`) instead of an
+    open workspace, the board paints from that snapshot and the workspace opens on first use:
+    the evidence read after the first frame opens it, in its worker thread.
     """
 
     CSS_PATH = "app.tcss"
@@ -106,18 +116,56 @@ class MlboardApp(App[None]):
         Binding("q", "quit", "Quit", id="quit"),
     ]
 
-    def __init__(self, workspace: Workspace, screen: str = "board") -> None:
+    def __init__(
+        self,
+        workspace: Workspace | None = None,
+        screen: str = "board",
+        *,
+        settings: Settings | None = None,
+        first_board: BoardSnapshot | None = None,
+    ) -> None:
         # The mode the app opens on (`mlboard --screen standup` at standup time); Textual reads
         # it while initialising, so it is set first.
         self.DEFAULT_MODE = screen  # type: ignore[misc]
         super().__init__()
-        self.workspace = workspace
+        if workspace is None and settings is None:
+            raise TypeError("MlboardApp needs a workspace, or the settings to open one")
+        self.settings: Settings = workspace.settings if workspace is not None else settings  # type: ignore[union-attr,assignment]
+        self._workspace = workspace
+        self._opening = threading.Lock()
+        self._first_board = first_board.board if first_board else None
+        self._marker = first_board.marker if first_board else None
         self.data_version = 0
         self._before_first_frame: list[Callable[[], object]] | None = []
 
+    @property
+    def workspace(self) -> Workspace:
+        """The open database, opened here on first use when the app started from a snapshot
+        (any thread; one opens it, the others wait for it)."""
+        with self._opening:
+            if self._workspace is None:
+                from mlboard.services.workspace import open_workspace
+
+                self._workspace = open_workspace(self.settings)
+            return self._workspace
+
+    def close_workspace(self) -> None:
+        if self._workspace is not None:
+            self._workspace.close()
+
+    def now(self) -> datetime:
+        """The workspace's clock; an app started from a snapshot has the real one from the start."""
+        return self._workspace.now() if self._workspace is not None else datetime.now(UTC)
+
+    def take_first_board(self) -> BoardData | None:
+        """The snapshot's board, once: the board screen's first paint draws it."""
+        board, self._first_board = self._first_board, None
+        return board
+
     def on_mount(self) -> None:
-        self.set_keymap(dict(self.workspace.settings.keymap))
-        self._marker = change_marker(self.workspace)
+        self.set_keymap(dict(self.settings.keymap))
+        if self._marker is None:
+            self._marker = change_marker(self.workspace)
         self.set_interval(CHANGE_POLL_SECONDS, self.poll_changes)
 
     def on_ready(self) -> None:
@@ -185,7 +233,7 @@ class MlboardApp(App[None]):
         return any(w.group == "sync" and w.is_running for w in self.workers)
 
     def action_sync(self) -> None:
-        uris = self.workspace.settings.tracking_uris
+        uris = self.settings.tracking_uris
         if not uris:
             self.notify(NO_TRACKING_URI, title="Nothing to sync", severity="warning", markup=False)
             return
@@ -216,7 +264,7 @@ class MlboardApp(App[None]):
     def _sync_finished(self, message: SyncFinished) -> None:
         self.sub_title = ""
         summary = message.summary
-        if len(summary.failures) < len(self.workspace.settings.tracking_uris):
+        if len(summary.failures) < len(self.settings.tracking_uris):
             self.notify(summary.describe(), title="Synced", markup=False)
         if summary.changed or summary.model_versions:
             self.data_changed()
@@ -253,10 +301,28 @@ class MlboardApp(App[None]):
             )
 
 
+def board_app(settings: Settings, screen: str = "board") -> MlboardApp:
+    """The app on `screen` for the database of `settings`.
+
+    The board's first paint reads its SQLite file with sqlite3 when the schema is current
+    (`sqlite_reads`): SQLAlchemy and the tables load after the first frame. Otherwise (another
+    screen, PostgreSQL, a schema to upgrade or refuse) the workspace opens first, as before.
+    """
+    if screen == "board":
+        from mlboard.services.sqlite_reads import FileReads, read_file
+
+        first = read_file(settings.database, FileReads.board_snapshot)
+        if first is not None:
+            return MlboardApp(settings=settings, first_board=first)
+    from mlboard.services.workspace import open_workspace
+
+    return MlboardApp(open_workspace(settings), screen)
+
+
 def run_board(settings: Settings, screen: str = "board") -> None:
-    """Open the workspace of `settings` and run the app on `screen` until the user quits."""
-    workspace = open_workspace(settings)
+    """Run the app on `screen` until the user quits."""
+    app = board_app(settings, screen)
     try:
-        MlboardApp(workspace, screen).run()
+        app.run()
     finally:
-        workspace.close()
+        app.close_workspace()

@@ -20,7 +20,7 @@ from textual.widgets.option_list import Option
 
 from mlboard.domain import StoryStatus
 from mlboard.services.board import CardFacts
-from mlboard.services.stories import StoryView
+from mlboard.services.story_view import StoryView
 from mlboard.tui.widgets.card import render_card
 
 

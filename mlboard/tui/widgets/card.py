@@ -7,12 +7,16 @@ the whole sprint in one read and re-renders any card without touching the databa
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.content import Content
 
 from mlboard.services.board import CardFacts
-from mlboard.services.evidence import Evidence
-from mlboard.services.stories import StoryView
+from mlboard.services.story_view import StoryView
 from mlboard.tui.text import one_line
+
+if TYPE_CHECKING:
+    from mlboard.services.evidence import Evidence
 
 KIND_STYLES = {
     "experiment": "$accent",
