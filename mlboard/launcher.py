@@ -50,9 +50,9 @@ def main() -> None:
 
             run_board(load_settings(board.database), screen)
         else:
-            from mlboard.cli import app
+            from mlboard.cli import main as run_command
 
-            app()
+            run_command()
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as error:

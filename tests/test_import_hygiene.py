@@ -140,3 +140,39 @@ def test_the_board_paints_its_cards_before_loading_the_database_layer(sample_wor
     assert seen["cards"] == seen["stories"] > 0
     assert seen["loaded"] == []
     assert "sqlalchemy" in seen["loaded_later"]  # the card facts opened the database after it
+
+
+LISTING = """
+import contextlib, io, sys
+sys.argv = ["mlboard", "--db", sys.argv[1], *sys.argv[2:]]
+from mlboard.launcher import main
+with contextlib.redirect_stdout(io.StringIO()):
+    try:
+        main()
+    except SystemExit as exit:
+        assert not exit.code, exit.code
+print(" ".join(sorted(name for name in sys.modules if name.startswith("mlboard.cli."))))
+print(" ".join(name for name in ("sqlalchemy", "sqlmodel") if name in sys.modules))
+"""
+
+
+@pytest.mark.parametrize("command", [["sprint", "list"], ["story", "list", "--format", "json"]])
+def test_a_listing_loads_its_own_command_and_no_database_layer(sample_workspace, command):
+    """On a current SQLite file a listing is read with sqlite3, and only its command is built."""
+    result = subprocess.run(
+        [sys.executable, "-c", LISTING, sample_workspace.settings.database, *command],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    commands, database_layer = result.stdout.splitlines()[-2:]
+    assert set(commands.split()) <= {
+        "mlboard.cli.output",
+        "mlboard.cli.state",
+        "mlboard.cli.sprints",
+        "mlboard.cli.planning",  # `sprint report` is part of the sprint group
+        "mlboard.cli.stories",
+        "mlboard.cli.runs",  # `story link` and `story unlink`
+        "mlboard.cli.governance",  # `story check` and `story gates`
+    }
+    assert database_layer == ""

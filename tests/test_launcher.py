@@ -7,7 +7,10 @@ import subprocess
 import sys
 
 import pytest
+from typer.main import get_command
 
+from mlboard.cli import app as full_cli
+from mlboard.cli import command_name
 from mlboard.config import Settings
 from mlboard.launcher import BoardArgs, board_args
 from mlboard.store import migrations
@@ -111,3 +114,44 @@ def test_a_newer_database_is_refused_in_one_line(tmp_path):
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1
     assert "written by a newer mlboard (schema 9999" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["sprint", "list"], "sprint"),
+        (["--db", "team.db", "story", "move", "ML-1", "done"], "story"),
+        (["--db=team.db", "standup"], "standup"),
+        (["--db", "story", "story", "list"], "story"),
+        (["--help"], None),
+        (["--version"], None),
+        (["--db", "team.db"], None),
+        (["storyy", "list"], None),
+        (["--db"], None),
+    ],
+)
+def test_a_command_line_registers_only_the_command_it_runs(args, expected):
+    assert command_name(args) == expected
+
+
+def test_every_command_of_the_full_cli_can_be_registered_alone():
+    from mlboard.cli import COMMANDS
+
+    assert {*COMMANDS} == {command.name for command in get_command(full_cli).commands.values()}
+
+
+def test_a_bad_filter_of_a_listing_is_one_line(tmp_path):
+    from mlboard.store.engine import open_database
+
+    open_database(str(tmp_path / "team.db")).dispose()
+    result = subprocess.run(
+        [sys.executable, "-m", "mlboard", "--db", "team.db", "story", "list", "--status", "x"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: status: unknown status 'x' (choose from backlog, todo, in_progress, review, done)"
+    ]

@@ -59,9 +59,11 @@ def list_(
     fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.TEXT,
 ) -> None:
     """List sprints with committed and completed points."""
-    from mlboard.services.sprints import list_sprints
+    sprints = ctx.obj.read_quickly(lambda reads: reads.list_sprints())
+    if sprints is None:
+        from mlboard.services.sprints import list_sprints
 
-    sprints = list_sprints(ctx.obj.workspace())
+        sprints = list_sprints(ctx.obj.workspace())
     if fmt is Format.JSON:
         print_json([s.as_json() for s in sprints])
         return

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from mlboard.config import Settings
+    from mlboard.services.sqlite_reads import FileReads
     from mlboard.services.workspace import Workspace
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -30,3 +34,10 @@ class CliState:
 
             self._workspace = open_workspace(self.settings())
         return self._workspace
+
+    def read_quickly(self, read: Callable[[FileReads], T]) -> T | None:
+        """`read` on the database file with sqlite3 alone, when its schema is current (listings
+        then skip importing SQLAlchemy); None when the workspace must be opened instead."""
+        from mlboard.services.sqlite_reads import read_file
+
+        return read_file(self.settings().database, read)
