@@ -8,6 +8,7 @@ traceback, and never a control character from the text it quotes.
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ def main() -> None:
     try:
         board = board_args(sys.argv[1:])
         if board is not None:
+            gc.disable()  # start-up's objects live on: the board enables it after the first frame
             from mlboard.config import load_settings
             from mlboard.tui import check_screen
 

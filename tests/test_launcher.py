@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import subprocess
 import sys
@@ -155,3 +156,45 @@ def test_a_bad_filter_of_a_listing_is_one_line(tmp_path):
     assert result.stderr.strip().splitlines() == [
         "error: status: unknown status 'x' (choose from backlog, todo, in_progress, review, done)"
     ]
+
+
+START_UP = """
+import gc, json, sys
+gc.disable()  # as the executable does before loading the app
+from mlboard.config import load_settings
+from mlboard.tui.app import run_board
+from mlboard.tui.compat import built_screen
+
+seen = {}
+
+async def auto_pilot(pilot):
+    app = pilot.app
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    seen["collecting"] = gc.isenabled()
+    seen["frozen"] = gc.get_freeze_count()
+    seen["built"] = [mode for mode in ("standup", "experiments", "models", "planning")
+                     if built_screen(app, mode) is not None]
+    seen["mode"] = app.current_mode
+    app.exit()
+
+run_board(load_settings(sys.argv[1]), "board", headless=True, size=(160, 50), auto_pilot=auto_pilot)
+print(json.dumps(seen))
+"""
+
+
+def test_start_up_builds_the_daily_screens_and_leaves_the_collector_on(sample_workspace, tmp_path):
+    """After start-up the garbage collector runs again, over what came after it; the screens of
+    every day's switches are built while the board stays on screen."""
+    result = subprocess.run(
+        [sys.executable, "-c", START_UP, sample_workspace.settings.database],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+    )
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert seen["collecting"] is True and seen["frozen"] > 0
+    assert seen["built"] == ["standup", "experiments", "models"]
+    assert seen["mode"] == "board"

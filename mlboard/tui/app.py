@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.widget import AwaitMount
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from mlboard.config import Settings
 from mlboard.services.board import BoardData, BoardSnapshot
 from mlboard.services.changes import change_marker
+from mlboard.tui.modes import PREPARED, SCREENS, prepare_screens, screen_factory
 from mlboard.tui.screens.board import BoardScreen
 from mlboard.tui.sync_worker import (
     NO_TRACKING_URI,
@@ -28,49 +31,6 @@ from mlboard.tui.sync_worker import (
 
 if TYPE_CHECKING:
     from mlboard.services.workspace import Workspace
-
-
-def _experiments_screen() -> Screen[None]:
-    """Imported on first switch: the board's first paint does not pay for the run table."""
-    from mlboard.tui.screens.experiments import ExperimentsScreen
-
-    return ExperimentsScreen()
-
-
-def _models_screen() -> Screen[None]:
-    from mlboard.tui.screens.models import ModelsScreen
-
-    return ModelsScreen()
-
-
-def _planning_screen() -> Screen[None]:
-    from mlboard.tui.screens.planning import PlanningScreen
-
-    return PlanningScreen()
-
-
-def _standup_screen() -> Screen[None]:
-    from mlboard.tui.screens.standup import StandupScreen
-
-    return StandupScreen()
-
-
-def _data_screen() -> Screen[None]:
-    from mlboard.tui.screens.data import DataScreen
-
-    return DataScreen()
-
-
-def _governance_screen() -> Screen[None]:
-    from mlboard.tui.screens.governance import GovernanceScreen
-
-    return GovernanceScreen()
-
-
-def _audit_screen() -> Screen[None]:
-    from mlboard.tui.screens.audit import AuditScreen
-
-    return AuditScreen()
 
 
 CHANGE_POLL_SECONDS = 2.0  # how soon others' changes (CLI, sync job, lineage events) appear
@@ -85,21 +45,13 @@ class MlboardApp(App[None]):
 
     Given `settings` and a `first_board` read without SQLAlchemy (`sqlite_reads`) instead of an
     open workspace, the board paints from that snapshot and the workspace opens on first use:
-    the evidence read after the first frame opens it, in its worker thread.
+    the evidence read after the first frame opens it, in its worker thread. The screens named
+    in `prepare` are built ahead once the first one is drawn (`modes.prepare_screens`).
     """
 
     CSS_PATH = "app.tcss"
     TITLE = "mlboard"
-    MODES = {
-        "board": BoardScreen,
-        "experiments": _experiments_screen,
-        "models": _models_screen,
-        "planning": _planning_screen,
-        "standup": _standup_screen,
-        "data": _data_screen,
-        "governance": _governance_screen,
-        "audit": _audit_screen,
-    }
+    MODES = {"board": BoardScreen, **{mode: screen_factory(mode) for mode in SCREENS}}
     DEFAULT_MODE = "board"
     BINDINGS = [
         Binding("b", "switch_mode('board')", "Board", id="show_board"),
@@ -123,6 +75,7 @@ class MlboardApp(App[None]):
         *,
         settings: Settings | None = None,
         first_board: BoardSnapshot | None = None,
+        prepare: Iterable[str] = (),
     ) -> None:
         # The mode the app opens on (`mlboard --screen standup` at standup time); Textual reads
         # it while initialising, so it is set first.
@@ -137,6 +90,8 @@ class MlboardApp(App[None]):
         self._marker = first_board.marker if first_board else None
         self.data_version = 0
         self._before_first_frame: list[Callable[[], object]] | None = []
+        self._after_start_up: list[Callable[[], object]] = []
+        self._prepare = tuple(prepare)
 
     @property
     def workspace(self) -> Workspace:
@@ -169,10 +124,25 @@ class MlboardApp(App[None]):
         self.set_interval(CHANGE_POLL_SECONDS, self.poll_changes)
 
     def on_ready(self) -> None:
-        """The first frame is laid out (and shown at the next refresh): start what waited."""
+        """The first frame is laid out (and shown at the next refresh): start what waited, then
+        build the other screens people switch to first."""
         waiting, self._before_first_frame = self._before_first_frame or [], None
         for callback in waiting:
             self.call_after_refresh(callback)
+        self.call_after_refresh(self._prepare_screens)
+
+    @work(group="prepare", exclusive=True, exit_on_error=False)
+    async def _prepare_screens(self) -> None:
+        try:
+            await prepare_screens(self, self._prepare)
+        finally:
+            for callback in self._after_start_up:
+                callback()
+
+    def after_start_up(self, callback: Callable[[], object]) -> None:
+        """Run `callback` once start-up's work is done: the first screen drawn with its data,
+        the other screens people switch to first built ahead."""
+        self._after_start_up.append(callback)
 
     def after_first_frame(self, callback: Callable[[], object]) -> None:
         """Run `callback` once the first frame is displayed (after the next refresh, later on).
@@ -185,6 +155,18 @@ class MlboardApp(App[None]):
             self.call_after_refresh(callback)
         else:
             self._before_first_frame.append(callback)
+
+    def switch_mode(self, mode: str) -> AwaitMount:
+        """Show `mode`'s screen, read again first if others changed the data since it was read.
+
+        A screen built ahead, or left a while ago, compares what it read with the data then
+        (`data_version`, on being shown); one tiny query here makes sure a change made in
+        another terminal a moment ago counts, rather than waiting for the next poll.
+        """
+        moving = mode != self.current_mode and self._marker is not None
+        if moving and change_marker(self.workspace) != self._marker:
+            self._catch_up()
+        return super().switch_mode(mode)
 
     def poll_changes(self) -> None:
         """Reload the screens when someone else changed the data (one tiny query otherwise)."""
@@ -301,7 +283,7 @@ class MlboardApp(App[None]):
             )
 
 
-def board_app(settings: Settings, screen: str = "board") -> MlboardApp:
+def board_app(settings: Settings, screen: str = "board", **options: Any) -> MlboardApp:
     """The app on `screen` for the database of `settings`.
 
     The board's first paint reads its SQLite file with sqlite3 when the schema is current
@@ -313,16 +295,32 @@ def board_app(settings: Settings, screen: str = "board") -> MlboardApp:
 
         first = read_file(settings.database, FileReads.board_snapshot)
         if first is not None:
-            return MlboardApp(settings=settings, first_board=first)
+            return MlboardApp(settings=settings, first_board=first, **options)
     from mlboard.services.workspace import open_workspace
 
-    return MlboardApp(open_workspace(settings), screen)
+    return MlboardApp(open_workspace(settings), screen, **options)
 
 
-def run_board(settings: Settings, screen: str = "board") -> None:
-    """Run the app on `screen` until the user quits."""
-    app = board_app(settings, screen)
+def run_board(settings: Settings, screen: str = "board", **run: Any) -> None:
+    """Run the app on `screen` until the user quits (`run` goes to `App.run`: the benchmarks
+    drive the app headless this way, through the same start-up).
+
+    The executable starts with the cyclic garbage collector off (`mlboard.launcher`): start-up
+    creates a few hundred thousand long-lived objects (modules, classes, styles, screens and
+    their data) that it would scan again and again, in pauses of a tenth of a second. It is on
+    again from the first frame; once the other screens are built, one collection clears what
+    start-up left behind and freezes the rest (`gc.freeze`), so that later collections, during
+    a switch or a key press, scan only what came after.
+    """
+    app = board_app(settings, screen, prepare=PREPARED)
+    app.after_first_frame(gc.enable)
+    app.after_start_up(_freeze_start_up)
     try:
-        app.run()
+        app.run(**run)
     finally:
         app.close_workspace()
+
+
+def _freeze_start_up() -> None:
+    gc.collect()
+    gc.freeze()
