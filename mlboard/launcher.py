@@ -46,11 +46,14 @@ def main() -> None:
             gc.disable()  # start-up's objects live on: the board enables it after the first frame
             from mlboard.config import load_settings
             from mlboard.tui import check_screen
+            from mlboard.tui.first_read import read_first
 
             screen = check_screen(board.screen)
+            settings = load_settings(board.database)
+            first = read_first(settings, screen)  # before Textual: a helper may read meanwhile
             from mlboard.tui.app import run_board
 
-            run_board(load_settings(board.database), screen)
+            run_board(settings, screen, first)
         else:
             from mlboard.cli import main as run_command
 

@@ -176,3 +176,52 @@ def test_a_listing_loads_its_own_command_and_no_database_layer(sample_workspace,
         "mlboard.cli.governance",  # `story check` and `story gates`
     }
     assert database_layer == ""
+
+
+FIRST_STANDUP = """
+import gc, json, sys
+gc.disable()
+from mlboard.config import load_settings
+from mlboard.tui.first_read import read_first
+from mlboard.tui.screens.standup import StandupScreen
+
+settings = load_settings(sys.argv[1])
+first = read_first(settings, "standup")  # as the executable: before Textual is imported
+from mlboard.tui.app import board_app
+
+seen = {}
+redraw = StandupScreen.redraw
+
+def drawn_with_the_digest(screen):
+    seen.setdefault("loaded", [name for name in sys.argv[2:] if name in sys.modules])
+    return redraw(screen)
+
+StandupScreen.redraw = drawn_with_the_digest
+app = board_app(settings, "standup", first)
+
+async def auto_pilot(pilot):
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    seen["people"] = len(app.screen.standup.data["people"])
+    app.exit()
+
+app.run(headless=True, size=(160, 50), auto_pilot=auto_pilot)
+app.close_workspace()
+print(json.dumps(seen))
+"""
+
+
+def test_the_standup_is_shown_before_the_app_loads_the_database_layer(sample_workspace, tmp_path):
+    """`mlboard --screen standup`: a helper process reads the digest while the app starts, and
+    the app shows it without importing SQLAlchemy, SQLModel or pydantic itself."""
+    result = subprocess.run(
+        [sys.executable, "-c", FIRST_STANDUP, sample_workspace.settings.database, *DATABASE_LAYER],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+    )
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert seen["people"] > 0
+    assert seen["loaded"] == []

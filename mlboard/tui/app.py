@@ -6,6 +6,7 @@ import gc
 import os
 import threading
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -17,8 +18,9 @@ from textual.widget import AwaitMount
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from mlboard.config import Settings
-from mlboard.services.board import BoardData, BoardSnapshot
+from mlboard.services.board import BoardData
 from mlboard.services.changes import change_marker
+from mlboard.tui.first_read import FirstRead, read_first
 from mlboard.tui.modes import PREPARED, SCREENS, prepare_screens, screen_factory
 from mlboard.tui.screens.board import BoardScreen
 from mlboard.tui.sync_worker import (
@@ -30,6 +32,7 @@ from mlboard.tui.sync_worker import (
 )
 
 if TYPE_CHECKING:
+    from mlboard.services.standup_read import Standup
     from mlboard.services.workspace import Workspace
 
 
@@ -43,10 +46,10 @@ class MlboardApp(App[None]):
     while you look at experiments). `data_version` counts changes made behind a screen's back
     (a sync, a link); screens compare it with what they last loaded when they are shown again.
 
-    Given `settings` and a `first_board` read without SQLAlchemy (`sqlite_reads`) instead of an
-    open workspace, the board paints from that snapshot and the workspace opens on first use:
-    the evidence read after the first frame opens it, in its worker thread. The screens named
-    in `prepare` are built ahead once the first one is drawn (`modes.prepare_screens`).
+    Given `settings` and the `first` screen's data read without SQLAlchemy (`first_read`)
+    instead of an open workspace, the first screen draws that and the workspace opens on first
+    use, after the first frame: the board's evidence read opens it in its worker thread. The
+    screens named in `prepare` are built ahead once the first one is drawn.
     """
 
     CSS_PATH = "app.tcss"
@@ -74,7 +77,7 @@ class MlboardApp(App[None]):
         screen: str = "board",
         *,
         settings: Settings | None = None,
-        first_board: BoardSnapshot | None = None,
+        first: FirstRead | None = None,
         prepare: Iterable[str] = (),
     ) -> None:
         # The mode the app opens on (`mlboard --screen standup` at standup time); Textual reads
@@ -86,8 +89,8 @@ class MlboardApp(App[None]):
         self.settings: Settings = workspace.settings if workspace is not None else settings  # type: ignore[union-attr,assignment]
         self._workspace = workspace
         self._opening = threading.Lock()
-        self._first_board = first_board.board if first_board else None
-        self._marker = first_board.marker if first_board else None
+        self._first = first
+        self._marker = first.marker if first else None
         self.data_version = 0
         self._before_first_frame: list[Callable[[], object]] | None = []
         self._after_start_up: list[Callable[[], object]] = []
@@ -113,9 +116,18 @@ class MlboardApp(App[None]):
         return self._workspace.now() if self._workspace is not None else datetime.now(UTC)
 
     def take_first_board(self) -> BoardData | None:
-        """The snapshot's board, once: the board screen's first paint draws it."""
-        board, self._first_board = self._first_board, None
+        """The board read before the app started, once: the board's first paint draws it."""
+        board = self._first.board if self._first else None
+        if board is not None:
+            self._first = replace(self._first, board=None)  # type: ignore[arg-type]
         return board
+
+    def take_first_standup(self) -> Callable[[], Standup | None] | None:
+        """The standup read while the app started, once (a call that waits for it)."""
+        standup = self._first.standup if self._first else None
+        if standup is not None:
+            self._first = replace(self._first, standup=None)  # type: ignore[arg-type]
+        return standup
 
     def on_mount(self) -> None:
         self.set_keymap(dict(self.settings.keymap))
@@ -169,7 +181,13 @@ class MlboardApp(App[None]):
         return super().switch_mode(mode)
 
     def poll_changes(self) -> None:
-        """Reload the screens when someone else changed the data (one tiny query otherwise)."""
+        """Reload the screens when someone else changed the data (one tiny query otherwise).
+
+        Not before the workspace is open: the first screen's reads open it (and its marker was
+        read before them), so a change made meanwhile is seen at the next poll.
+        """
+        if self._workspace is None:
+            return
         if change_marker(self.workspace) != self._marker:
             self.data_changed()
 
@@ -283,25 +301,27 @@ class MlboardApp(App[None]):
             )
 
 
-def board_app(settings: Settings, screen: str = "board", **options: Any) -> MlboardApp:
+def board_app(
+    settings: Settings, screen: str = "board", first: FirstRead | None = None, **options: Any
+) -> MlboardApp:
     """The app on `screen` for the database of `settings`.
 
-    The board's first paint reads its SQLite file with sqlite3 when the schema is current
-    (`sqlite_reads`): SQLAlchemy and the tables load after the first frame. Otherwise (another
-    screen, PostgreSQL, a schema to upgrade or refuse) the workspace opens first, as before.
+    The board and the standup draw their first frame from a read made without SQLAlchemy
+    (`first_read`; the executable makes it before importing Textual) when the file's schema is
+    current. Otherwise (another screen, PostgreSQL, a schema to upgrade or refuse) the
+    workspace opens first, as before.
     """
-    if screen == "board":
-        from mlboard.services.sqlite_reads import FileReads, read_file
-
-        first = read_file(settings.database, FileReads.board_snapshot)
-        if first is not None:
-            return MlboardApp(settings=settings, first_board=first, **options)
+    first = first or read_first(settings, screen)
+    if first is not None:
+        return MlboardApp(settings=settings, screen=screen, first=first, **options)
     from mlboard.services.workspace import open_workspace
 
     return MlboardApp(open_workspace(settings), screen, **options)
 
 
-def run_board(settings: Settings, screen: str = "board", **run: Any) -> None:
+def run_board(
+    settings: Settings, screen: str = "board", first: FirstRead | None = None, **run: Any
+) -> None:
     """Run the app on `screen` until the user quits (`run` goes to `App.run`: the benchmarks
     drive the app headless this way, through the same start-up).
 
@@ -312,7 +332,7 @@ def run_board(settings: Settings, screen: str = "board", **run: Any) -> None:
     start-up left behind and freezes the rest (`gc.freeze`), so that later collections, during
     a switch or a key press, scan only what came after.
     """
-    app = board_app(settings, screen, prepare=PREPARED)
+    app = board_app(settings, screen, first, prepare=PREPARED)
     app.after_first_frame(gc.enable)
     app.after_start_up(_freeze_start_up)
     try:
