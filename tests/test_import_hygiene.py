@@ -85,6 +85,14 @@ def test_help_does_not_open_a_database_or_import_sqlalchemy(tmp_path):
 DATABASE_LAYER = ("sqlalchemy", "sqlmodel", "pydantic", "alembic")
 
 
+def script_answer(script: str, *args: str, cwd: Path | None = None) -> dict:
+    """Run `script` in a fresh interpreter; the JSON it printed last."""
+    result = subprocess.run(
+        [sys.executable, "-c", script, *args], capture_output=True, text=True, check=True, cwd=cwd
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
 def test_the_board_app_and_its_light_read_do_not_import_the_database_layer():
     script = (
         "import sys, mlboard.launcher, mlboard.tui.app, mlboard.services.sqlite_reads; "
@@ -129,21 +137,15 @@ print(json.dumps(seen))
 def test_the_board_paints_its_cards_before_loading_the_database_layer(sample_workspace, tmp_path):
     """`mlboard` on a current SQLite file: the first frame holds every card of the active
     sprint, and SQLAlchemy, SQLModel and pydantic load only after it (for the card facts)."""
-    result = subprocess.run(
-        [sys.executable, "-c", FIRST_FRAME, sample_workspace.settings.database, *DATABASE_LAYER],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=tmp_path,
-    )
-    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    database = sample_workspace.settings.database
+    seen = script_answer(FIRST_FRAME, database, *DATABASE_LAYER, cwd=tmp_path)
     assert seen["cards"] == seen["stories"] > 0
     assert seen["loaded"] == []
     assert "sqlalchemy" in seen["loaded_later"]  # the card facts opened the database after it
 
 
 LISTING = """
-import contextlib, io, sys
+import contextlib, io, json, sys
 sys.argv = ["mlboard", "--db", sys.argv[1], *sys.argv[2:]]
 from mlboard.launcher import main
 with contextlib.redirect_stdout(io.StringIO()):
@@ -151,22 +153,18 @@ with contextlib.redirect_stdout(io.StringIO()):
         main()
     except SystemExit as exit:
         assert not exit.code, exit.code
-print(" ".join(sorted(name for name in sys.modules if name.startswith("mlboard.cli."))))
-print(" ".join(name for name in ("sqlalchemy", "sqlmodel") if name in sys.modules))
+print(json.dumps({
+    "commands": sorted(name for name in sys.modules if name.startswith("mlboard.cli.")),
+    "database_layer": [name for name in ("sqlalchemy", "sqlmodel") if name in sys.modules],
+}))
 """
 
 
 @pytest.mark.parametrize("command", [["sprint", "list"], ["story", "list", "--format", "json"]])
 def test_a_listing_loads_its_own_command_and_no_database_layer(sample_workspace, command):
     """On a current SQLite file a listing is read with sqlite3, and only its command is built."""
-    result = subprocess.run(
-        [sys.executable, "-c", LISTING, sample_workspace.settings.database, *command],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    commands, database_layer = result.stdout.splitlines()[-2:]
-    assert set(commands.split()) <= {
+    seen = script_answer(LISTING, sample_workspace.settings.database, *command)
+    assert set(seen["commands"]) <= {
         "mlboard.cli.output",
         "mlboard.cli.state",
         "mlboard.cli.sprints",
@@ -175,7 +173,7 @@ def test_a_listing_loads_its_own_command_and_no_database_layer(sample_workspace,
         "mlboard.cli.runs",  # `story link` and `story unlink`
         "mlboard.cli.governance",  # `story check` and `story gates`
     }
-    assert database_layer == ""
+    assert seen["database_layer"] == []
 
 
 FIRST_STANDUP = """
@@ -215,13 +213,7 @@ print(json.dumps(seen))
 def test_the_standup_is_shown_before_the_app_loads_the_database_layer(sample_workspace, tmp_path):
     """`mlboard --screen standup`: a helper process reads the digest while the app starts, and
     the app shows it without importing SQLAlchemy, SQLModel or pydantic itself."""
-    result = subprocess.run(
-        [sys.executable, "-c", FIRST_STANDUP, sample_workspace.settings.database, *DATABASE_LAYER],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=tmp_path,
-    )
-    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    database = sample_workspace.settings.database
+    seen = script_answer(FIRST_STANDUP, database, *DATABASE_LAYER, cwd=tmp_path)
     assert seen["people"] > 0
     assert seen["loaded"] == []

@@ -19,6 +19,17 @@ from mlboard.tui import SCREENS
 from mlboard.tui.app import MlboardApp, board_app
 
 
+def mlboard(folder, *args: str) -> subprocess.CompletedProcess[str]:
+    """The executable run in `folder`, as a user would: its exit code and what it printed."""
+    return subprocess.run(
+        [sys.executable, "-m", "mlboard", *args],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
@@ -44,13 +55,7 @@ def test_every_screen_can_be_opened_by_name():
 
 
 def test_an_unknown_screen_is_one_line_naming_the_choices(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-m", "mlboard", "--screen", "kanban", "--db", "x.db"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = mlboard(tmp_path, "--screen", "kanban", "--db", "x.db")
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "error: --screen: no screen called 'kanban'; choose one of "
@@ -71,13 +76,7 @@ async def test_the_app_opens_on_the_screen_asked_for(sample_workspace, screen):
 
 
 def test_screen_does_not_go_with_a_command(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-m", "mlboard", "--screen", "standup", "--db", "x.db", "where"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = mlboard(tmp_path, "--screen", "standup", "--db", "x.db", "where")
     assert result.returncode == 2
     assert result.stderr.strip() == "error: --screen opens the TUI; it does not go with `where`"
 
@@ -105,13 +104,7 @@ def test_a_newer_database_is_refused_in_one_line(tmp_path):
     with sqlite3.connect(path) as connection:
         connection.execute("UPDATE alembic_version SET version_num = '9999'")
     connection.close()
-    result = subprocess.run(
-        [sys.executable, "-m", "mlboard", "--db", str(path)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = mlboard(tmp_path, "--db", str(path))
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1
     assert "written by a newer mlboard (schema 9999" in result.stderr
@@ -145,13 +138,7 @@ def test_a_bad_filter_of_a_listing_is_one_line(tmp_path):
     from mlboard.store.engine import open_database
 
     open_database(str(tmp_path / "team.db")).dispose()
-    result = subprocess.run(
-        [sys.executable, "-m", "mlboard", "--db", "team.db", "story", "list", "--status", "x"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = mlboard(tmp_path, "--db", "team.db", "story", "list", "--status", "x")
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "error: status: unknown status 'x' (choose from backlog, todo, in_progress, review, done)"
