@@ -79,7 +79,8 @@ def workspace(folder: Path):  # type: ignore[no-untyped-def]
 def in_process(reference: Path, current: Path) -> tuple[float, float, float, float, object]:
     """Seconds for the whole service call, for reading both files, for check_drift alone, and
     the CPU seconds of the service call."""
-    from mlboard.analytics.drift import check_drift, read_table
+    from mlboard.analytics.drift import check_drift
+    from mlboard.analytics.drift_files import read_table
     from mlboard.services.drift import run_drift_check
 
     began = time.perf_counter()

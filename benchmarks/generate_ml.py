@@ -5,9 +5,10 @@
 
 Run after generate.py (which writes members, sprints, stories and their history). This fills
 the mirror tables as `mlboard sync` and the lineage ingest would: runs over 20 experiments with
-params, tags and latest metrics (a tenth of them linked to stories by tag, nested children
-included), metric histories for the linked runs (the cache the overfitting checks read), model
-versions with aliases, and pipelines with their runs (failures and stale ones among them).
+params, tags and latest metrics (a tenth of them linked to stories by tag, a quarter tagged
+with the GPUs they used), metric histories for the linked runs (the cache the overfitting
+checks read), model versions with aliases, and pipelines with their runs (failures and stale
+ones among them).
 Written with Core inserts in one transaction; refuses a database that already has runs.
 """
 
@@ -55,6 +56,8 @@ def run_rows(count: int, rng: random.Random, now: datetime, keys: list[str]) -> 
         status = rng.choices(("FINISHED", "FAILED", "KILLED", "RUNNING"), (90, 6, 2, 2))[0]
         end = None if status == "RUNNING" else start + timedelta(minutes=rng.randint(2, 240))
         tags = {"mlflow.user": f"user{index % 12}"}
+        if index % 4 == 0:
+            tags["mlboard.gpus"] = str(1 + index % 8)  # GPU-hours count these
         if index % 10 == 0 and keys:
             tags["mlboard.story"] = rng.choice(keys)
         auc = min(0.99, max(0.5, rng.gauss(0.8, 0.06)))

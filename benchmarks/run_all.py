@@ -54,9 +54,11 @@ def main() -> int:
         ),
         run("bench_screens.py", "--db", str(args.workspace), "--runs", "3", *checkouts),
         run("bench_analytics.py", "--db", str(args.workspace), "--repeat", repeat),
+        run("bench_workbench.py", "--db", str(args.workspace), "--repeat", repeat),
         run("bench_sync.py", "--repeat", repeat),
         run("bench_drift.py"),
         run("bench_pipelines.py"),
+        run("bench_audit.py", "--repeat", repeat),
     ]
     print(f"\nload average after: {os.getloadavg()}")
     return max(codes)

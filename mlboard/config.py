@@ -2,21 +2,25 @@
 
 The config file is the nearest `mlboard.toml`, or `pyproject.toml` with a `[tool.mlboard]` table,
 found by walking up from the working directory — so a repository can carry its team's board
-settings. Relative paths in a config file are relative to that file.
+settings. Relative paths in a config file are relative to that file. The settings that say where
+data goes and who acts (`database`, `tracking_uri`, `user`) are obeyed from such a file only once
+the user trusts it (`mlboard.config_trust`); flags and variables are the user's own.
 """
 
 from __future__ import annotations
 
 import getpass
+import math
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, time, tzinfo
 from pathlib import Path
 from typing import Any
 
+from mlboard.config_trust import NEEDS_TRUST, ConfigTrust, TrustState, digest
 from mlboard.domain import Sensitivity, StoryKind
 from mlboard.errors import UserError
 
@@ -34,7 +38,7 @@ _KNOWN_KEYS: dict[str, tuple[type, ...]] = {
     "timezone": (str,),
     "alerts_open_stories": (bool,),
 }
-_KNOWN_TABLES = {"keymap", "done"}
+_KNOWN_TABLES = {"keymap", "done", "plateau"}
 
 
 # The Definition-of-Done checklist items every board knows; teams add their own in config.
@@ -142,6 +146,43 @@ def _items(values: Any, where: str, key: str) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
+class PlateauRules:
+    """When a story's runs have stopped paying (`[tool.mlboard.plateau]`; see
+    `analytics.plateau`): `patience` runs in a row that moved the best value by less than
+    `min_delta` (in the metric's units), or, when that is not set, by less than
+    `min_delta_fraction` of the distance from the first run's value to the target."""
+
+    patience: int = 5
+    min_delta: float | None = None
+    min_delta_fraction: float = 0.01
+
+
+def plateau_rules(table: Mapping[str, Any], where: str) -> PlateauRules:
+    """Build the rules from the `plateau` table, naming the file and key of any mistake."""
+    wanted = {
+        "patience": "a whole number ≥ 1",
+        "min_delta": "a number ≥ 0",
+        "min_delta_fraction": "a number ≥ 0",
+    }
+    for key, value in table.items():
+        if key not in wanted:
+            raise UserError(
+                f"{where}: unknown setting 'plateau.{key}' (known: {', '.join(wanted)})"
+            )
+        whole = isinstance(value, int) and not isinstance(value, bool)
+        number = whole or (isinstance(value, float) and math.isfinite(value))
+        fits = whole and value >= 1 if key == "patience" else number and value >= 0
+        if not fits:
+            raise UserError(f"{where}: 'plateau.{key}' must be {wanted[key]}, not {value!r}")
+    defaults = PlateauRules()
+    return PlateauRules(
+        patience=table.get("patience", defaults.patience),
+        min_delta=float(table["min_delta"]) if "min_delta" in table else None,
+        min_delta_fraction=float(table.get("min_delta_fraction", defaults.min_delta_fraction)),
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything a command or the TUI needs to know about where and how to work."""
 
@@ -156,32 +197,59 @@ class Settings:
     alerts_open_stories: bool = False
     standup_time: str = "09:30"
     done: DoneRules = field(default_factory=DoneRules)
+    plateau: PlateauRules = field(default_factory=PlateauRules)
     config_file: Path | None = None
+    config_trust: ConfigTrust | None = None
 
 
-def find_config_file(start: Path) -> tuple[Path, dict[str, Any]] | None:
-    """The nearest file, walking up from `start`, that holds mlboard settings, and its table."""
+@dataclass(frozen=True)
+class ConfigFile:
+    """A config file as read once: its mlboard table and the digest of the bytes it came from,
+    so what is trusted is exactly what is obeyed."""
+
+    path: Path
+    table: dict[str, Any]
+    digest: str
+
+    @property
+    def sets(self) -> tuple[str, ...]:
+        """The settings in it that need the user's trust."""
+        return tuple(key for key in NEEDS_TRUST if key in self.table)
+
+
+CONFIG_NAMES = ("mlboard.toml", "pyproject.toml")
+
+
+def find_config_file(start: Path) -> ConfigFile | None:
+    """The nearest file, walking up from `start`, that holds mlboard settings."""
     for folder in (start, *start.parents):
-        own = folder / "mlboard.toml"
-        if own.is_file():
-            return own, _read_toml(own)
-        project = folder / "pyproject.toml"
-        if project.is_file():
-            tool = _read_toml(project).get("tool")
-            table = tool.get("mlboard") if isinstance(tool, dict) else None
-            if isinstance(table, dict):
-                return project, table
+        for name in CONFIG_NAMES:
+            path = folder / name
+            found = read_config_file(path) if path.is_file() else None
+            if found is not None:
+                return found
     return None
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def read_config_file(path: Path) -> ConfigFile | None:
+    """`path` with its mlboard table, checked: all of an `mlboard.toml`, `[tool.mlboard]` of a
+    `pyproject.toml` (None when it has none)."""
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        content = path.read_bytes()
+        data = tomllib.loads(content.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise UserError(f"{path}: invalid TOML: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as error:
         raise UserError(f"{path}: invalid TOML: {error}") from None
     except OSError as error:
         raise UserError(f"{path}: cannot be read: {error.strerror}") from None
+    if path.name == "pyproject.toml":
+        tool = data.get("tool")
+        data = tool.get("mlboard") if isinstance(tool, dict) else None
+        if not isinstance(data, dict):
+            return None
+    _check_table(path, data)
+    return ConfigFile(path, data, digest(content))
 
 
 def default_database() -> Path:
@@ -196,15 +264,33 @@ def load_settings(
     *,
     cwd: Path | None = None,
     environ: Mapping[str, str] | None = None,
+    tracking_uris: Sequence[str] = (),
+    require_trust: bool = True,
 ) -> Settings:
-    """Resolve the settings for one process. `db` is the `--db` flag when given."""
+    """Resolve the settings for one process. `db` is the `--db` flag and `tracking_uris` the
+    `--tracking-uri` flags when given.
+
+    A config file's `database`, `tracking_uri` and `user` are obeyed only if the user trusts
+    the file; otherwise this refuses, before anything is opened or sent (`require_trust=False`
+    only for showing the settings, as `mlboard where` does).
+    """
     environ = os.environ if environ is None else environ
     found = find_config_file((cwd or Path.cwd()).resolve())
-    config_file, table = found if found else (None, {})
-    _check_table(config_file, table)
-
+    config_file, table = (found.path, found.table) if found else (None, {})
     if db is not None and not db.strip():
         raise UserError("--db is empty: give a file path or a SQLAlchemy URL")
+    overridden = {
+        "database": bool(db or environ.get("MLBOARD_DB")),
+        "tracking_uri": bool(tracking_uris or environ.get("MLFLOW_TRACKING_URI")),
+        "user": bool(environ.get("MLBOARD_USER")),
+    }
+    trust = None
+    if found is not None:
+        needs = tuple(key for key in found.sets if not overridden[key])
+        trust = ConfigTrust(found.path, found.digest, found.sets, needs)
+        if require_trust and needs and (state := trust.state()) is not TrustState.TRUSTED:
+            raise UserError(trust.refusal(state))
+
     if db:
         database, origin = db, "--db"
     elif environ.get("MLBOARD_DB"):
@@ -214,45 +300,46 @@ def load_settings(
     else:
         database, origin = str(default_database()), "default"
 
+    if environ.get("MLBOARD_KEY_PREFIX"):
+        _check_prefix("MLBOARD_KEY_PREFIX", environ["MLBOARD_KEY_PREFIX"])
+    if environ.get("MLBOARD_TIMEZONE"):
+        _check_zone("MLBOARD_TIMEZONE", environ["MLBOARD_TIMEZONE"])
     prefix = environ.get("MLBOARD_KEY_PREFIX") or table.get("key_prefix", DEFAULT_PREFIX)
-    if not _PREFIX.fullmatch(prefix):
-        raise UserError(
-            f"invalid key prefix {prefix!r}: use 1-10 capital letters or digits, "
-            "starting with a letter (e.g. ML)"
-        )
     actor = environ.get("MLBOARD_USER") or table.get("user") or _login_name()
     configured = table.get("tracking_uri", [])
-    tracking_uris = (
-        (environ["MLFLOW_TRACKING_URI"],)
-        if environ.get("MLFLOW_TRACKING_URI")
-        else tuple(
+    if tracking_uris or environ.get("MLFLOW_TRACKING_URI"):
+        uris = tuple(tracking_uris) or (environ["MLFLOW_TRACKING_URI"],)
+    else:
+        uris = tuple(
             _store_relative_to(config_file, uri)
             for uri in ([configured] if isinstance(configured, str) else configured)
         )
-    )
     return Settings(
         database=database,
         database_origin=origin,
         key_prefix=prefix,
         actor=actor,
         keymap=dict(table.get("keymap", {})),
-        tracking_uris=tracking_uris,
+        tracking_uris=uris,
         link_writes_tag=table.get("link_writes_tag", True),
         timezone=environ.get("MLBOARD_TIMEZONE") or table.get("timezone"),
         alerts_open_stories=table.get("alerts_open_stories", False),
         standup_time=table.get("standup_time", "09:30"),
-        done=done_rules(table.get("done", {}), _where(config_file)),
+        done=done_rules(table.get("done", {}), config_location(config_file)),
+        plateau=plateau_rules(table.get("plateau", {}), config_location(config_file)),
         config_file=config_file,
+        config_trust=trust,
     )
 
 
-def _where(path: Path | None) -> str:
+def config_location(path: Path | None) -> str:
+    """How an error names the config file: `pyproject.toml [tool.mlboard]`, or the file."""
     return f"{path} [tool.mlboard]" if path and path.name == "pyproject.toml" else str(path)
 
 
-def _check_table(path: Path | None, table: Mapping[str, Any]) -> None:
+def _check_table(path: Path, table: Mapping[str, Any]) -> None:
     """Reject misspelt or mistyped settings with the file and key named."""
-    where = _where(path)
+    where = config_location(path)
     for key, value in table.items():
         if key not in _KNOWN_KEYS.keys() | _KNOWN_TABLES:
             known = ", ".join(sorted(_KNOWN_KEYS.keys() | _KNOWN_TABLES))
@@ -262,13 +349,84 @@ def _check_table(path: Path | None, table: Mapping[str, Any]) -> None:
                 isinstance(keys, str) for keys in value.values()
             ):
                 raise UserError(f"{where}: 'keymap' must map binding ids to keys, e.g. move_next")
+            _check_binding_ids(where, value)
         elif key in _KNOWN_KEYS and not isinstance(value, _KNOWN_KEYS[key]):
             wanted = " or ".join(kind.__name__ for kind in _KNOWN_KEYS[key])
             raise UserError(f"{where}: {key!r} must be a {wanted}, not {type(value).__name__}")
         elif key == "tracking_uri" and not all(isinstance(uri, str) for uri in _listed(value)):
             raise UserError(f"{where}: 'tracking_uri' must be a URI or a list of URIs")
-        elif key == "done" and not isinstance(value, dict):
-            raise UserError(f"{where}: 'done' must be a table ([tool.mlboard.done])")
+        elif key in ("done", "plateau") and not isinstance(value, dict):
+            raise UserError(f"{where}: {key!r} must be a table ([tool.mlboard.{key}])")
+        _check_value(f"{where}: {key!r}", key, value)
+
+
+def _check_binding_ids(where: str, keymap: Mapping[str, str]) -> None:
+    """A misspelt binding id would remap nothing, silently: refuse it as any unknown setting.
+    An empty key, too: it would unbind nothing and bind nothing."""
+    from mlboard.keymap import DEFAULT_KEYS
+
+    for binding_id, keys in keymap.items():
+        if binding_id not in DEFAULT_KEYS:
+            from difflib import get_close_matches
+
+            close = get_close_matches(binding_id, DEFAULT_KEYS, n=1)
+            hint = f"did you mean {close[0]}?" if close else "the README lists them per screen"
+            raise UserError(
+                f"{where}: unknown setting 'keymap.{binding_id}': no key binding has that id "
+                f"({hint})"
+            )
+        if not all(key.strip() for key in keys.split(",")):
+            raise UserError(f"{where}: 'keymap.{binding_id}' has an empty key: name one, e.g. 'x'")
+
+
+def _check_value(source: str, key: str, value: Any) -> None:
+    """A setting of the right type may still be unusable: say so now, naming where it came
+    from, rather than when a command first reads it."""
+    if key in ("database", "user") and not value.strip():
+        raise UserError(f"{source} is empty")
+    if key == "tracking_uri" and not all(uri.strip() for uri in _listed(value)):
+        raise UserError(f"{source} has an empty URI")
+    if key == "database":
+        _check_location(source, value)
+    elif key == "tracking_uri":
+        for uri in _listed(value):
+            _check_location(source, sqlite_path(uri) or "")
+    elif key == "key_prefix":
+        _check_prefix(source, value)
+    elif key == "standup_time":
+        try:
+            time.fromisoformat(value)
+        except ValueError:
+            raise UserError(f"{source} is {value!r}, not a time like 09:30") from None
+    elif key == "timezone":
+        _check_zone(source, value)
+
+
+def _check_location(source: str, location: str) -> None:
+    """A path the file names beside itself: one the file system could hold, a `~user` that
+    exists."""
+    if "\x00" in location:
+        raise UserError(f"{source} contains a NUL character")
+    if "://" not in location:
+        try:
+            Path(location).expanduser()
+        except RuntimeError:
+            raise UserError(f"{source}: no home folder for {location.split('/')[0]!r}") from None
+
+
+def _check_prefix(source: str, prefix: str) -> None:
+    if not _PREFIX.fullmatch(prefix):
+        raise UserError(
+            f"{source}: invalid key prefix {prefix!r}: use 1-10 capital letters or digits, "
+            "starting with a letter (e.g. ML)"
+        )
+
+
+def _check_zone(source: str, name: str) -> None:
+    try:
+        local_zone(name)
+    except UserError as error:
+        raise UserError(f"{source}: {error.message}") from None
 
 
 def local_zone(name: str | None = None) -> tzinfo:

@@ -9,10 +9,15 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from typing import TypeVar
 
 E = TypeVar("E", bound=StrEnum)
+
+# The MLflow run tag that says which story a run is for: written by training code
+# (`mlboard.tracking`), by a link made on the board, and read by every sync.
+STORY_TAG = "mlboard.story"
 
 
 class StoryKind(StrEnum):
@@ -145,3 +150,8 @@ def parse_target(text: str) -> Target:
     if not math.isfinite(value):
         raise ValueError(f"invalid target {text!r}: the threshold must be a finite number")
     return Target(match["metric"], match["op"], value)
+
+
+def iso(moment: date | None) -> str | None:
+    """A date or moment as the JSON output writes it (ISO 8601, with its offset), or None."""
+    return None if moment is None else moment.isoformat()

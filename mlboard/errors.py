@@ -17,3 +17,21 @@ class UserError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+def quoted(value: object, limit: int = 80) -> str:
+    """`repr()` of a value for an error line, at most `limit` characters, cut with `…`.
+
+    An error quotes what it refuses, and that can be anything a file holds: a 50 MB cell or
+    column name must not become a 50 MB "one-line" error. Escapes count too (`'\\x1b'` is 6).
+    """
+    if not isinstance(value, str):
+        text = repr(value)
+        return text if len(text) <= limit else text[: limit - 1] + "…"
+    text = repr(value[: limit + 1])
+    if len(value) <= limit and len(text) <= limit:
+        return text
+    kept = value[:limit]
+    while kept and len(repr(kept + "…")) > limit:
+        kept = kept[:-1]
+    return repr(kept + "…")

@@ -2,8 +2,9 @@
 
 Opening the board is the command people run most, so a bare `mlboard` (optionally with `--db`
 and `--screen`) goes straight to the TUI without loading Typer's help machinery. Every path
-shares one error handler: a `UserError` is one line on stderr and its exit code, never a
-traceback, and never a control character from the text it quotes.
+shares one error handler: a `UserError`, and a command line the argument parser refuses (an
+unknown option, a missing argument, a value of the wrong kind), is one line on stderr and its
+exit code, never a traceback or a box, and never a control character from the text it quotes.
 """
 
 from __future__ import annotations
@@ -12,6 +13,10 @@ import gc
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import typer
 
 
 @dataclass(frozen=True)
@@ -39,9 +44,11 @@ def board_args(args: Sequence[str]) -> BoardArgs | None:
     return BoardArgs(values.get("--db"), values.get("--screen", "board"))
 
 
-def main() -> None:
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run `mlboard` with `argv` (default: the command line's) and exit with its code."""
+    args = sys.argv[1:] if argv is None else list(argv)
     try:
-        board = board_args(sys.argv[1:])
+        board = board_args(args)
         if board is not None:
             gc.disable()  # start-up's objects live on: the board enables it after the first frame
             from mlboard.config import load_settings
@@ -50,18 +57,32 @@ def main() -> None:
 
             screen = check_screen(board.screen)
             settings = load_settings(board.database)
+            if settings.keymap:  # a key given to two bindings is refused before anything starts
+                from mlboard.tui.keys import check_keymap
+
+                check_keymap(settings)
             first = read_first(settings, screen)  # before Textual: a helper may read meanwhile
             from mlboard.tui.app import run_board
 
             run_board(settings, screen, first)
         else:
-            from mlboard.cli import main as run_command
-
-            run_command()
+            sys.exit(run_cli(args))
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as error:
         sys.exit(report(error))
+
+
+def run_cli(args: Sequence[str]) -> int:
+    """Run a command; its exit code. Errors are left to `report`, so they read like the rest.
+
+    In its standalone mode Typer would print the parser's errors itself, over several lines;
+    without it they are raised (`typer.TyperException`), and `typer.Exit` becomes a return value.
+    """
+    from mlboard.cli import app_for
+
+    code = app_for(args)(args=list(args), prog_name="mlboard", standalone_mode=False)
+    return code if isinstance(code, int) else 0
 
 
 def report(error: Exception) -> int:
@@ -73,7 +94,14 @@ def report(error: Exception) -> int:
     elif type(error).__module__.startswith("sqlalchemy"):
         message, code = f"database: {getattr(error, 'orig', None) or error}", 1
     else:
-        raise error
+        import typer
+
+        if not isinstance(error, typer.TyperException):  # the argument parser's errors
+            raise error
+        if type(error).__name__ == "NoArgsIsHelpError":  # a group without a command: its help
+            sys.stderr.write(error.format_message() + "\n")
+            return 2
+        message, code = _usage_message(error), 2
     from rich.console import Console
 
     from mlboard.text_safety import terminal_safe
@@ -82,3 +110,11 @@ def report(error: Exception) -> int:
     line = terminal_safe(f"error: {message}")
     Console(stderr=True, highlight=False).print(line, markup=False, soft_wrap=True)
     return code
+
+
+def _usage_message(error: typer.TyperException) -> str:
+    """The parser's sentence in the CLI's own voice, and where the command's help is."""
+    text = error.format_message().replace("Value error, ", "").strip().rstrip(".")
+    text = text[:1].lower() + text[1:]
+    ctx = getattr(error, "ctx", None)  # a usage error knows the command it was raised in
+    return f"{text} ({ctx.command_path} --help)" if ctx is not None else text

@@ -60,6 +60,12 @@ def single_line(text: str) -> str:
     return " ".join(terminal_safe(text).split())
 
 
+def escaped(text: str) -> str:
+    """Text for a log line: every character that is not printable, and the backslash, written
+    as `repr()` writes it (`\\x1b`, `\\u202e`), so a log shows exactly what a client sent."""
+    return "".join(c if c.isprintable() and c != "\\" else ascii(c)[1:-1] for c in text)
+
+
 # --------------------------------------------------------------------------------------------
 # CSV
 # --------------------------------------------------------------------------------------------

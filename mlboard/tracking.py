@@ -21,7 +21,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-STORY_TAG = "mlboard.story"
+from mlboard.domain import STORY_TAG
+
 _KEY = re.compile(r"[A-Z][A-Z0-9_]*-[0-9]+")
 
 

@@ -6,7 +6,9 @@ import os
 import time
 
 os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")  # read when Textual is imported
-os.environ["TZ"] = "UTC"  # dates shown "in local time" must not depend on the machine
+# Dates shown "in local time" must not depend on the machine: UTC, or the zone CI asks for to
+# run the date-sensitive modules a second time (MLBOARD_TEST_TZ=Pacific/Auckland).
+os.environ["TZ"] = os.environ.get("MLBOARD_TEST_TZ") or "UTC"
 time.tzset()
 
 from collections.abc import Iterator
@@ -20,6 +22,7 @@ from mlboard.config import Settings
 from mlboard.services.workspace import Workspace
 from mlboard.store.engine import open_database
 
+import hypothesis_profiles  # noqa: F401  (loads the Hypothesis profile HYPOTHESIS_PROFILE names)
 import read_guard
 
 FROZEN_NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)  # a Wednesday
@@ -37,6 +40,34 @@ class Clock:
     def advance(self, **delta: float) -> datetime:
         self.current += timedelta(**delta)
         return self.current
+
+
+_USER_FOLDERS = ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_real_user_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Module and session fixtures, too, never touch the real user config or data folders."""
+    with pytest.MonkeyPatch.context() as patch:
+        base = tmp_path_factory.mktemp("session-user")
+        for variable in _USER_FOLDERS:
+            patch.setenv(variable, str(base / variable.lower()))
+        yield
+
+
+@pytest.fixture(autouse=True)
+def user_config_folder(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Each test has its own user config and data folders (trusted config files, the audit key,
+    the audit checkpoints), so no test reads or writes the real ones, and nothing leaks from one
+    test to the next. The audit key is the key file's unless a test sets MLBOARD_AUDIT_KEY."""
+    base = tmp_path_factory.mktemp("user")
+    for variable in _USER_FOLDERS:
+        (base / variable.lower()).mkdir()
+        monkeypatch.setenv(variable, str(base / variable.lower()))
+    monkeypatch.delenv("MLBOARD_AUDIT_KEY", raising=False)
+    return base / "xdg_config_home"
 
 
 @pytest.fixture
@@ -68,6 +99,15 @@ def backend() -> str:
 
 
 @pytest.fixture(scope="session")
+def help_pages() -> dict[tuple[str, ...], str]:
+    """Every `mlboard` help page, keyed by command path (read once: Typer builds its command
+    tree anew for every call)."""
+    from cli_runs import read_help_pages
+
+    return read_help_pages()
+
+
+@pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str | None]:
     from postgres_server import postgres_server
 
@@ -94,7 +134,10 @@ def database(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> It
 
 @pytest.fixture
 def settings(database: str) -> Settings:
-    return Settings(database=database, database_origin="test", actor="tester")
+    """The team works in UTC, as the tests' dates are written; CI runs the date-sensitive
+    modules on a machine in Auckland too, where anything read in the machine's zone instead of
+    the team's shows up."""
+    return Settings(database=database, database_origin="test", actor="tester", timezone="UTC")
 
 
 @pytest.fixture
@@ -106,11 +149,11 @@ def workspace(settings: Settings, clock: Clock):
 
 @pytest.fixture
 def sample_workspace(workspace: Workspace) -> Workspace:
-    """The sample team, with dates shifted so that its `as_of` is the frozen today."""
+    """The sample team as of the frozen now, in its own calendar: Wednesday 2026-11-25."""
     from mlboard.services.demo import sample_data_folder
     from mlboard.services.sample_team import load_sample_team, read_sample_team
 
-    load_sample_team(workspace, read_sample_team(sample_data_folder()), FROZEN_TODAY)
+    load_sample_team(workspace, read_sample_team(sample_data_folder()), FROZEN_NOW)
     return workspace
 
 

@@ -168,10 +168,11 @@ async def test_titles_with_markup_render_literally(workspace):
 async def test_keymap_from_config_remaps_bindings(sample_workspace):
     from dataclasses import replace
 
-    sample_workspace.settings = replace(sample_workspace.settings, keymap={"move_next": "m"})
+    keymap = {"move_next": "ctrl+right"}
+    sample_workspace.settings = replace(sample_workspace.settings, keymap=keymap)
     async with board(sample_workspace) as (app, pilot):
         key = keys_in(app, "todo")[0]
-        await press_on_card(pilot, app, key, "m")
+        await press_on_card(pilot, app, key, "ctrl+right")
         assert get_story(sample_workspace, key).status == "in_progress"
 
 

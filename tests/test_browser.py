@@ -38,6 +38,8 @@ import pytest
 from mlboard.services.board import load_board
 from mlboard.services.stories import get_story, story_history
 
+from processes import child_env
+
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Page, Route
 
@@ -126,17 +128,14 @@ def mlboard_serve(
 ) -> Iterator[tuple[subprocess.Popen[bytes], Path]]:
     """Run `mlboard serve ARGS` (output to a log file); stop it and every tab's board after."""
     log = cwd / "serve.log"
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(cwd),
-        "LANG": "C.UTF-8",
-        "TZ": "UTC",
-        "MLBOARD_USER": "tester",
-        "TEXTUAL_ANIMATIONS": "none",
-        # The mlboard under test, also when it is not the installed one.
-        **({"PYTHONPATH": os.environ["PYTHONPATH"]} if os.environ.get("PYTHONPATH") else {}),
+    env = child_env(
+        cwd,
+        PATH=os.environ.get("PATH", "/usr/bin:/bin"),
+        LANG="C.UTF-8",
+        MLBOARD_USER="tester",
+        TEXTUAL_ANIMATIONS="none",
         **(env or {}),
-    }
+    )
     with log.open("wb") as output:
         server = subprocess.Popen(
             [sys.executable, "-m", "mlboard", "serve", *args],
@@ -417,7 +416,7 @@ def test_a_served_standup_saves_as_a_download_and_acts_as_the_named_user(
             "the standup's digest to load",
             lambda: screen(tab),
         )
-        tab.keyboard.press("s")
+        tab.keyboard.press("S")
         wait_for(
             lambda: bool(screen(tab)) and bool(downloads),  # reading the screen lets routes run
             "the digest to arrive as a download",
@@ -467,7 +466,7 @@ def test_serve_reports_a_port_in_use_in_one_line(tmp_path: Path):
         result = subprocess.run(
             [sys.executable, "-m", "mlboard", "serve", "--port", str(port)],
             cwd=tmp_path,
-            env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "MLBOARD_DB": "t.db"},
+            env=child_env(tmp_path, MLBOARD_DB="t.db"),
             capture_output=True,
             text=True,
             timeout=60,

@@ -14,6 +14,7 @@ from mlboard.cli import app
 from mlboard.errors import UserError
 
 from cli_runs import Mlboard, mlboard_in
+from processes import child_env
 
 
 @pytest.fixture
@@ -28,7 +29,7 @@ def run_process(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         cwd=cwd,
         capture_output=True,
         text=True,
-        env={"PATH": "/usr/bin:/bin", "MLBOARD_USER": "tester", "HOME": str(cwd)},
+        env=child_env(cwd, MLBOARD_USER="tester"),
         check=False,
     )
 
@@ -84,6 +85,7 @@ def test_a_sprint_from_planning_to_close(mlboard):
             "end": "2026-11-29",
             "goal": "Ship churn v2",
             "committed_points": 8.0,
+            "scope_points": 5.0,  # the unfinished ML-2 left it at the close
             "completed_points": 5.0,
             "stories": 1,
         }
@@ -205,8 +207,37 @@ def test_a_non_database_file_is_refused(tmp_path):
     assert result.returncode == 2
     assert "is not a SQLite database" in result.stderr
     assert bogus.read_text() == "hello, not a database\n"
-    missing = run_process("--db", str(tmp_path / "no" / "such.db"), "init", cwd=tmp_path)
+    missing = run_process("--db", str(tmp_path / "no" / "such.db"), "story", "list", cwd=tmp_path)
     assert (missing.returncode, "does not exist" in missing.stderr) == (2, True)
+
+
+def test_init_creates_the_folder_of_the_database_a_config_file_names(tmp_path):
+    """The README's own example: `database = "board/mlboard.db"` in a fresh repository."""
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "mlboard", *args],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            env=child_env(tmp_path),
+            check=False,
+        )
+
+    (tmp_path / "pyproject.toml").write_text('[tool.mlboard]\ndatabase = "board/mlboard.db"\n')
+    assert run("config", "trust").returncode == 0
+    board = tmp_path.resolve() / "board"
+    refused = run("story", "list")
+    assert refused.returncode == 2
+    assert refused.stderr.strip() == (
+        f"error: database {board / 'mlboard.db'}: folder {board} does not exist "
+        "(`mlboard init` creates it)"
+    )
+    assert not board.exists()
+    ready = run("init")
+    assert ready.returncode == 0, ready.stderr
+    assert (board / "mlboard.db").is_file()
+    assert run("story", "list").returncode == 0
 
 
 def test_help_lists_the_commands(mlboard):
@@ -228,7 +259,7 @@ def test_edit_sets_and_clears_estimates(mlboard):
 
 
 def test_the_default_database_lives_in_the_user_data_folder(tmp_path):
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "xdg")}
+    env = child_env(tmp_path, XDG_DATA_HOME=str(tmp_path / "xdg"))
     result = subprocess.run(
         [sys.executable, "-m", "mlboard", "init"],
         cwd=tmp_path,

@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlparse
 import numpy as np
 import pytest
 
-from mlboard.domain import parse_target
+from mlboard.domain import STORY_TAG, parse_target
 from mlboard.services.demo_metrics import (
     average_precision,
     expected_calibration_error,
@@ -28,7 +28,6 @@ from mlboard.services.demo_metrics import (
 )
 from mlboard.services.demo_runs import (
     PARENT_TAG,
-    STORY_TAG,
     DemoRuns,
     _as_uri,
     build_demo_runs,
@@ -284,6 +283,32 @@ def test_champion_is_the_best_churn_run(demo: Demo):
     assert len(versions) == 2 and {v.run_id for v in versions} <= ml5
     for version in versions:
         assert (_path(version.source) / "weights.json").is_file()
+
+
+def test_versions_are_registered_when_their_stories_say_after_their_runs(demo: Demo):
+    """Read back through MLflow's own client: the registry's dates are the story's, not the
+    moment the demo was built."""
+    runs = {run.info.run_id: run for run in demo.runs.values()}
+    registered = {}
+    for name in ("churn-classifier", "fraud-detector"):
+        for version in demo.client.search_model_versions(f"name='{name}'"):
+            created = datetime.fromtimestamp(version.creation_timestamp / 1000, UTC)
+            assert runs[version.run_id].info.end_time < version.creation_timestamp
+            assert version.last_updated_timestamp == version.creation_timestamp
+            registered[(name, int(version.version))] = created
+    assert registered == {
+        ("churn-classifier", 1): datetime(2026, 10, 13, 16, 50, tzinfo=UTC),
+        ("churn-classifier", 2): datetime(2026, 10, 13, 16, 51, tzinfo=UTC),
+        ("fraud-detector", 1): datetime(2026, 10, 27, 16, 30, tzinfo=UTC),
+    }
+    model = demo.client.get_registered_model("churn-classifier")
+    assert model.creation_timestamp == int(registered[("churn-classifier", 1)].timestamp() * 1000)
+
+
+def test_demo_runs_are_built_only_into_a_sqlite_store(tmp_path: Path):
+    with pytest.raises(ValueError, match="new SQLite store"):
+        build_demo_runs(str(tmp_path / "mlruns"), str(tmp_path / "artifacts"), today=AS_OF)
+    assert not (tmp_path / "mlruns").exists()
 
 
 def test_fraud_detector_is_the_challenger_from_the_best_fraud_run(demo: Demo):

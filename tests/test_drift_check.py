@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,21 +12,30 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlmodel import func, select
 from typer.testing import CliRunner
 
-from mlboard.analytics.drift import ColumnSpec, check_drift, read_table
-from mlboard.analytics.drift_inputs import parse_column_override
+from mlboard.analytics.drift import ColumnSpec, DriftInputError, check_drift
+from mlboard.analytics.drift_files import read_table
+from mlboard.analytics.drift_inputs import (
+    check_overrides_compared,
+    check_tables,
+    parse_column_override,
+    parse_column_overrides,
+)
 from mlboard.cli import app
 from mlboard.config import Settings
 from mlboard.errors import UserError
 from mlboard.integrations.mlflow_drift import ARTIFACT_NAME, DRIFT_REPORT_TAG, metric_key
-from mlboard.services.drift import latest_drift, list_drift_reports, run_drift_check
+from mlboard.services.drift import list_drift_reports, run_drift_check
 from mlboard.services.workspace import Workspace
 from mlboard.store.engine import open_database
 from mlboard.store.tables import DriftReport
 
 from mlflow_stores import empty_store
+from processes import child_env
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_data" / "drift"
 CHECK_KEYS = [
@@ -176,9 +187,8 @@ def test_a_report_is_stored_linked_to_the_model(tmp_path, clock):
         assert [r.report_id for r in list_drift_reports(ws)] == [other.report_id, stored.report_id]
         [view] = list_drift_reports(ws, "churn-classifier")
         assert (view.report_id, view.drifted_columns, view.model) == (1, 2, "churn-classifier")
-        assert latest_drift(ws, "fraud").drift_share == 0.0
-        assert latest_drift(ws, None).report_id == other.report_id
-        assert latest_drift(ws, "recs") is None
+        assert [r.drift_share for r in list_drift_reports(ws, "fraud")] == [0.0]
+        assert list_drift_reports(ws, "recs") == []
         assert len(list_drift_reports(ws, limit=1)) == 1
     finally:
         ws.close()
@@ -290,7 +300,7 @@ def _bad_files(folder: Path) -> dict[str, tuple[list[object], str]]:
     empty_income.to_csv(folder / "nan.csv", index=False)
     cases["all-NaN column"] = (
         [reference, folder / "nan.csv"],
-        "nan.csv: column 'income' has no values (all 400 rows are missing)",
+        "nan.csv: column 'income' has no values (400 rows, all missing)",
     )
     banded = frame.assign(income=pd.cut(frame["income"], 3, labels=["low", "mid", "high"]))
     banded.to_csv(folder / "banded.csv", index=False)
@@ -371,7 +381,7 @@ def test_bad_input_is_one_line_on_stderr_and_exit_two(tmp_path):
         cwd=tmp_path,
         capture_output=True,
         text=True,
-        env={"PATH": "/usr/bin:/bin", "MLBOARD_USER": "tester", "HOME": str(tmp_path)},
+        env=child_env(tmp_path, MLBOARD_USER="tester"),
         check=False,
     )
     assert result.returncode == 2
@@ -380,6 +390,135 @@ def test_bad_input_is_one_line_on_stderr_and_exit_two(tmp_path):
     assert len(result.stderr.strip().splitlines()) == 1
     assert result.stdout == ""
     assert report_count(str(database)) == 0
+
+
+# --------------------------------------------------------------------------------------------
+# Inputs that cannot exhaust the machine, errors that stay one short line
+# --------------------------------------------------------------------------------------------
+
+
+def run_measured(args: list[object], cwd: Path) -> tuple[int, str, str, int]:
+    """`mlboard ARGS` in a child process: exit code, stdout, stderr, peak memory in bytes."""
+    env = {"PATH": "/usr/bin:/bin", "MLBOARD_USER": "tester", "HOME": str(cwd), "COLUMNS": "200"}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])  # this checkout's mlboard
+    with (cwd / "out.txt").open("w+") as out, (cwd / "err.txt").open("w+") as err:
+        command = [sys.executable, "-m", "mlboard", *map(str, args)]
+        child = subprocess.Popen(command, stdout=out, stderr=err, cwd=cwd, env=env)
+        _, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0), err.seek(0)
+        return child.returncode, out.read(), err.read(), usage.ru_maxrss * 1024  # KiB on Linux
+
+
+def test_a_gzip_bomb_stops_at_the_cap_without_filling_memory(tmp_path):
+    """480 KB of gzip that expands to 500 MB of CSV: refused after 10 MB, in one line.
+
+    Without the cap, reading this file took 14 GB of memory at its peak.
+    """
+    rows = b"1,2\n" * 2_500_000  # 10 MB, compressed once and repeated as gzip members
+    member, members = gzip.compress(rows, 9), 50
+    bomb = tmp_path / "bomb.csv.gz"
+    bomb.write_bytes(gzip.compress(b"x,y\n") + member * members)
+    expanded = len(rows) * members
+    assert bomb.stat().st_size < 500_000 and expanded == 500_000_000
+    small = tmp_path / "small.csv"
+    small.write_text("x,y\n1,2\n3,4\n")
+    database = tmp_path / "b.db"
+
+    code, _, _, baseline = run_measured(
+        ["--db", database, "drift", "check", small, small], tmp_path
+    )
+    assert code == 0
+    args = ["--db", database, "drift", "check", bomb, small, "--max-bytes", "10MB"]
+    code, out, err, peak = run_measured(args, tmp_path)
+    assert (code, out) == (2, "")
+    assert (
+        err == f"error: {bomb}: larger than 10 MB once decompressed; --max-bytes raises the limit\n"
+    )
+    assert peak - baseline < expanded / 4, (peak, baseline)
+    assert report_count(str(database)) == 1  # the first, good check only
+
+
+def test_max_bytes_takes_units_and_refuses_nonsense(mlboard, tmp_path, database):
+    reference, current = write_pair(tmp_path / "data", rows=400)
+    assert reference.stat().st_size > 10_000
+    result = mlboard("drift", "check", reference, current, "--max-bytes", "10kB")
+    assert isinstance(result.exception, UserError) and result.exception.exit_code == 2
+    assert str(result.exception) == (
+        f"{reference}: larger than 10 kB once decompressed; --max-bytes raises the limit"
+    )
+    ok(mlboard("drift", "check", reference, current, "--max-bytes", "1.5 MiB"))
+    result = mlboard("drift", "check", reference, current, "--max-bytes", "lots")
+    assert str(result.exception) == (
+        "--max-bytes 'lots': expected a size like 2GB, 500MB, 1.5GiB or 2000000"
+    )
+    assert report_count(database) == 1
+
+
+def test_a_huge_cell_or_column_name_is_quoted_short(mlboard, tmp_path):
+    """A 5 MB cell in a numeric column, a 1 MB column name: the error quotes ~80 characters."""
+    reference, _ = write_pair(tmp_path / "data", rows=400)
+    frame = pd.read_csv(reference).astype({"income": object})
+    frame.loc[7, "income"] = "\x1b[2J" + "n.a. " * 1_000_000
+    frame.to_csv(tmp_path / "cell.csv", index=False)
+    result = mlboard("drift", "check", reference, tmp_path / "cell.csv")
+    message = str(result.exception)
+    assert message.startswith(
+        f"{tmp_path / 'cell.csv'}: column 'income' mixes numbers and text (row 8: "
+        "'\\x1b[2Jn.a. n.a. "
+    )
+    assert "n.a. …'); to compare it as labels anyway, use --column income=chi2" in message
+    assert len(message) < 400 and message.isprintable()
+
+    long_name = "feature_" * 125_000
+    pd.DataFrame({long_name: [1, 2]}).to_csv(tmp_path / "wide.csv", index=False)
+    result = mlboard("drift", "check", reference, tmp_path / "wide.csv")
+    message = str(result.exception)
+    assert "have no column in common" in message and "'feature_feature_" in message
+    assert len(message) < 600 and long_name not in message
+
+
+NAMES = st.text(min_size=1, max_size=8).map(lambda text: text * 20_000) | st.sampled_from(
+    ["a", "b", "c"]
+)
+CELLS = st.one_of(
+    st.integers(-5, 5),
+    st.floats(allow_nan=True),
+    st.booleans(),
+    st.none(),
+    st.text(max_size=5).map(lambda text: text * 50_000),
+)
+
+
+@st.composite
+def tables(draw) -> pd.DataFrame:
+    names = draw(st.lists(NAMES, min_size=1, max_size=3, unique=True))
+    rows = draw(st.integers(1, 4))
+    return pd.DataFrame(
+        {name: draw(st.lists(CELLS, min_size=rows, max_size=rows)) for name in names},
+        dtype=object,
+    )
+
+
+@given(
+    reference=tables(),
+    current=tables(),
+    options=st.lists(NAMES.map(lambda name: f"{name}=") | NAMES, max_size=2)
+    | st.lists(st.sampled_from(["a=chi2", "b=ks:0.1", "c=psi"]), max_size=2),
+)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_every_refusal_is_one_short_printable_line(reference, current, options):
+    """Whatever the tables and options hold, a refusal is one line of a few hundred characters
+    (two file names, at most five quoted names each ~80 characters), never the data itself."""
+    try:
+        overrides = parse_column_overrides(options)
+        check_tables(("reference.csv", reference), ("current.csv", current), None, overrides)
+        result = check_drift(reference, current, overrides=overrides)
+        check_overrides_compared(result, overrides)
+    except DriftInputError as error:
+        message = str(error)
+        assert len(message) < 1200, len(message)
+        assert message.isprintable(), message[:200]
 
 
 def test_a_column_empty_in_both_files_is_skipped_not_refused(mlboard, tmp_path):
@@ -543,7 +682,7 @@ def test_a_synced_run_is_found_where_it_came_from(tmp_path, workspace):
     stored = run_drift_check(workspace, reference, current, log_to_run=run_id)
     tags = store.client.get_run(run_id).data.tags
     assert tags[DRIFT_REPORT_TAG] == str(stored.report_id)
-    assert latest_drift(workspace, None).mlflow_run_id == run_id
+    assert list_drift_reports(workspace)[0].mlflow_run_id == run_id
 
 
 def test_an_unknown_or_deleted_run_is_refused_before_anything_is_stored(
@@ -565,19 +704,25 @@ def test_an_unknown_or_deleted_run_is_refused_before_anything_is_stored(
 
 
 def test_a_run_that_refuses_the_metrics_leaves_no_report(tmp_path, workspace, monkeypatch):
+    """MLflow is called with the board's write lock free: another writer goes ahead meanwhile."""
     from mlboard.integrations.mlflow_sync import TrackingError
+    from mlboard.services.members import add_member, list_members
 
     store = empty_store(tmp_path / "mlflow")
     run_id = store.run("churn", "train")
     reference, current = write_pair(tmp_path / "data")
+    other = Workspace(open_database(workspace.settings.database), workspace.settings)
 
     def refuse(*args, **kwargs):
+        add_member(other, "ana")  # would wait for the lock, then fail, if the check held it
         raise RuntimeError("disk full")
 
     monkeypatch.setattr("mlflow.MlflowClient.log_batch", refuse)
     with pytest.raises(TrackingError, match=r"cannot log the drift metrics at .*: disk full"):
         run_drift_check(workspace, reference, current, log_to_run=run_id, tracking_uri=store.uri)
+    other.close()
     assert list_drift_reports(workspace) == []
+    assert [member.handle for member in list_members(workspace)] == ["ana"]
 
 
 def test_metric_keys_are_names_mlflow_accepts():

@@ -26,7 +26,7 @@ from test_tui_governance import model_story, open_screen, settle
 from textual.app import App
 from textual.content import Content
 from textual.widget import Widget
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Input, OptionList, Static
 
 from mlboard.services.alerts import evaluate_alerts
 from mlboard.services.drift import run_drift_check
@@ -106,6 +106,13 @@ def pane_lines(widget: Widget) -> list[str]:
     return [words(line) for line in text.split("\n")]
 
 
+def pane_text(content: object) -> str:
+    """One line of a list (an option's prompt), checked free of control characters."""
+    text = str(content)
+    assert controls(text) == ""
+    return words(text)
+
+
 @pytest.fixture
 def mirrored(workspace: Workspace, tmp_path: Path) -> Workspace:
     """A run, its experiment, its user and a registered model all named with `SENT`, synced;
@@ -175,7 +182,7 @@ async def test_acknowledging_an_alert_names_the_job_and_the_actor_on_one_line(wo
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         screen = await open_data(pilot)
         screen.table("alerts").focus()
-        await pilot.press("a")
+        await pilot.press("A")
         await app.workers.wait_for_complete()
         await pilot.pause()
         said = [str(toast.render()) for toast in app.screen.query("Toast")]
@@ -258,10 +265,15 @@ async def test_the_story_detail_shows_actor_run_and_experiment_names_on_one_line
             f"best 0.9 (run 'run {SHOWN}') — target score >= 0.5 met ✓",
             f"⚠ run 'failed {SHOWN}' failed after 10 min",
         ]
-        runs = pane_lines(app.screen.query_one("#story-runs"))
-        assert runs[1].startswith("★ run a[b] [31mred line tab b… FINISHED score 0.9 ")
-        assert runs[2].startswith("failed a[b] [31mred line ta… FAILED ")
-        assert [line.endswith(f" exp {SHOWN}") for line in runs] == [False, True, True]
+        assert pane_lines(app.screen.query_one("#story-runs-title"))[0].startswith("Runs (2)")
+        options = app.screen.query_one("#story-runs", OptionList)
+        runs = [
+            pane_text(options.get_option_at_index(index).prompt)
+            for index in range(options.option_count)
+        ]
+        assert runs[0].startswith("★ run a[b] [31mred line tab b… FINISHED score 0.9 ")
+        assert runs[1].startswith("failed a[b] [31mred line ta… FAILED ")
+        assert [line.endswith(f" exp {SHOWN}") for line in runs] == [True, True]
         assert controls("".join(screen_lines(app))) == ""
 
 

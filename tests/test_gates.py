@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlmodel import func, select
+from sqlmodel import func, select, update
 
 from mlboard.config import load_settings
 from mlboard.errors import UserError
@@ -29,9 +29,10 @@ from mlboard.services.stories import (
 )
 from mlboard.services.workspace import Workspace
 from mlboard.store.engine import open_database
-from mlboard.store.tables import ChecklistItem, Run
+from mlboard.store.tables import ChecklistItem, Member, Run
 
-from cli_runs import mlboard_in
+from cli_runs import mlboard_in, trust_config
+from processes import child_env
 
 BACKENDS = ("sqlite", "postgresql")  # the gate runs inside the move's transaction: check both
 SENSITIVE = "model_card, bias_evaluation, privacy_review, approval by someone other than @ana"
@@ -131,6 +132,41 @@ def test_an_approval_stops_counting_when_the_approver_becomes_the_assignee(team)
     )
 
 
+def test_only_an_active_member_of_the_board_can_approve(team):
+    key = model_story(team)
+    error = refusal(lambda: check_item(as_member(team, "@Carol"), key, "approval", note="ok"))
+    assert (error.exit_code, error.message) == (
+        2,
+        "@Carol is not a member of this board: only members can approve (mlboard member list)",
+    )
+    with team.reading() as session:
+        assert session.exec(select(func.count()).select_from(ChecklistItem)).one() == 0
+    check_item(as_member(team, "carol"), key, "model_card")  # other items: anyone may check
+    assert check_item(as_member(team, "@Bob"), key, "approval").by == "@Bob"
+
+
+def test_an_approval_stops_counting_when_the_approver_leaves_the_board(team):
+    key = model_story(team)
+    for item in ("model_card", "bias_evaluation", "privacy_review"):
+        check_item(team, key, item)
+    check_item(as_member(team, "bob"), key, "approval", note="LGTM")
+    assert story_gates(team, key).may_move_to_done
+    with team.writing() as session:
+        session.exec(update(Member).where(Member.handle == "bob").values(active=False))
+
+    assert (
+        "approval by someone other than @ana"
+        in refusal(lambda: move_story(team, key, "done")).message
+    )
+    approval = next(gate for gate in story_gates(team, key).gates if gate.item == "approval")
+    assert (approval.done, approval.by) == (False, "bob")
+    assert approval.note == "checked by bob, not an active member; needs a member"
+    assert (
+        "not a member"
+        in refusal(lambda: check_item(as_member(team, "bob"), key, "approval")).message
+    )
+
+
 def test_the_boards_move_keys_are_gated_too(team):
     key = model_story(team)
     error = refusal(lambda: step_story(team, key, 1))
@@ -161,7 +197,7 @@ def test_an_experiment_needs_a_linked_run(team):
         "linked_run",
         True,
         "tester",
-        "1 run(s): run-1",
+        "1 run: run-1",
     )
     assert move_story(team, key, "done").status == "done"
 
@@ -238,6 +274,7 @@ deploy = ["rollback_plan"]
 @pytest.fixture
 def configured(tmp_path, clock):
     (tmp_path / "mlboard.toml").write_text(CUSTOM)
+    trust_config(tmp_path / "mlboard.toml")  # it sets the database and the user
     settings = load_settings(cwd=tmp_path, environ={})
     ws = Workspace(open_database(settings.database), settings, clock)
     add_member(ws, "ana", name="Ana Souza")
@@ -306,7 +343,7 @@ def mlboard(tmp_path: Path, *args: str, user: str = "ana") -> subprocess.Complet
         cwd=tmp_path,
         capture_output=True,
         text=True,
-        env={"PATH": "/usr/bin:/bin", "MLBOARD_USER": user, "HOME": str(tmp_path)},
+        env=child_env(tmp_path, MLBOARD_USER=user),
         check=False,
     )
 
@@ -314,6 +351,7 @@ def mlboard(tmp_path: Path, *args: str, user: str = "ana") -> subprocess.Complet
 def test_a_refused_move_exits_3_with_one_line_naming_every_missing_item(tmp_path):
     for args in (
         ("member", "add", "ana"),
+        ("member", "add", "bob"),
         ("story", "add", "Ship churn", "--kind", "deploy", "--sensitivity",
          "special_category", "--assignee", "ana", "--status", "review"),
     ):  # fmt: skip
@@ -324,12 +362,19 @@ def test_a_refused_move_exits_3_with_one_line_naming_every_missing_item(tmp_path
 
     own = mlboard(tmp_path, "story", "check", "ML-1", "approval")
     assert own.returncode == 2 and "someone other than its assignee @ana" in own.stderr
+    stranger = mlboard(tmp_path, "story", "check", "ML-1", "approval", user="carol")
+    assert (stranger.returncode, stranger.stderr) == (
+        2,
+        "error: carol is not a member of this board: only members can approve "
+        "(mlboard member list)\n",
+    )
     assert mlboard(tmp_path, "story", "check", "ML-1", "approval", user="bob").returncode == 0
 
 
 def test_story_gates_json_and_story_show_keys(tmp_path, monkeypatch):
     run = mlboard_in(tmp_path, monkeypatch, user="bob").ok
     run("member", "add", "ana")
+    run("member", "add", "bob")
     run("story", "add", "Ship", "--kind", "model", "--sensitivity", "personal", "--assignee", "ana")
     run("story", "check", "ML-1", "approval", "--note", "LGTM", "--link", "https://pr/7")
     data = json.loads(run("story", "gates", "ML-1", "--format", "json"))

@@ -4,12 +4,13 @@ libraries."""
 from __future__ import annotations
 
 import ast
-import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from processes import script_answer
 
 PACKAGE = Path(__file__).resolve().parents[1] / "mlboard"
 CORE_LAYERS = ("store", "services", "analytics", "integrations")
@@ -82,15 +83,21 @@ def test_help_does_not_open_a_database_or_import_sqlalchemy(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-DATABASE_LAYER = ("sqlalchemy", "sqlmodel", "pydantic", "alembic")
-
-
-def script_answer(script: str, *args: str, cwd: Path | None = None) -> dict:
-    """Run `script` in a fresh interpreter; the JSON it printed last."""
-    result = subprocess.run(
-        [sys.executable, "-c", script, *args], capture_output=True, text=True, check=True, cwd=cwd
+def test_checking_a_keymap_in_the_config_does_not_import_textual(tmp_path):
+    """Every command reads the config, and so checks its binding ids: without the TUI."""
+    (tmp_path / "mlboard.toml").write_text('[keymap]\nmove_next = "ctrl+right"\n')
+    script = (
+        "import sys\n"
+        "from mlboard.config import load_settings\n"
+        "print(dict(load_settings('x.db').keymap), 'textual' in sys.modules)"
     )
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=tmp_path
+    )
+    assert result.stdout.strip() == "{'move_next': 'ctrl+right'} False"
+
+
+DATABASE_LAYER = ("sqlalchemy", "sqlmodel", "pydantic", "alembic")
 
 
 def test_the_board_app_and_its_light_read_do_not_import_the_database_layer():
@@ -161,9 +168,9 @@ print(json.dumps({
 
 
 @pytest.mark.parametrize("command", [["sprint", "list"], ["story", "list", "--format", "json"]])
-def test_a_listing_loads_its_own_command_and_no_database_layer(sample_workspace, command):
+def test_a_listing_loads_its_own_command_and_no_database_layer(sample_workspace, command, tmp_path):
     """On a current SQLite file a listing is read with sqlite3, and only its command is built."""
-    seen = script_answer(LISTING, sample_workspace.settings.database, *command)
+    seen = script_answer(LISTING, sample_workspace.settings.database, *command, cwd=tmp_path)
     assert set(seen["commands"]) <= {
         "mlboard.cli.output",
         "mlboard.cli.state",
@@ -171,6 +178,7 @@ def test_a_listing_loads_its_own_command_and_no_database_layer(sample_workspace,
         "mlboard.cli.planning",  # `sprint report` is part of the sprint group
         "mlboard.cli.stories",
         "mlboard.cli.runs",  # `story link` and `story unlink`
+        "mlboard.cli.run_reports",  # `story compare`
         "mlboard.cli.governance",  # `story check` and `story gates`
     }
     assert seen["database_layer"] == []

@@ -19,9 +19,12 @@ from mlboard.integrations.jira_csv import JiraFileError, JiraIssue, parse_jira_c
 
 from fixture_files import JIRA_CLEAN as CLEAN
 from fixture_files import JIRA_DAMAGED as DAMAGED
+from hypothesis_profiles import examples
 
 BASE = ["Issue key", "Summary", "Status", "Status Category"]
-FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 def make_csv(header: list[str], *rows: list[str], lineterminator: str = "\n") -> str:
@@ -228,7 +231,7 @@ def test_missing_columns_are_named_and_rows_still_checked() -> None:
     with pytest.raises(JiraFileError) as info:
         parse_jira_csv(text, source="jira.csv")
     assert str(info.value) == (
-        "jira.csv: 2 problem(s): missing required column(s) 'Summary', 'Status Category' "
+        "jira.csv: 2 problems: missing required columns 'Summary', 'Status Category' "
         "(or 'Status') (header starts 'title', 'Issue key', 'Custom field (Story Points)'); "
         "row 2: 'Custom field (Story Points)' is not a number: 'x'; bad rows: 2"
     )
@@ -257,7 +260,7 @@ def test_empty_or_non_csv_text_is_refused(text: str) -> None:
 def test_non_utf8_file_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "latin1.csv"
     path.write_bytes("Issue key,Summary,Status\nAB-1,Caf\xe9,Open\n".encode("latin-1"))
-    with pytest.raises(JiraFileError, match=r"latin1\.csv: 1 problem\(s\): not UTF-8"):
+    with pytest.raises(JiraFileError, match=r"latin1\.csv: 1 problem: not UTF-8"):
         read_jira_csv(path)
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 
 import pytest
 from typer.main import get_command
@@ -18,6 +18,8 @@ from mlboard.store import migrations
 from mlboard.tui import SCREENS
 from mlboard.tui.app import MlboardApp, board_app
 
+from processes import child_env, script_answer
+
 
 def mlboard(folder, *args: str) -> subprocess.CompletedProcess[str]:
     """The executable run in `folder`, as a user would: its exit code and what it printed."""
@@ -26,6 +28,7 @@ def mlboard(folder, *args: str) -> subprocess.CompletedProcess[str]:
         cwd=folder,
         capture_output=True,
         text=True,
+        env=child_env(folder, MLBOARD_USER="tester"),
         check=False,
     )
 
@@ -174,14 +177,33 @@ print(json.dumps(seen))
 def test_start_up_builds_the_daily_screens_and_leaves_the_collector_on(sample_workspace, tmp_path):
     """After start-up the garbage collector runs again, over what came after it; the screens of
     every day's switches are built while the board stays on screen."""
-    result = subprocess.run(
-        [sys.executable, "-c", START_UP, sample_workspace.settings.database],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=tmp_path,
-    )
-    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    seen = script_answer(START_UP, sample_workspace.settings.database, cwd=tmp_path)
     assert seen["collecting"] is True and seen["frozen"] > 0
     assert seen["built"] == ["standup", "experiments", "models"]
     assert seen["mode"] == "board"
+
+
+def test_a_database_failure_after_opening_is_one_line_and_exit_1(tmp_path):
+    """A table dropped behind mlboard's back: SQLAlchemy's error becomes one `database:` line,
+    not a traceback."""
+    database = str(tmp_path / "board.db")
+    assert mlboard(tmp_path, "--db", database, "story", "add", "Churn model").returncode == 0
+    with closing(sqlite3.connect(database)) as connection:
+        connection.execute("DROP TABLE story")
+    result = mlboard(tmp_path, "--db", database, "story", "list")
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == ["error: database: no such table: story"]
+    assert result.stdout == ""
+
+
+def test_a_database_in_an_unknown_home_folder_is_one_line(tmp_path, monkeypatch, capsys):
+    from mlboard.launcher import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.argv", ["mlboard", "--db", "~nosuchuser/board.db", "story", "list"])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err == (
+        "error: database ~nosuchuser/board.db: no home folder for '~nosuchuser'\n"
+    )

@@ -5,11 +5,14 @@ The server runs in a thread on 127.0.0.1 with a free port; nothing leaves the ma
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import http.client
 import json
 import os
 import signal
+import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -39,6 +42,7 @@ from mlboard.store.engine import create_database_engine
 from mlboard.store.tables import LineageEventSeen, PipelineRun
 
 from fixture_files import OPENLINEAGE
+from hypothesis_profiles import examples
 
 BACKENDS = ("sqlite", "postgresql")  # part of the store suite: runs on both
 TOKEN = "s3cret-token"
@@ -120,13 +124,14 @@ def run_event(
 
 def post(
     url: str, body: bytes, headers: dict[str, str] | None = None, *, method: str = "POST",
-    path: str = PATH,
+    path: str = PATH, content_type: str | None = "application/json",
 ) -> tuple[int, object]:  # fmt: skip
     """A raw request, for what the client would never send; returns (status, JSON answer)."""
     host, port = url.removeprefix("http://").split(":")
     connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    typed = {"Content-Type": content_type} if content_type else {}
     try:
-        connection.request(method, path, body=body, headers=headers or {})
+        connection.request(method, path, body=body, headers=typed | (headers or {}))
         response = connection.getresponse()
         return response.status, json.loads(response.read() or b"null")
     finally:
@@ -297,7 +302,9 @@ def running(serve):
     | EVENT_LIKE.map(lambda v: json.dumps(v).encode())
 )
 @settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(150),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 def test_no_body_whatsoever_gets_a_5xx(running, body):
     """Bytes, any JSON, and objects shaped almost like events: a 200 or a 400 with a reason."""
@@ -396,28 +403,208 @@ def test_twenty_concurrent_posters_lose_and_duplicate_nothing(serve, workspace):
     assert sorted(s.name for s in pipeline_statuses(workspace)) == ["job-0", "job-1", "job-2"]
 
 
+# --- content types: JSON only, so a browser page cannot post across origins -------------------
+
+
+def event_body() -> bytes:
+    return json.dumps({
+        "eventType": "START", "eventTime": "2026-11-25T06:00:00Z",
+        "run": {"runId": str(uuid.uuid4())}, "job": {"namespace": "etl", "name": "daily"},
+    }).encode()  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "text/plain",  # what fetch() sends for a string body without asking first
+        "text/plain; charset=utf-8",
+        "application/x-www-form-urlencoded",  # an HTML form
+        "multipart/form-data; boundary=x",
+        None,  # a Blob without a type
+        "application/jsonp",
+        "text/json",
+        "application/json\x1b[2J" + "x" * 500,
+    ],
+)
+def test_anything_but_json_is_a_415_and_stores_nothing(serve, workspace, content_type):
+    server = serve()
+    status, answer = post(server.url, event_body(), content_type=content_type)
+    assert status == 415
+    assert answer["error"].endswith(
+        "is not accepted: send application/json or application/x-ndjson"
+    )
+    assert len(answer["error"]) < 200 and "\x1b" not in answer["error"]
+    assert stored_runs(workspace) == {}
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["application/json", "application/json; charset=utf-8", "Application/JSON",
+     "application/x-ndjson"],
+)  # fmt: skip
+def test_json_with_or_without_parameters_is_accepted(serve, workspace, content_type):
+    server = serve()
+    lines = event_body() + b"\n" + event_body() + b"\n"
+    status, answer = post(server.url, lines, content_type=content_type)
+    assert (status, answer["applied"]) == (200, 2)
+
+
+# --- connections: a cap, deadlines, hang-ups -------------------------------------------------
+
+
+def connect(server) -> socket.socket:
+    return socket.create_connection(server.server_address[:2], timeout=30)
+
+
+def raw_post(body: bytes, *, close: bool = False) -> bytes:
+    """A whole POST of `body`, as bytes on the wire."""
+    close_header = "Connection: close\r\n" if close else ""
+    return (
+        f"POST {PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n{close_header}\r\n"
+    ).encode() + body
+
+
+def answer(connection: socket.socket) -> tuple[int, dict]:
+    """Read one answer from a raw connection: its status and JSON body."""
+    response = http.client.HTTPResponse(connection)
+    response.begin()
+    return response.status, json.loads(response.read())
+
+
+def until_admitted(server) -> tuple[int, object]:
+    """Post until the server admits the connection: with `max_connections=1`, proof that the
+    connection before has been dealt with completely. A refused post gets the 503, or a reset
+    when the server closed the connection before the request had all arrived."""
+    while True:
+        with contextlib.suppress(ConnectionError):
+            status, reply = post(server.url, event_body())
+            if status != 503:
+                return status, reply
+
+
+def test_a_connection_over_the_cap_is_a_503_and_the_others_keep_working(serve, workspace):
+    lines: list[str] = []
+    server = serve(max_connections=2, log=lines.append)
+    first, second = connect(server), connect(server)
+    with first, second:
+        with connect(server) as third:  # accepted after the two: no slot left
+            status, reply = answer(third)
+            assert (status, reply) == (503, {"error": "all 2 connections are busy; retry shortly"})
+            assert third.recv(1) == b""  # and closed
+        for connection in (first, second):  # the admitted ones are not starved
+            connection.sendall(raw_post(event_body()))
+            assert answer(connection)[0] == 200
+        first.sendall(raw_post(event_body(), close=True))
+        assert answer(first)[0] == 200 and first.recv(1) == b""  # its slot is free again
+        assert post(server.url, event_body())[0] == 200
+    assert len(stored_runs(workspace)) == 4
+    assert any(line.endswith("refused: all 2 connections busy") for line in lines)
+
+
+def test_a_client_trickling_bytes_is_cut_off_at_the_request_deadline(serve):
+    """A byte every 50 ms keeps a per-read timeout happy forever; the request deadline does not
+    care: the connection is closed half a second after its first byte, and its slot is free."""
+    lines: list[str] = []
+    server = serve(max_connections=1, request_timeout=0.5, log=lines.append)
+    stop = threading.Event()
+    with connect(server) as slow:
+        slow.sendall(f"POST {PATH} HTTP/1.1\r\n".encode())
+
+        def trickle() -> None:
+            with contextlib.suppress(OSError):
+                while not stop.wait(0.05):
+                    slow.send(b"X")
+
+        thread = threading.Thread(target=trickle)
+        thread.start()
+        try:
+            assert slow.recv(1) == b""  # the server closed it
+        finally:
+            stop.set()
+            thread.join()
+    assert post(server.url, event_body())[0] == 200
+    assert "Request timed out: TimeoutError(" in lines[0]
+
+
+def reset(connection: socket.socket) -> None:
+    """Hang up abruptly: a TCP reset instead of an orderly close."""
+    connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    connection.close()
+
+
+HALF_HEADERS = f"POST {PATH} HTTP/1.1\r\nContent-Type: application/json\r\nCont".encode()
+HANG_UPS = {
+    "half a request line, then close": (b"POST /api/v1/lin", socket.socket.close),
+    "half the headers, then reset": (HALF_HEADERS, reset),
+    "half the body, then reset": (raw_post(b"{" + b" " * 5000 + b"}")[:-2000], reset),
+    "before the answer, then reset": (raw_post(event_body()), reset),
+}
+
+
+@pytest.mark.parametrize("case", list(HANG_UPS))
+def test_a_client_hanging_up_prints_no_traceback(serve, capfd, case):
+    sent, hang_up = HANG_UPS[case]
+    lines: list[str] = []
+    server = serve(max_connections=1, log=lines.append)
+    connection = connect(server)
+    connection.sendall(sent)
+    hang_up(connection)
+    assert until_admitted(server)[0] == 200
+    _, err = capfd.readouterr()
+    assert "Traceback" not in err and "Exception" not in err, err
+    assert not any("Traceback" in line or "error" in line for line in lines), lines
+    if "then reset" in case and "answer" not in case:
+        assert any(line.endswith("client hung up in the middle of a request or its answer")
+                   for line in lines), lines  # fmt: skip
+
+
+# --- the request log is inert -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "request_line",
+    [
+        b"GET /\x1b]0;pwned\x07\x1b[2J HTTP/1.1",  # retitles the terminal, clears the screen
+        b"\x1b[2J\x9b31m\x1b[31mred",  # not even a request line: a 400
+        b"POST /api/v1/lineage\xe2\x80\xae\x1b[1A HTTP/1.1",  # right-to-left override, cursor up
+    ],
+)
+def test_the_request_log_escapes_what_the_client_sent(serve, request_line):
+    lines: list[str] = []
+    server = serve(log=lines.append)
+    with connect(server) as connection:
+        connection.sendall(request_line + b"\r\nHost: x\r\nConnection: close\r\n\r\n")
+        assert connection.makefile("rb").read()  # the log line is written before the answer
+    [line] = lines
+    assert line.isprintable() and "\\x1b" in line
+    if b"pwned" in request_line:
+        assert '"GET /\\x1b]0;pwned\\x07\\x1b[2J HTTP/1.1" 404' in line
+
+
 # --- the command -----------------------------------------------------------------------------
 
 
-def test_mlboard_pipeline_serve_listens_until_interrupted(tmp_path):
+def serving(tmp_path: os.PathLike[str], *options: str) -> tuple[subprocess.Popen, str]:
+    """`mlboard pipeline serve --port 0 OPTIONS` of this checkout: the process, its first line."""
     env = {**os.environ, "MLBOARD_USER": "tester", "MLBOARD_LINEAGE_TOKEN": TOKEN, "COLUMNS": "200"}
-    command = [
-        sys.executable,
-        "-m",
-        "mlboard",
-        "--db",
-        str(tmp_path / "s.db"),
-        "pipeline",
-        "serve",
-        "--port",
-        "0",
-        "--quiet",
-    ]
+    env["PYTHONPATH"] = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # checkout
+    database = os.path.join(tmp_path, "s.db")
+    command = [sys.executable, "-m", "mlboard", "--db", database, "pipeline"]
     process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path
+        [*command, "serve", "--port", "0", *options],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=tmp_path,
     )
+    return process, process.stdout.readline()
+
+
+def test_mlboard_pipeline_serve_listens_until_interrupted(tmp_path):
+    process, line = serving(tmp_path, "--quiet")
     try:
-        line = process.stdout.readline()
         assert line.startswith("listening on http://127.0.0.1:"), line + process.stderr.read()
         assert "bearer token required" in line
         url = line.split()[2].removesuffix(PATH)
@@ -427,3 +614,18 @@ def test_mlboard_pipeline_serve_listens_until_interrupted(tmp_path):
         out, err = process.communicate(timeout=30)
     assert process.returncode == 0, err
     assert "stopped" in out
+
+
+def test_the_served_log_on_the_terminal_carries_no_escape_sequence(tmp_path):
+    process, line = serving(tmp_path, "--max-connections", "4", "--request-timeout", "5")
+    try:
+        host, port = line.split()[2].removeprefix("http://").removesuffix(PATH).split(":")
+        with socket.create_connection((host, int(port)), timeout=30) as connection:
+            connection.sendall(b"GET /\x1b]0;pwned\x07\x1b[2J HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert answer(connection)[0] == 404
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    assert "\x1b" not in err and "\x07" not in err and "Traceback" not in err
+    assert '"GET /\\x1b]0;pwned\\x07\\x1b[2J HTTP/1.1" 404' in err

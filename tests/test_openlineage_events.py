@@ -15,21 +15,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mlboard.integrations.openlineage import (
-    EVENT_TYPES,
-    MAX_DEPTH,
-    EventError,
-    LineageEvent,
-    ParentRef,
-    RunRollup,
-    parse_event,
-    parse_payload,
-    roll_up,
-)
+from mlboard.integrations.openlineage_checks import MAX_DEPTH, EventError
+from mlboard.integrations.openlineage_event import EVENT_TYPES, LineageEvent, parse_event
+from mlboard.integrations.openlineage_facets import ParentRef
+from mlboard.integrations.openlineage_payload import parse_payload
+from mlboard.integrations.openlineage_runs import RunRollup, roll_up
 
+from hypothesis_profiles import examples
 from lineage_files import DATA, EXPECTED
 
-FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 AIRFLOW_DAG_RUN = "01936893-9751-7a91-a2a0-a51101a3970c"
 AIRFLOW_TASKS = {

@@ -18,7 +18,9 @@ from sqlalchemy import delete, func
 from sqlmodel import col, select
 
 from mlboard.errors import UserError
-from mlboard.integrations.openlineage import parse_event, parse_payload, roll_up
+from mlboard.integrations.openlineage_event import parse_event
+from mlboard.integrations.openlineage_payload import parse_payload
+from mlboard.integrations.openlineage_runs import roll_up
 from mlboard.services.pipeline_status import (
     data_blockers,
     depend,
@@ -38,7 +40,9 @@ from mlboard.services.stories import create_story
 from mlboard.store.tables import LineageEventSeen, Pipeline, PipelineRun, StoryEvent
 
 from cli_runs import Mlboard, mlboard_in
+from hypothesis_profiles import examples
 from lineage_files import DATA, EXPECTED
+from write_turns import WAIT, write_turns
 
 BACKENDS = ("sqlite", "postgresql")  # part of the store suite: runs on both
 DAG_RUN = "01936893-9751-7a91-a2a0-a51101a3970c"
@@ -112,7 +116,7 @@ def test_bad_events_are_one_line_each_on_stderr_with_where(mlboard):
     assert lines[0] == (
         f"error: {path}[0]: eventTime '{{{{RUN_START_TIME}}}}' is a template placeholder"
     )
-    assert "26 invalid (not stored)" in result.stdout
+    assert result.stdout == ""  # one bad file: its error lines on stderr say all there is
 
 
 def test_the_airflow_dag_rolls_up_whatever_order_the_files_come_in(mlboard):
@@ -200,21 +204,76 @@ def test_ingesting_everything_again_changes_nothing(workspace):
     assert sum(r.repeated for r in again) == sum(good for good, _ in EXPECTED.values())
 
 
-def test_stdin_json_lines_report_bad_lines_and_keep_good_ones(mlboard):
-    good = {
-        "eventType": "COMPLETE", "eventTime": "2026-11-25T08:00:00Z",
-        "run": {"runId": str(uuid.uuid4())}, "job": {"namespace": "etl", "name": "daily"},
+def lineage_event(job: str, event_type: str = "COMPLETE") -> dict:
+    return {
+        "eventType": event_type, "eventTime": "2026-11-25T08:00:00Z",
+        "run": {"runId": str(uuid.uuid4())}, "job": {"namespace": "etl", "name": job},
     }  # fmt: skip
-    text = json.dumps(good) + "\n" + '{"eventType": "START"}\n'
+
+
+def test_stdin_with_a_bad_line_stores_nothing_and_names_the_line(mlboard):
+    text = json.dumps(lineage_event("daily")) + "\n" + '{"eventType": "START"}\n'
     result = mlboard("pipeline", "ingest", "-", input=text)
     assert result.exit_code == 2
     assert result.stderr.startswith("error: <stdin>:2: missing eventTime")
-    assert json.loads(ok(mlboard("pipeline", "list", "--format", "json")))[0]["name"] == "daily"
+    assert result.stdout == ""
+    assert json.loads(ok(mlboard("pipeline", "list", "--format", "json"))) == []
+
+
+def test_several_files_store_the_good_ones_and_name_the_bad(mlboard, tmp_path):
+    """Like `git add`: every good file is stored, each bad one is named with its errors and
+    stores nothing (not even its good events), and the exit code says something was bad."""
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(lineage_event("daily")))
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_text(json.dumps(lineage_event("hourly")) + "\n" + '{"eventType": "FAIL"}\n')
+    also_good = tmp_path / "also-good.json"
+    also_good.write_text(json.dumps([lineage_event("weekly", "START")]))
+    missing = tmp_path / "missing.json"
+    stdin = json.dumps(lineage_event("nightly"))
+    result = mlboard(
+        "pipeline", "ingest", str(good), str(mixed), str(missing), "-", str(also_good),
+        input=stdin,
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"error: {mixed}:2: missing eventTime; missing run.runId; missing job.namespace; "
+        "missing job.name",
+        f"error: {missing}: cannot be read: No such file or directory",
+    ]
+    lines = result.stdout.splitlines()
+    assert lines[1:3] == [
+        f"{mixed}: nothing stored (1 error)",
+        f"{missing}: nothing stored (1 error)",
+    ]
+    assert lines[0].startswith(f"{good}: 1 event: 1 applied")
+    assert lines[3].startswith("<stdin>: 1 event: 1 applied")
+    assert lines[5].startswith("3 of 5 files stored: 3 applied, 0 already seen; 3 runs added")
+    stored = json.loads(ok(mlboard("pipeline", "list", "--format", "json")))
+    assert sorted(p["name"] for p in stored) == ["daily", "nightly", "weekly"]
+
+    again = mlboard("pipeline", "ingest", str(mixed), str(good), "--format", "json")
+    report = json.loads(again.stdout)
+    assert again.exit_code == 2
+    assert [(f["file"], f["stored"], f["applied"], f["repeated"]) for f in report["files"]] == [
+        (str(mixed), False, 0, 0),
+        (str(good), True, 0, 1),
+    ]
+    assert (report["events"], report["applied"], report["repeated"]) == (2, 0, 1)
+    assert [e["where"] for e in report["errors"]] == [f"{mixed}:2"]
+
+
+def test_stdin_is_read_once(mlboard):
+    result = mlboard("pipeline", "ingest", "-", "-", input="{}")
+    assert isinstance(result.exception, UserError)
+    assert "read only once" in str(result.exception)
 
 
 def test_an_unreadable_file_is_one_clear_error(mlboard, tmp_path):
-    result = mlboard("pipeline", "ingest", str(tmp_path / "missing.json"))
-    assert isinstance(result.exception, UserError) and "cannot be read" in str(result.exception)
+    missing = tmp_path / "missing.json"
+    result = mlboard("pipeline", "ingest", str(missing))
+    assert result.exit_code == 2
+    assert result.stderr == f"error: {missing}: cannot be read: No such file or directory\n"
 
 
 # --- incremental ingest equals roll_up -------------------------------------------------------
@@ -259,7 +318,9 @@ def event_lists(draw) -> list[dict]:
     repeat=st.booleans(),
 )
 @settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(150),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 def test_any_arrival_order_and_batching_stores_what_roll_up_computes(
     workspace, bodies, cuts, repeat
@@ -295,7 +356,9 @@ def test_any_arrival_order_and_batching_stores_what_roll_up_computes(
 
 @given(bodies=event_lists(), more=event_lists())
 @settings(
-    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(100),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 def test_the_last_success_of_each_pipeline_is_what_its_status_says(workspace, bodies, more):
     """The standup reads each pipeline's last success with one aggregate; parents known only
@@ -314,8 +377,9 @@ def test_the_last_success_of_each_pipeline_is_what_its_status_says(workspace, bo
 def test_a_writer_racing_an_open_transaction_for_the_same_run_waits_its_turn(workspace):
     """Transaction A has stored a run's START but not committed; B sends START and COMPLETE.
 
-    B waits for A (writers take turns on both backends), then sees A's START as a repeat and
-    finishes the run: nothing lost, nothing stored twice.
+    B asks for the write lock while A holds it, and gets it only once A committed (writers take
+    turns on both backends); it then sees A's START as a repeat and finishes the run: nothing
+    lost, nothing stored twice.
     """
     run_id, job = str(uuid.uuid4()), {"namespace": "etl", "name": "daily"}
     start, complete = (
@@ -324,13 +388,19 @@ def test_a_writer_racing_an_open_transaction_for_the_same_run_waits_its_turn(wor
     )
     results = []
     racer = threading.Thread(
-        target=lambda: results.append(ingest_events(workspace, [start, complete]))
+        target=lambda: results.append(ingest_events(workspace, [start, complete])), name="B"
     )
-    with workspace.writing() as session:
-        apply_events(session, [start], workspace.now())
-        racer.start()
-        racer.join(timeout=0.5)  # let B reach the database while A is still open
-    racer.join(timeout=60)
+    with write_turns(workspace.engine) as turns:
+        with workspace.writing() as session:
+            apply_events(session, [start], workspace.now())  # A holds the lock from here
+            racer.start()
+            turns.wait_for("B", "asks")
+            turns.wait_until_blocked()
+            assert turns.of("B") == ["asks"]  # B is inside its write, waiting for A
+        racer.join(timeout=WAIT)
+    assert turns.of("B") == ["asks", "holds", "commits"]
+    a_commit = turns.log.index(("MainThread", "commits"))
+    assert turns.log.index(("B", "asks")) < a_commit < turns.log.index(("B", "holds"))
     [result] = results
     assert (result.applied, result.repeated, result.runs_added) == (1, 1, 0)
     [run] = rows(workspace, PipelineRun)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, date, datetime
+
 import pytest
 
 from mlboard.errors import UserError
@@ -61,8 +64,20 @@ def test_sprint_dates_are_checked(workspace):
 
 def test_sample_team_velocity_is_visible(sample_workspace):
     sprints = list_sprints(sample_workspace)
-    states = [s.state for s in sprints]
-    assert states == ["closed", "closed", "closed", "active"]
-    for sprint in sprints[:3]:
-        assert sprint.committed_points and sprint.committed_points > 0
-        assert sprint.completed_points > 0
+    # committed at each start, completed at each close, as stories.csv + history.csv give them
+    assert [(s.name, s.state, s.committed_points, s.completed_points) for s in sprints[:3]] == [
+        ("Sprint 21", "closed", 30, 24),
+        ("Sprint 22", "closed", 30, 27),
+        ("Sprint 23", "closed", 31, 22),
+    ]
+    assert (sprints[3].name, sprints[3].state) == ("Sprint 24", "active")
+
+
+def test_a_sprint_started_without_dates_starts_on_the_teams_today(workspace, clock):
+    """20:00 UTC on Wednesday is Thursday morning in Auckland: an Auckland team's sprint starts
+    on Thursday, whatever the machine's zone."""
+    workspace.settings = replace(workspace.settings, timezone="Pacific/Auckland")
+    clock.current = datetime(2026, 11, 25, 20, 0, tzinfo=UTC)
+    add_sprint(workspace, "S1")
+    started = start_sprint(workspace, "S1")
+    assert (started.start, started.end) == (date(2026, 11, 26), date(2026, 12, 9))

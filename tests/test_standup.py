@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from typer.testing import CliRunner
 
-from mlboard.cli import app
+from mlboard.config import local_zone
 from mlboard.services.standup import default_window, standup_digest
 from mlboard.services.standup_text import digest_markdown
+from mlboard.services.stories import create_story
 
+from cli_runs import Mlboard
+from exact_forecast import daily_counts, finished_within
 from standup_week import at, build_week
 
 
@@ -53,14 +55,37 @@ def test_ml_section_finds_runs_new_bests_and_targets_met(week):
     assert ml["targets_met"] == [{"story": "ML-5", "target": "val_auc >= 0.85", "value": 0.87}]
 
 
-def test_sprint_pulse(week):
-    sprint = standup_digest(week).as_json()["sprint"]
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Tokyo"])
+def test_sprint_pulse(week, clock, zone):
+    week.settings = replace(week.settings, timezone=zone)
+    # earlier work outside the sprint, the history the forecast draws from: pairs of stories
+    # done at 14:00 and 16:00 UTC, the same day in UTC, 23:00 and 01:00 the next day in Tokyo
+    earlier = [at(-day, hour) for day in (3, 5, 8, 10, 12, 15) for hour in (14, 16)]
+    for number, moment in enumerate(earlier):
+        clock.current = moment
+        create_story(week, f"Earlier {number}", {"status": "done", "kind": "data"})
+    clock.current = at(2, 9, 45)
+    digest = standup_digest(week).as_json()
+    sprint = digest["sprint"]
     assert (sprint["name"], sprint["days_left"]) == ("S1", 3)
     # 4 x 3 + 5 = 17 points in the sprint; ML-1 and ML-4 are done: 17 - 6 = 11 remain.
+    assert (sprint["committed_points"], sprint["scope_points"]) == (17, 17)
     assert sprint["remaining_points"] == 11
     # the ideal line burns 17 over 10 working days; 8 have ended by Wednesday night: 17 x 2/10
     assert sprint["ideal_remaining_points"] == pytest.approx(3.4)
-    assert 0 <= sprint["p_finish"] <= 1
+    # the chance of finishing by Friday, now (3 stories open) and at the last standup (4 open),
+    # against the exact one for the stories done before each moment
+    team_zone = local_zone(zone)
+    done = [*earlier, at(0, 12), at(1, 14)]  # ML-4 on Monday, ML-1 on Tuesday
+    for key, moment, still_open in (
+        ("p_finish", clock.current, 3),
+        ("p_finish_at_last_standup", datetime.fromisoformat(digest["since"]), 4),
+    ):
+        today = moment.astimezone(team_zone).date()
+        history = daily_counts([d for d in done if d <= moment], today, team_zone)
+        exact = finished_within(history, still_open, (date(2026, 11, 27) - today).days + 1)[-1]
+        assert 0.01 < exact < 0.99
+        assert sprint[key] == pytest.approx(exact, abs=0.02), key
 
 
 def test_the_day_after_repeats_nothing(week, clock):
@@ -97,19 +122,22 @@ def test_markdown_is_ready_to_paste(week):
     assert "\x1b" not in text
 
 
-def test_cli_json_has_the_stable_keys_and_notes_are_written(week, monkeypatch):
+def test_cli_json_has_the_stable_keys_and_notes_are_written(week, clock, monkeypatch):
     monkeypatch.setenv("MLBOARD_USER", "bob")
-    db = week.settings.database
-    runner = CliRunner()
-    assert (
-        runner.invoke(app, ["--db", db, "standup", "note", "--today", "unblock legal"]).exit_code
-        == 0
-    )
-    result = runner.invoke(app, ["--db", db, "standup", "--since", "3d", "--format", "json"])
-    data = json.loads(result.output)
-    assert list(data)[:5] == ["since", "until", "people", "ml", "sprint"]
-    assert set(data["people"][0]) >= {"member", "done", "doing", "blocked", "note"}
+    mlboard = Mlboard(week.settings.database, clock)  # Wednesday 09:45
+    mlboard.ok("standup", "note", "--today", "unblock legal", "--blockers", "legal sign-off")
+    data = json.loads(mlboard.ok("standup", "--since", "3d", "--format", "json"))
+    assert list(data) == ["since", "until", "people", "ml", "sprint", "data"]
+    assert datetime.fromisoformat(data["since"]) == clock.current - timedelta(days=3)
+    assert datetime.fromisoformat(data["until"]) == clock.current
+    bob = person(data, "bob")
+    assert bob["note"] == {"yesterday": "", "today": "unblock legal", "blockers": "legal sign-off"}
+    assert person(data, "ana")["note"]["today"] == "fraud eval"  # the note of build_week
+    assert [p["member"] for p in data["people"]] == ["ana", "bob"]
+    assert set(bob) == {"member", "name", "done", "doing", "blocked", "moved_back", "note"}
     assert set(data["ml"]) >= {"runs_finished", "runs_failed", "new_bests", "targets_met", "models"}
+    # the three days back reach Sunday: Monday's ML-4 is news again, with Tuesday's ML-1
+    assert sorted(person(data, "ana")["done"]) == ["ML-1", "ML-4"]
 
 
 def test_a_pipeline_is_reported_stale_at_the_standup_after_its_sla_ran_out(week, clock):

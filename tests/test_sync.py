@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -16,7 +17,7 @@ from mlboard.integrations.mlflow_sync import TrackingError
 from mlboard.services.linking import link_run, unlink_run
 from mlboard.services.stories import create_story, story_history
 from mlboard.services.sync import sync
-from mlboard.store.tables import ModelVersion, Run, StoryRun, SyncCursor
+from mlboard.store.tables import ModelVersion, PendingTag, Run, StoryRun, SyncCursor
 
 from mlflow_stores import MlflowStore, empty_store
 
@@ -67,6 +68,7 @@ def test_first_sync_mirrors_runs_and_links_tagged_ones(stories, store):
         "runs_updated": 0,
         "links_added": 2,
         "model_versions": 0,
+        "tags_pending": 0,
     }
     assert {(key, run_id) for key, run_id, _ in links(stories)} >= {("ML-1", tagged)}
     with stories.reading() as session:
@@ -219,3 +221,62 @@ def test_mlflow_keeps_its_set_up_chatter_to_itself(tmp_path):
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "new.db").is_file()
     assert "INFO" not in result.stderr
+
+
+def test_a_tag_mlflow_refuses_stays_pending_and_a_later_sync_writes_it(stories, store):
+    run_id = store.run("scratch", "notebook")
+    sync(stories, store.uri)
+    store.client.delete_run(run_id)  # MLflow refuses to tag a deleted run
+
+    result = link_run(stories, "ML-2", run_id, write_tag=True)
+    assert result.tag_warning is not None and "cannot tag the run" in result.tag_warning
+    assert links(stories) == {("ML-2", run_id, True)}  # the link stands all the same
+    assert sync(stories, store.uri).tags_pending == 1  # tried again, refused again
+
+    store.client.restore_run(run_id)
+    assert sync(stories, store.uri).tags_pending == 0
+    assert store.client.get_run(run_id).data.tags["mlboard.story"] == "ML-2"
+    assert rows(stories, PendingTag) == 0
+
+
+def test_unlink_removes_the_tag_it_wrote_and_cancels_one_never_written(stories, store):
+    run_id = store.run("scratch", "notebook")
+    tagged = store.run("churn", "tagged", story="ML-1", start=5)
+    sync(stories, store.uri)
+    link_run(stories, "ML-2", run_id, write_tag=True)
+    assert store.client.get_run(run_id).data.tags["mlboard.story"] == "ML-2"
+    assert unlink_run(stories, "ML-2", run_id, write_tag=True).tag_warning is None
+    assert "mlboard.story" not in store.client.get_run(run_id).data.tags
+
+    store.client.delete_run(tagged)
+    assert link_run(stories, "ML-2", tagged, write_tag=True).tag_warning is not None
+    unlink_run(stories, "ML-2", tagged, write_tag=True)  # the ML-2 tag never reached MLflow
+    store.client.restore_run(tagged)
+    assert sync(stories, store.uri).tags_pending == 0
+    assert store.client.get_run(tagged).data.tags["mlboard.story"] == "ML-1"  # as it was
+
+
+def test_the_commands_warn_of_a_pending_tag_and_sync_reports_it(stories, store, monkeypatch):
+    """The link succeeds (exit 0) with one warning line; `sync` counts what is still pending."""
+    from cli_runs import Mlboard
+
+    monkeypatch.setenv("COLUMNS", "200")
+    mlboard = Mlboard(stories.settings.database)
+    run_id = store.run("scratch", "notebook")
+    sync(stories, store.uri)
+    store.client.delete_run(run_id)
+
+    linked = mlboard("story", "link", "ML-2", run_id, "--write-tag")
+    assert linked.exit_code == 0, linked.output
+    assert linked.stdout == f"linked run {run_id} to ML-2\n"
+    assert linked.stderr.startswith("warning: mlboard.story tag not written (cannot tag the run")
+    assert linked.stderr.count("\n") == 1
+    assert linked.stderr.endswith("; the next sync tries again\n")
+
+    report = json.loads(mlboard.ok("sync", "--tracking-uri", store.uri, "--format", "json"))
+    assert report["tags_pending"] == 1
+    assert [(uri["tracking_uri"], uri["tags_pending"]) for uri in report["tracking_uris"]] == [
+        (store.uri, 1)
+    ]
+    text = mlboard.ok("sync", "--tracking-uri", store.uri, "--no-history")
+    assert f"{store.uri}: 1 story tag not yet written to MLflow (the next sync tries" in text

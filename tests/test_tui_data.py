@@ -144,7 +144,7 @@ async def test_acknowledging_an_alert_changes_the_database(workspace):
         screen = await open_data(pilot)
         screen.table("alerts").focus()
         first = list_alerts(workspace)[0]
-        await pilot.press("a")
+        await pilot.press("A")
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         acknowledged = {a.id: a for a in list_alerts(workspace)}[first.id]
@@ -265,6 +265,6 @@ async def test_an_empty_workspace_says_how_to_get_data(workspace):
         screen = await open_data(pilot)
         assert "No pipelines yet" in str(screen.query_one("#pipeline-heading").render())
         assert screen.check_action("acknowledge", ()) is None
-        await pilot.press("a", "o")  # dimmed: nothing happens, nothing breaks
+        await pilot.press("A", "o")  # dimmed: nothing happens, nothing breaks
         await pilot.pause()
         assert list_stories(workspace) == []

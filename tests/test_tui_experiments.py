@@ -193,10 +193,10 @@ async def test_sorting_by_key_and_by_header(synced):
     app = MlboardApp(synced)
     async with app.run_test(size=SIZE) as pilot:
         await open_experiments(pilot)
-        await pilot.press("o")  # the first column: run name, A to Z
+        await pilot.press("greater_than_sign")  # the first column: run name, A to Z
         await pilot.pause()
         assert run_names(app) == ["baseline", "big-batch", "hard-neg [red]x", "lgbm-0.05"]
-        await pilot.press("O")
+        await pilot.press("less_than_sign")
         await pilot.pause()
         assert run_names(app)[0] == "lgbm-0.05"
         await pilot.click(RunTable, offset=(3, 0))  # the Run header again: A to Z
@@ -236,6 +236,25 @@ async def test_linking_a_run_through_the_dialog_writes_the_database_and_the_tag(
     assert store.client.get_run(store.ids["lgbm"]).data.tags["mlboard.story"] == "ML-53"
 
 
+async def test_a_tag_mlflow_refuses_still_links_the_run_and_warns(synced, store):
+    store.client.delete_run(store.ids["lgbm"])  # MLflow refuses to tag a deleted run
+    app = MlboardApp(synced)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_experiments(pilot)
+        await highlight(pilot, "lgbm-0.05")
+        await pilot.press("L", *"ML-53", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        row = [str(cell) for cell in table(app).get_row(store.ids["lgbm"])]
+        assert row[6] == "ML-53"
+        shown = [(n.severity, n.title, n.message) for n in app._notifications]
+        assert shown[-2] == ("information", "", "Linked run lgbm-0.05 to ML-53")
+        severity, title, message = shown[-1]
+        assert (severity, title) == ("warning", "MLflow tag not written")
+        assert "cannot tag the run" in message and message.endswith("the next sync tries again")
+    assert [run.run_id for run in story_evidence(synced, "ML-53").runs] == [store.ids["lgbm"]]
+
+
 async def test_unlinking_and_a_refused_link_is_an_error_notification(synced, store):
     with_uris(synced, store.uri, write_tag=False)
     app = MlboardApp(synced)
@@ -258,14 +277,19 @@ async def test_unlinking_and_a_refused_link_is_an_error_notification(synced, sto
     assert store.client.get_run(store.ids["baseline"]).data.tags["mlboard.story"] == "ML-28"
 
 
-async def test_enter_on_a_linked_run_opens_its_story(synced):
+async def test_o_on_a_linked_run_opens_its_story_and_on_an_unlinked_one_the_link_dialog(synced):
     app = MlboardApp(synced)
     async with app.run_test(size=SIZE) as pilot:
         await open_experiments(pilot)
         await highlight(pilot, "baseline")
-        await pilot.press("enter")
+        await pilot.press("o")
         await pilot.pause()
         assert isinstance(app.screen, StoryDetailScreen) and app.screen.key == "ML-28"
+        await pilot.press("escape")
+        await highlight(pilot, "lgbm-0.05")
+        await pilot.press("o")
+        await pilot.pause()
+        assert isinstance(app.screen, StoryPickerScreen)
 
 
 def mirror_runs(workspace, count: int) -> None:
@@ -313,6 +337,26 @@ async def test_runs_load_a_page_at_a_time(workspace):
         assert "1,200 of 1,200 runs" in summary(app) and "loaded" not in summary(app)
 
 
+async def test_home_and_end_jump_in_the_run_table_and_g_still_opens_governance(synced):
+    app = MlboardApp(synced)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_experiments(pilot)
+        grid = table(app)
+        grid.focus()
+        await pilot.press("G")
+        await pilot.pause()
+        assert grid.cursor_row == grid.row_count - 1 > 0
+        await pilot.press("home")
+        await pilot.pause()
+        assert grid.cursor_row == 0
+        await pilot.press("end")
+        await pilot.pause()
+        assert grid.cursor_row == grid.row_count - 1
+        await pilot.press("g")  # the Governance screen's key, here too
+        await pilot.pause()
+        assert app.current_mode == "governance"
+
+
 # Story detail and board cards
 
 
@@ -354,8 +398,10 @@ async def test_story_detail_shows_runs_best_against_target_and_charts(synced):
         verdict = str(app.screen.query_one("#story-verdict").render())
         assert f"best 0.37 (run 'hard-neg [red]x') — target {TARGET} >= 0.35 met ✓" in verdict
         assert "⚠ run 'big-batch' failed" in verdict
-        runs = str(app.screen.query_one("#story-runs").render())
-        assert "Runs (3)" in runs and "★ hard-neg [red]x" in runs and f"{TARGET} 0.29" in runs
+        assert "Runs (3)" in str(app.screen.query_one("#story-runs-title").render())
+        runs = app.screen.query_one("#story-runs", OptionList)
+        lines = [str(runs.get_option_at_index(i).prompt) for i in range(runs.option_count)]
+        assert lines[1].startswith("★ hard-neg [red]x") and f"{TARGET} 0.29" in lines[0]
         assert app.screen.query_one("#story-charts").display
         assert app.screen.query_one("#runs-chart").display
         assert app.screen.query_one("#steps-chart").display  # the history was fetched
@@ -455,7 +501,7 @@ async def test_the_sync_key_runs_in_a_worker_and_refreshes_in_place(sample_works
         await pilot.pause()
         assert run_names(app)[0] == "lgbm-0.01"
         assert app.sub_title == ""
-        assert any("1 new runs" in n.message for n in app._notifications)
+        assert any("1 new run," in n.message for n in app._notifications)
         await pilot.press("b")
         await app.workers.wait_for_complete()
         await pilot.pause()

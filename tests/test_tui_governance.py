@@ -149,7 +149,7 @@ async def test_checking_every_item_through_the_dialog_takes_the_story_off_the_li
     app = MlboardApp(as_member(team, "bob"))  # the reviewer, at their own terminal
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_screen(pilot, GovernanceScreen())
-        await pilot.press("g")
+        await pilot.press("c")
         await pilot.pause()
         modal = app.screen
         said = await check(pilot, modal, "approval", note="LGTM")
@@ -233,7 +233,7 @@ async def test_the_model_card_preview_shows_metrics_and_todos(registered):
         assert cells(screen.models_table, "model") == ["churn"]
         assert cells(screen.models_table, "aliases") == ["champion v1"]
         assert cells(screen.models_table, "stories") == ["ML-1"]
-        await pilot.press("m")
+        await pilot.press("M")
         await settle(pilot)
         card = app.screen
         assert isinstance(card, ModelCardScreen)
@@ -249,11 +249,11 @@ async def test_the_model_card_preview_shows_metrics_and_todos(registered):
         assert app.screen is screen
 
 
-async def test_without_models_m_says_how_to_get_them(team):
+async def test_without_models_the_model_card_key_says_how_to_get_them(team):
     app = MlboardApp(team)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_screen(pilot, GovernanceScreen())
-        await pilot.press("m")
+        await pilot.press("M")
         await pilot.pause()
         assert app.screen is screen
         assert any("No registered model" in str(n.message) for n in app._notifications)
@@ -280,7 +280,7 @@ async def test_the_audit_screen_lists_the_latest_entries_newest_first(audited):
         assert ids == [str(e.id) for e in reversed(entries)]
         assert cells(screen.table, "change")[0] == "status: backlog → todo"
         assert cells(screen.table, "actor")[0] == "cy"
-        assert 'new: "todo"' in rendered(screen, "#audit-entry-text")
+        assert 'after\n  status: "todo"' in rendered(screen, "#audit-entry-text")
         changes = dict(
             zip(cells(screen.table, "entity"), cells(screen.table, "change"), strict=False)
         )

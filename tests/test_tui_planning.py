@@ -84,20 +84,26 @@ async def test_the_screen_shows_backlog_sprint_capacity_load_forecast_and_warnin
         assert screen.sprint == "Sprint 24"
         assert app.focused is screen.backlog
         figures = screen.capacity_bar.figures
-        assert (figures.committed, figures.capacity) == (36.0, 28.9)
+        # the two words: 36 points in the sprint now (scope), 33 when it started (committed),
+        # as the board's header and `sprint list` say
+        assert (figures.scope, figures.committed, figures.capacity) == (36.0, 33.0, 28.9)
         assert figures.velocity == pytest.approx(24.33, abs=0.01)
         capacity = text_of(app, "#plan-capacity")
-        assert "Committed 36 pts of 28.9 capacity (125%)" in capacity
+        assert "Scope 36 pts of 28.9 capacity (125%)" in capacity
+        assert "committed 33 at the start" in capacity
         assert "7.1 pts over capacity" in capacity
         assert "▲ capacity 28.9" in capacity and "velocity 24.3" in capacity
         forecast = text_of(app, "#plan-forecast")
         assert "8 open stories" in forecast
         assert "chance to finish by Fri Nov 27: <1%" in forecast
         assert "50% by Mon Dec 07, 85% by Sat Dec 12, 95% by Wed Dec 16" in forecast
+        flow = text_of(app, "#plan-flow")  # the stories done in Sprints 21-23, as `plan` says
+        assert "Lead time median 14.8 d (85%: 20.5 d)" in flow
+        assert "cycle time median 3.2 d (85%: 7.8 d) · 29 stories, last 3 sprints" in flow
         loads = text_of(app, "#plan-loads")
         assert "kwame" in loads and "11 / 6" in loads and "over" in loads
         warnings = text_of(app, "#plan-warnings")
-        assert "⚠ over-committed: 36 points against a capacity of 28.9" in warnings
+        assert "⚠ over capacity: a scope of 36 points against a capacity of 28.9" in warnings
         assert "ML-44 is blocked" in warnings
         info = text_of(app, "#plan-sprint-info")
         assert "Sprint 24" in info and "3 days left" in info and "Fraud v5" in info
@@ -120,14 +126,14 @@ async def test_moving_a_story_into_the_sprint_and_back_out(sample_workspace):
         order = backlog_keys(sample_workspace)
         await highlight(pilot, app, "backlog", "ML-1")  # 5 points
         await pilot.press("right_square_bracket")
-        assert screen.capacity_bar.committed == 41.0  # at once, before the plan worker answers
+        assert screen.capacity_bar.scope == 41.0  # at once, before the plan worker answers
         await settle(app, pilot)
         story = get_story(sample_workspace, "ML-1")
         assert (story.sprint, story.status) == ("Sprint 24", "todo")
         assert "ML-1" in shown(app, "sprint-stories") and "ML-1" not in shown(app, "backlog")
         velocity = screen.plan.average_velocity
-        assert screen.capacity_bar.figures == CapacityFigures(41.0, 28.9, velocity)
-        assert "Committed 41 pts" in text_of(app, "#plan-capacity")
+        assert screen.capacity_bar.figures == CapacityFigures(41.0, 28.9, velocity, 33.0)
+        assert "Scope 41 pts" in text_of(app, "#plan-capacity")
         assert screen.backlog.story.key == order[1]  # the next story is ready to plan
         # tab to the sprint, where the moved story is highlighted, and take it back out
         await pilot.press("tab")
@@ -138,7 +144,7 @@ async def test_moving_a_story_into_the_sprint_and_back_out(sample_workspace):
         story = get_story(sample_workspace, "ML-1")
         assert (story.sprint, story.status) == (None, "backlog")
         assert shown(app, "backlog") == order == backlog_keys(sample_workspace)
-        assert screen.capacity_bar.committed == 36.0
+        assert screen.capacity_bar.scope == 36.0
 
 
 async def test_keys_that_do_not_apply_where_the_focus_is_do_nothing(sample_workspace):
@@ -275,7 +281,7 @@ async def test_days_off_from_the_screen_change_capacity(sample_workspace):
         assert screen.capacity_bar.capacity == pytest.approx(28.9 - 2.1)
         loads = {load.handle: load.capacity for load in screen.plan.loads}
         assert loads["ana"] == pytest.approx(6.3 - 2.1)
-        assert any("added 3 day(s) off for ana" in str(n.message) for n in app._notifications)
+        assert any("added 3 days off for ana" in str(n.message) for n in app._notifications)
         # and take them back: the dialog lists them, the remove box undoes them
         await pilot.press("D")
         await pilot.pause()
@@ -345,13 +351,15 @@ async def test_choosing_another_open_sprint(sample_workspace):
         assert shown(app, "sprint-stories") == []
         assert app.focused is screen.sprint_list
         assert "Recs A/B live" in text_of(app, "#plan-sprint-info")
-        assert screen.capacity_bar.figures.committed == 0
+        assert screen.capacity_bar.figures.scope == 0
         await highlight(pilot, app, "backlog", "ML-22")  # 8 points
         await pilot.press("right_square_bracket")
         await settle(app, pilot)
         assert get_story(sample_workspace, "ML-22").sprint == "Sprint 25"
-        assert screen.capacity_bar.committed == 8.0 == screen.plan.committed_points
+        assert screen.capacity_bar.scope == 8.0 == screen.plan.scope_points
         assert screen.plan.sprint == "Sprint 25"
+        assert screen.plan.committed_points is None  # not started: nothing committed yet
+        assert "committed" not in text_of(app, "#plan-capacity")
         # the sprint key opens the list of sprints
         await pilot.press("S")
         await pilot.pause()
@@ -370,7 +378,7 @@ async def test_a_plan_from_a_stale_request_is_ignored(sample_workspace):
 
         screen.post_message(PlanComputed(stale, request=screen._request - 1))
         await pilot.pause()
-        assert screen.plan.committed_points == 44.0 == screen.capacity_bar.committed
+        assert screen.plan.scope_points == 44.0 == screen.capacity_bar.scope
 
 
 async def test_changes_made_elsewhere_are_read_when_the_screen_is_shown_again(sample_workspace):
@@ -389,12 +397,12 @@ async def test_changes_made_elsewhere_are_read_when_the_screen_is_shown_again(sa
         app.switch_mode("planning")
         await settle(app, pilot)
         for _ in range(20):  # the plan arrives from a worker, by message
-            if screen.plan is not None and screen.plan.committed_points == 44.0:
+            if screen.plan is not None and screen.plan.scope_points == 44.0:
                 break
             await settle(app, pilot)
         assert app.screen is screen
         assert "ML-22" in shown(app, "sprint-stories")
-        assert screen.capacity_bar.committed == 44.0 == screen.plan.committed_points
+        assert screen.capacity_bar.scope == 44.0 == screen.plan.scope_points
         select = screen.query_one("#plan-sprint", Select)
         assert [value for _, value in select._options] == ["Sprint 24", "Sprint 25"]
 
@@ -466,7 +474,7 @@ async def test_the_planning_keys_are_in_the_command_palette(sample_workspace):
 # The capacity bar, drawn from three numbers
 
 
-def test_the_bar_fills_to_the_commitment_with_markers_for_capacity_and_velocity():
+def test_the_bar_fills_to_the_scope_with_markers_for_capacity_and_velocity():
     figures = CapacityFigures(36, 28.9, 24.3)
     drawn = bar(figures, 100)
     assert len(drawn.plain) == 100
@@ -499,7 +507,7 @@ async def test_the_capacity_bar_widget_redraws_when_its_figures_change(sample_wo
         widget = screen.query_one(CapacityBar)
         widget.figures = CapacityFigures(10.0)
         await pilot.pause()
-        assert "Committed 10 pts · capacity …" in str(widget.render())
+        assert "Scope 10 pts · capacity …" in str(widget.render())
 
 
 # Service functions added for the screen

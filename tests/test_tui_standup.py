@@ -30,7 +30,7 @@ from mlboard.tui.screens.standup_panels import (
     ml_lines,
     timer_text,
 )
-from mlboard.tui.text import percent
+from mlboard.wording import percent
 
 from standup_week import build_week
 
@@ -92,7 +92,7 @@ async def test_walking_the_team_one_person_at_a_time(week):
         await pilot.press("left")
         await pilot.pause()
         assert "Bob Ng" in person_text(app)
-        await pilot.press("p")
+        await pilot.press("N")  # p is the Planning screen's, everywhere
         await pilot.pause()
         assert "Ana Souza" in person_text(app)
 
@@ -137,7 +137,7 @@ async def test_save_writes_the_markdown_to_a_file(week, tmp_path, monkeypatch):
     app = MlboardApp(week)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_standup(app, pilot)
-        await pilot.press("s")
+        await pilot.press("S")
         await pilot.pause()
         assert isinstance(app.screen, SaveDigestScreen)
         assert app.screen.query_one("#save-path", Input).value == "standup-2026-11-25.md"
@@ -156,7 +156,7 @@ async def test_save_errors_are_shown_in_the_dialog(week, tmp_path, monkeypatch):
     app = MlboardApp(week)
     async with app.run_test(size=SIZE) as pilot:
         await open_standup(app, pilot)
-        await pilot.press("s")
+        await pilot.press("S")
         await pilot.pause()
         box = app.screen.query_one("#save-path", Input)
         box.value = "no-such-folder/standup.md"
@@ -203,7 +203,7 @@ async def test_in_a_browser_tab_save_is_a_download_and_writes_nothing_here(
     app = MlboardApp(week)
     async with app.run_test(size=SIZE, message_hook=on_message, notifications=True) as pilot:
         screen = await open_standup(app, pilot)
-        await pilot.press("s")
+        await pilot.press("S")
         await pilot.pause()
         assert app.screen is screen  # no dialog
         said = [str(toast.render()) for toast in app.screen.query("Toast")]
@@ -312,19 +312,29 @@ def test_the_team_ml_panel_is_concise_on_a_busy_day():
         "overfitting": [{"story": "ML-7", "run_id": "r", "message": "run 'x' overfits"}],
         "models": [
             *(
-                {"name": "fraud", "version": v, "aliases": [], "event": "registered"}
+                {"name": "fraud", "version": v, "aliases": [], "event": "registered",
+                 "stories": ["ML-7"]}
                 for v in (1, 2)
             ),
-            {"name": "fraud", "version": 3, "aliases": ["champion"], "event": "aliases"},
+            {"name": "fraud", "version": 3, "aliases": ["champion"], "event": "aliases",
+             "stories": ["ML-7", "ML-9"]},
+            {"name": "ranker", "version": 1, "aliases": [], "event": "registered", "stories": []},
         ],
-    }
+        "story_warnings": [
+            {"story": "ML-7", "kind": "over_budget",
+             "message": "ML-7 has used 41.0 of its 40 GPU-hours"}
+        ],
+    }  # fmt: skip
     text = ml_lines(ml, quiet="").plain
     assert "Runs (40 finished, 1 failed)" in text
     assert text.index("no story") < text.index("ML-7     ✓ 40 finished")  # failures first
     assert "✗ 1 failed: oom [b] (killed)" in text
     assert "◷ ML-7 run 'big' has been running for 9 h" in text
     assert "⚠ ML-7 run 'x' overfits" in text
-    assert "◆ fraud v3 aliases now @champion" in text and "◆ fraud registered v1, v2" in text
+    assert "◆ fraud v3 aliases now @champion  · ML-7, ML-9" in text
+    assert "◆ fraud registered v1, v2  · ML-7\n" in text  # the story that made them
+    assert text.endswith("◆ ranker registered v1")  # no story: nothing after it
+    assert "GPU budget and plateaus (1)\n⚠ ML-7 has used 41.0 of its 40 GPU-hours" in text
     assert ml_lines({key: [] for key in ml}, quiet="quiet day").plain == "quiet day"
 
 

@@ -31,6 +31,8 @@ from mlboard.analytics.drift import (
     DriftResult,
     preview,
 )
+from mlboard.errors import quoted
+from mlboard.wording import plural
 
 __all__ = [
     "check_overrides_compared",
@@ -57,7 +59,7 @@ def parse_column_override(text: str) -> tuple[str, ColumnSpec]:
     name, rule = name.strip(), rule.strip()
     if not equals or not name or not rule:
         raise DriftInputError(
-            f"--column {text!r}: expected NAME=METHOD[:THRESHOLD], e.g. plan=chi2:0.01"
+            f"--column {quoted(text)}: expected NAME=METHOD[:THRESHOLD], e.g. plan=chi2:0.01"
         )
     method_text, colon, threshold_text = rule.partition(":")
     method = method_text.strip().lower() or None
@@ -65,7 +67,7 @@ def parse_column_override(text: str) -> tuple[str, ColumnSpec]:
         method = METHOD_ALIASES.get(method, method)
         if method not in METHODS:
             raise DriftInputError(
-                f"--column {text!r}: unknown drift method {method_text.strip()!r} "
+                f"--column {quoted(text)}: unknown drift method {quoted(method_text.strip())} "
                 f"(choose from {', '.join(METHODS)})"
             )
     threshold = None
@@ -74,12 +76,13 @@ def parse_column_override(text: str) -> tuple[str, ColumnSpec]:
             threshold = float(threshold_text)
         except ValueError:
             raise DriftInputError(
-                f"--column {text!r}: threshold {threshold_text.strip()!r} is not a number"
+                f"--column {quoted(text)}: threshold {quoted(threshold_text.strip())} "
+                "is not a number"
             ) from None
         if not math.isfinite(threshold) or threshold < 0:
-            raise DriftInputError(f"--column {text!r}: threshold must be a number >= 0")
+            raise DriftInputError(f"--column {quoted(text)}: threshold must be a number >= 0")
     if method is None and threshold is None:
-        raise DriftInputError(f"--column {text!r}: give a method, a threshold or both")
+        raise DriftInputError(f"--column {quoted(text)}: give a method, a threshold or both")
     return name, ColumnSpec(method, threshold)
 
 
@@ -88,7 +91,9 @@ def parse_column_overrides(texts: Sequence[str]) -> dict[str, ColumnSpec]:
     for text in texts:
         name, spec = parse_column_override(text)
         if name in overrides:
-            raise DriftInputError(f"--column {text!r}: column {name!r} is given more than once")
+            raise DriftInputError(
+                f"--column {quoted(text)}: column {quoted(name)} is given more than once"
+            )
         overrides[name] = spec
     return overrides
 
@@ -120,7 +125,7 @@ def check_tables(
     for name in [*(names or ()), *map(str, overrides or {})]:
         for path, _frame, labels in sides:
             if name not in labels:
-                raise DriftInputError(f"{path}: no column {name!r}")
+                raise DriftInputError(f"{path}: no column {quoted(name)}")
     selected = names if names is not None else [n for n in ref_labels if n in cur_labels]
     if names is not None and not names:
         raise DriftInputError("no columns were selected")
@@ -139,15 +144,12 @@ def check_tables(
         if (ref_kind == "empty") != (cur_kind == "empty"):
             path, series = (ref_path, ref_series) if ref_kind == "empty" else (cur_path, cur_series)
             raise DriftInputError(
-                f"{path}: column {name!r} has no values (all {len(series)} rows are missing), "
-                "so it cannot be compared"
+                f"{path}: column {quoted(name)} has no values ({plural(len(series), 'row')}, "
+                "all missing), so it cannot be compared"
             )
         if as_labels:
             continue
-        hint = (
-            f"; to compare it as labels anyway, use --column {shlex.quote(f'{name}=chi2')} "
-            "(or another categorical test)"
-        )
+        hint = _labels_hint(name)
         for path, series, kind in (
             (ref_path, ref_series, ref_kind),
             (cur_path, cur_series, cur_kind),
@@ -155,7 +157,8 @@ def check_tables(
             if kind == "mixed":
                 row, value = _first_non_number(series)
                 raise DriftInputError(
-                    f"{path}: column {name!r} mixes numbers and text (row {row}: {value!r}){hint}"
+                    f"{path}: column {quoted(name)} mixes numbers and text "
+                    f"(row {row}: {quoted(value)}){hint}"
                 )
         if (ref_kind == "numbers") != (cur_kind == "numbers") and {ref_kind, cur_kind} <= {
             "numbers",
@@ -170,9 +173,15 @@ def check_tables(
             other = ref_path if path == cur_path else cur_path
             row, value = _first_non_number(series)
             raise DriftInputError(
-                f"{path}: column {name!r} holds {_KIND_WORDS[kind]} where {other} holds numbers "
-                f"(row {row}: {value!r}){hint}"
+                f"{path}: column {quoted(name)} holds {_KIND_WORDS[kind]} where {other} holds "
+                f"numbers (row {row}: {quoted(value)}){hint}"
             )
+
+
+def _labels_hint(name: str) -> str:
+    """How to compare the column as labels: the exact option when it is short enough to type."""
+    option = shlex.quote(f"{name}=chi2") if name.isprintable() and len(name) <= 60 else "NAME=chi2"
+    return f"; to compare it as labels anyway, use --column {option} (or another categorical test)"
 
 
 def check_overrides_compared(result: DriftResult, overrides: Mapping[str, Any] | None) -> None:
@@ -182,7 +191,9 @@ def check_overrides_compared(result: DriftResult, overrides: Mapping[str, Any] |
     for name in overrides or {}:
         if name not in compared:
             reason = reasons.get(name, "it is not among the selected columns")
-            raise DriftInputError(f"column {name!r} has an override but was not compared: {reason}")
+            raise DriftInputError(
+                f"column {quoted(name)} has an override but was not compared: {reason}"
+            )
 
 
 def _first(frame: pd.DataFrame, label: Any) -> pd.Series:

@@ -11,13 +11,20 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from mlboard.analytics.history import StoryTimeline, kind_order
+from mlboard.analytics.history import (
+    SprintSpan,
+    StoryTimeline,
+    kind_order,
+    sprint_members,
+    sprint_started,
+)
 from mlboard.analytics.stats import Summary, summarize
 from mlboard.domain import StoryStatus
 
 _DAY_SECONDS = 86_400.0
+JUST_BEFORE = timedelta(microseconds=1)  # a sprint's close moves its unfinished stories out
 
 
 def days_between(start: datetime, end: datetime) -> float:
@@ -95,6 +102,20 @@ def flow_items(
             continue
         items.append(item)
     return items
+
+
+def sprint_flow(
+    sprint: SprintSpan, timelines: Iterable[StoryTimeline], until: datetime
+) -> list[FlowItem]:
+    """Flow of the stories done in `sprint`: in it just before `until` (its close, or now for
+    the active sprint) and last done between its start and `until`."""
+    before = until - JUST_BEFORE
+    held = [
+        tl
+        for tl in sprint_members(timelines, sprint.name)
+        if tl.value_at("sprint", before) == sprint.name
+    ]
+    return flow_items(held, done_since=sprint_started(sprint), done_until=until)
 
 
 def summarize_flow(kind: str, items: Iterable[FlowItem]) -> KindFlow:

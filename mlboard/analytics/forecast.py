@@ -1,4 +1,4 @@
-"""Monte Carlo forecasts from daily throughput: "when will N stories be done" and "how many by".
+"""Monte Carlo forecasts from daily throughput: "when will N stories be done".
 
 The method is ActionableAgile's (Daniel Vacanti, "When Will It Be Done?"): take the number of
 stories finished on each day of a recent window, and simulate the future many times by drawing a
@@ -17,10 +17,9 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 
 import numpy as np
 
-from mlboard.analytics.history import StoryTimeline
-from mlboard.analytics.montecarlo import finish_steps, totals_after
+from mlboard.analytics.montecarlo import finish_steps
 from mlboard.analytics.workdays import WorkCalendar, date_range
-from mlboard.domain import StoryStatus
+from mlboard.wording import plural
 
 CONFIDENCES = (50, 85, 95)
 DEFAULT_RUNS = 10_000
@@ -51,17 +50,6 @@ class Throughput:
         return None
 
 
-def completion_times(timelines: Iterable[StoryTimeline]) -> list[datetime]:
-    """For every story done now, its last entry into done (a story counts once, reopened or not)."""
-    times: list[datetime] = []
-    for tl in timelines:
-        if tl.is_done:
-            done_at = tl.last_entry(StoryStatus.DONE) or tl.facts.done_at
-            if done_at is not None:
-                times.append(done_at)
-    return times
-
-
 def daily_throughput(
     done_at: Iterable[datetime],
     now: datetime,
@@ -71,7 +59,7 @@ def daily_throughput(
     tz: tzinfo = UTC,
 ) -> Throughput:
     """Count completions per day over the `days` whole days before `now` (today excluded, as it
-    is not over), zero days included; `done_at` holds one moment per story (`completion_times`).
+    is not over), zero days included; `done_at` holds one moment per story.
 
     With a `calendar`, only its working days are sampled; a completion on a non-working day is
     counted on the next working day of the window, or the previous one if none follows.
@@ -151,22 +139,6 @@ class WhenForecast:
         return int(np.searchsorted(self._steps, steps_by, side="left")) / self.runs
 
 
-@dataclass(frozen=True, slots=True)
-class HowManyForecast:
-    """Simulated stories finished from `start` to `end` inclusive.
-
-    pXX: the number that XX% of runs reach or exceed (percentiles read from the top: p95 <= p50).
-    """
-
-    start: date
-    end: date
-    runs: int
-    p50: int | None
-    p85: int | None
-    p95: int | None
-    reason: str | None
-
-
 def forecast_when(
     throughput: Throughput,
     remaining: int,
@@ -198,47 +170,9 @@ def forecast_when(
         steps = np.sort(finish_steps(history, remaining, len(days), runs, rng))
     finished = int(np.count_nonzero(steps < len(days)))
     if finished < runs:
-        problem = f"{runs - finished} of {runs} runs did not finish within {horizon_days} days"
+        problem = (
+            f"{runs - finished} of {plural(runs, 'run')} did not finish within "
+            f"{plural(horizon_days, 'day')}"
+        )
     p50, p85, p95 = (_date_at(steps, days, c) for c in CONFIDENCES)
     return WhenForecast(remaining, start, runs, p50, p85, p95, finished, problem, steps, days)
-
-
-def forecast_how_many(
-    throughput: Throughput,
-    start: date,
-    end: date,
-    *,
-    runs: int = DEFAULT_RUNS,
-    seed: int | None = None,
-) -> HowManyForecast:
-    """How many stories will be done from `start` to `end` (both inclusive)?
-
-    Each run sums the throughput of a random history day for every simulated day. A run's total
-    only depends on how often each history day was drawn, so the draws are taken as one
-    multinomial sample per run (same distribution as day-by-day draws, and fast for any span).
-    pXX is the nearest-rank value that at least XX% of runs reach or exceed.
-    """
-    if runs < 1:
-        raise ValueError("runs must be at least 1")
-    problem = throughput.problem
-    if problem is not None:
-        return HowManyForecast(start, end, runs, None, None, None, problem)
-    calendar = throughput.calendar
-    span = max(0, calendar.count(start, end) if calendar else (end - start).days + 1)
-    history = np.asarray(throughput.counts, dtype=np.int64)
-    totals = np.sort(totals_after(history, span, runs, np.random.default_rng(seed)))
-    p50, p85, p95 = (int(totals[runs - _rank(c, runs)]) for c in CONFIDENCES)
-    return HowManyForecast(start, end, runs, p50, p85, p95, None)
-
-
-def p_finish_by(
-    throughput: Throughput,
-    remaining: int,
-    start: date,
-    by: date,
-    *,
-    runs: int = DEFAULT_RUNS,
-    seed: int | None = None,
-) -> float | None:
-    """Probability (share of simulated runs) that `remaining` stories are done on or before `by`."""
-    return forecast_when(throughput, remaining, start, runs=runs, seed=seed).p_finish_by(by)

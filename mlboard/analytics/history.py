@@ -92,27 +92,6 @@ def current_text(facts: StoryFacts, field: str) -> str | None:
     return None
 
 
-def value_at(
-    facts: StoryFacts, changes: Iterable[FieldChange], field: str, t: datetime
-) -> str | None:
-    """The value of `field` of the story at time `t`, as event text.
-
-    Definition (the store's convention): for t >= created_at, the `new` of the last change of the
-    field at or before t; if there is none, the `old` of the first change after t; if the field
-    never changed, the story's current value. A story does not exist before created_at: None.
-    Changes at the same instant keep their given order. One-off form; use `StoryTimeline` in bulk.
-    """
-    if t < facts.created_at:
-        return None
-    own = sorted(
-        (c for c in changes if c.story == facts.key and c.field == field), key=attrgetter("at")
-    )
-    if not own:
-        return current_text(facts, field)
-    before = [c for c in own if c.at <= t]
-    return before[-1].new if before else own[0].old
-
-
 class StoryTimeline:
     """One story's facts plus its events indexed per field, for `value_at` by binary search."""
 
@@ -143,7 +122,13 @@ class StoryTimeline:
         return self._changes.get(field, ())
 
     def value_at(self, field: str, t: datetime) -> str | None:
-        """Same definition as the module-level `value_at`, in O(log n)."""
+        """The value of `field` at time `t`, as event text, in O(log n).
+
+        Definition (the store's convention): for t >= created_at, the `new` of the last change of
+        the field at or before t; if there is none, the `old` of the first change after t; if the
+        field never changed, the story's current value. A story does not exist before created_at:
+        None. Changes at the same instant keep their given order.
+        """
         if t < self.facts.created_at:
             return None
         changes = self._changes.get(field)

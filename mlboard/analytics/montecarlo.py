@@ -79,15 +79,3 @@ def finish_steps(
         active = active[~finished & (elapsed[active] < steps)]
         block *= 2
     return np.minimum(finish, steps)
-
-
-def totals_after(history: np.ndarray, days: int, runs: int, rng: np.random.Generator) -> np.ndarray:
-    """Per run, the total throughput of `days` simulated days.
-
-    A run's total only depends on how often each history value was drawn, so each run is one
-    multinomial sample over the distinct values: the same distribution as day-by-day draws, at a
-    cost independent of `days`.
-    """
-    values, frequency = np.unique(history, return_counts=True)
-    draws = rng.multinomial(max(0, days), frequency / frequency.sum(), size=runs)
-    return draws @ values

@@ -18,6 +18,7 @@ from typing import NamedTuple
 
 from mlboard.analytics.stats import percentile
 from mlboard.domain import Target
+from mlboard.wording import plural
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +73,7 @@ IGNORED_BASES = frozenset(
 )
 _MINIMIZE = frozenset(
     "loss logloss nll error err rmse mse mae mape smape msle rmsle perplexity ppl cer wer ter "  # noqa: SIM905
-    "deviance hinge huber l1 l2 brier crossentropy entropy distance".split()
+    "deviance hinge huber l1 l2 brier crossentropy entropy distance latency".split()
 )
 
 
@@ -81,10 +82,10 @@ def higher_is_better(name: str) -> bool:
 
     The name is split into lower-case words at anything not a letter or digit. sklearn's
     negated scorers (`neg_*`, e.g. `neg_mean_squared_error`) are greater-is-better. Otherwise
-    a loss-like word (loss, error, rmse, mse, mae, logloss, perplexity, … or any word containing
-    `loss` or `error`, such as xgboost's `mlogloss`/`merror`) means lower is better; every
-    other name (accuracy, f1, auc, r2, score, ndcg, … and unknown ones) is maximized. Override
-    per metric with `PairRules.directions`.
+    a loss-like word (loss, error, rmse, mse, mae, logloss, perplexity, latency, … or any
+    word containing `loss` or `error`, such as xgboost's `mlogloss`/`merror`) means lower is
+    better; every other name (accuracy, f1, auc, r2, score, ndcg, … and unknown ones) is
+    maximized. Override per metric with `PairRules.directions`.
     """
     words = [w for w in re.split(r"[^0-9a-z]+", name.lower()) if w]
     if words[:1] == ["neg"]:
@@ -278,7 +279,7 @@ def overfitting(
         return None
     message = (
         f"run '{run.label}' overfits: {pair.val} best {best.value:.3g} at step {best.step}, "
-        f"{since} check{'' if since == 1 else 's'} without improvement (now {last.value:.3g}); "
+        f"{plural(since, 'check')} without improvement (now {last.value:.3g}); "
         f"train/val gap {gap_best:.3g} → {gap_now:.3g}"
     )
     evidence: dict[str, object] = dict(
@@ -300,7 +301,8 @@ def _span(run: RunSummary) -> int | None:
     return run.end_ms - run.start_ms
 
 
-def _duration(ms: float) -> str:
+def human_duration(ms: float) -> str:
+    """A duration as people say it: `45 s`, `27 min`, `2.3 h`, `1.5 d`."""
     seconds = ms / 1000
     for limit, unit, size in ((120, "s", 1), (7200, "min", 60), (172800, "h", 3600)):
         if seconds < limit:
@@ -333,7 +335,7 @@ def run_health(
     evidence: dict[str, object] = {"status": status, "experiment_id": run.experiment_id}
     if status in ("FAILED", "KILLED"):
         evidence["duration_ms"] = span
-        took = "" if span is None else f" after {_duration(span)}"
+        took = "" if span is None else f" after {human_duration(span)}"
         verb = "failed" if status == "FAILED" else "was killed"
         message = f"run '{run.label}' {verb}{took}"
         return [RunWarning(run.run_id, run.run_name, status.lower(), message, evidence)]
@@ -343,8 +345,8 @@ def run_health(
     if elapsed <= factor * typical_duration_ms:
         return []
     message = (
-        f"run '{run.label}' has been running for {_duration(elapsed)}, "
-        f"{elapsed / typical_duration_ms:.1f}× the typical {_duration(typical_duration_ms)} "
+        f"run '{run.label}' has been running for {human_duration(elapsed)}, "
+        f"{elapsed / typical_duration_ms:.1f}× the typical {human_duration(typical_duration_ms)} "
         f"of finished runs in experiment {run.experiment_id}"
     )
     evidence |= {"elapsed_ms": elapsed, "typical_ms": typical_duration_ms, "factor": factor}
@@ -406,10 +408,17 @@ def trend(
     Runs without a start time cannot be placed on the time axis and are left out."""
     placed = [(r, v) for r, v in _scored(runs, target, include_running) if r.start_ms is not None]
     placed.sort(key=lambda item: (item[0].start_ms, item[0].run_id))
-    points: list[TrendPoint] = []
-    for run, value in placed:
-        best = value
-        if points:
-            best = (max if target.maximize else min)(points[-1].best_so_far, value)
-        points.append(TrendPoint(run.run_id, run.start_ms or 0, value, best))
-    return points
+    bests = running_best([value for _, value in placed], target.maximize)
+    return [
+        TrendPoint(run.run_id, run.start_ms or 0, value, best)
+        for (run, value), best in zip(placed, bests, strict=True)
+    ]
+
+
+def running_best(values: Iterable[float], maximize: bool) -> list[float]:
+    """The best of each value and all before it: non-decreasing when maximizing, else
+    non-increasing."""
+    bests: list[float] = []
+    for value in values:
+        bests.append(value if not bests else (max if maximize else min)(bests[-1], value))
+    return bests

@@ -51,7 +51,7 @@ def sprint_velocity(sprint: SprintSpan, timelines: Iterable[StoryTimeline]) -> S
     completed: sum of points, as estimated at the sprint's end (`closed_at`), of the stories that
         were in the sprint and done at that moment; stories added mid-sprint and re-estimates
         count.
-    Unestimated stories count 0. Values "at" a moment follow `history.value_at` (at or before).
+    Unestimated stories count 0. Values "at" a moment follow `StoryTimeline.value_at`.
     """
     members = sprint_members(timelines, sprint.name)
     started, closed = sprint_started(sprint), sprint_closed(sprint)

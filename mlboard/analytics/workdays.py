@@ -42,3 +42,11 @@ class WorkCalendar:
 
     def count(self, start: date, end: date) -> int:
         return len(self.working_days(start, end))
+
+
+def days_left(end: date, today: date) -> int:
+    """Calendar days from `today` to a sprint's `end`, the end day included; never negative.
+
+    How the board header, the Planning screen and the standup all say "3 days left".
+    """
+    return max((end - today).days + 1, 0)

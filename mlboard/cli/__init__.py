@@ -1,13 +1,12 @@
 """The `mlboard` commands. Thin: parse arguments, call a service, print the result.
 
 Services (and through them SQLAlchemy) are imported inside commands, so `mlboard --help` stays
-fast, and a command line registers only the command it runs (`main`). Errors are reported by
+fast, and a command line registers only the command it runs (`app_for`). Errors are reported by
 `mlboard.launcher`, the executable's entry point.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Sequence
 from typing import Annotated
 
@@ -23,6 +22,7 @@ app_root = typer.Typer(
     no_args_is_help=False,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -53,7 +53,7 @@ def root(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print version.")
     ] = False,
 ) -> None:
-    ctx.obj = CliState(db=db)
+    ctx.obj = CliState(db=db, clock=ctx.obj.clock if isinstance(ctx.obj, CliState) else None)
     if ctx.invoked_subcommand is None:
         from mlboard.cli.board import open_board
 
@@ -81,10 +81,11 @@ def _sprints() -> None:
 
 
 def _stories() -> None:
-    from mlboard.cli import governance, runs, stories
+    from mlboard.cli import governance, run_reports, runs, stories
 
     stories.app.command("link")(runs.link)
     stories.app.command("unlink")(runs.unlink)
+    stories.app.command("compare")(run_reports.story_compare)
     stories.app.command("check")(governance.check)
     stories.app.command("gates")(governance.gates)
     app_root.add_typer(stories.app, name="story")
@@ -144,6 +145,12 @@ def _plan() -> None:
     app_root.command("plan")(planning.plan)
 
 
+def _runs() -> None:
+    from mlboard.cli import run_reports
+
+    app_root.add_typer(run_reports.app, name="run")
+
+
 def _models() -> None:
     from mlboard.cli import governance
 
@@ -165,6 +172,12 @@ def _workspace(name: str) -> Callable[[], None]:
     return register
 
 
+def _config() -> None:
+    from mlboard.cli import config
+
+    app_root.add_typer(config.app, name="config")
+
+
 def _serve() -> None:
     from mlboard.cli import serve
 
@@ -184,11 +197,13 @@ COMMANDS: dict[str, Callable[[], None]] = {
     "audit": _audit,
     "sync": _sync,
     "plan": _plan,
+    "run": _runs,
     "model": _models,
     "dataset": _datasets,
     "init": _workspace("init"),
     "demo": _workspace("demo"),
     "where": _workspace("where"),
+    "config": _config,
     "serve": _serve,
 }
 _registered: set[str] = set()
@@ -219,11 +234,11 @@ def command_name(args: Sequence[str]) -> str | None:
     return None
 
 
-def main() -> None:
-    """Run the command line with only the command it names registered."""
-    name = command_name(sys.argv[1:])
-    register(*([name] if name else []))
-    app_root()
+def app_for(args: Sequence[str]) -> typer.Typer:
+    """The root app with only the command `args` name registered (every one when it takes the
+    full parser to say which)."""
+    name = command_name(args)
+    return register(*([name] if name else []))
 
 
 def __getattr__(name: str) -> typer.Typer:

@@ -1,4 +1,4 @@
-"""`mlboard audit` and `mlboard audit verify`."""
+"""`mlboard audit`, `mlboard audit verify` and `mlboard audit head`."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from mlboard.cli.output import Format, console, json_text, print_json, print_table
+from mlboard.cli.output import Format, Wide, console, json_text, print_json, print_table
 from mlboard.text_safety import csv_cell
+from mlboard.wording import plural
 
 app = typer.Typer(help="The audit trail: who changed what, when.", invoke_without_command=True)
 
@@ -39,6 +40,7 @@ def show(
     fmt: Annotated[AuditFormat, typer.Option("--format", help="text, json or csv.")] = (
         AuditFormat.TEXT
     ),
+    wide: Wide = False,
 ) -> None:
     """List audit entries, oldest first."""
     if ctx.invoked_subcommand is not None:
@@ -74,19 +76,60 @@ def show(
             ("#", "at", "actor", "action", "entity", "key", "change"),
             rows,
             Format.TEXT,
+            free="change",
+            wide=wide,
         )
 
 
 @app.command("verify")
-def verify(ctx: typer.Context) -> None:
-    """Check the hash chain; exit 1 at the first entry that was changed or removed."""
+def verify(
+    ctx: typer.Context,
+    head: Annotated[
+        str | None,
+        typer.Option(
+            "--head",
+            metavar="COUNT:HASH",
+            help="Check against this anchored head (from `audit head`) instead of the checkpoint.",
+        ),
+    ] = None,
+) -> None:
+    """Check the chain, its keys and head, and replay it to the tables; exit 1 on any finding."""
     from mlboard.services.audit import verify_audit
 
-    result = verify_audit(ctx.obj.workspace())
+    result = verify_audit(ctx.obj.workspace(), head)
     if result.ok:
-        console().print(Text(f"audit trail intact: {result.checked} entries verified"))
+        verified = plural(result.checked, "entry")
+        console().print(Text(f"audit trail intact: {verified} verified"))
+    for finding in result.findings:
+        console().print(Text(finding.message, style="red"), soft_wrap=True)
+    for note in result.notes:
+        console().print(Text(note, style="dim"), soft_wrap=True)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+class HeadFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
+@app.command("head")
+def head(
+    ctx: typer.Context,
+    fmt: Annotated[HeadFormat, typer.Option("--format", help="text or json.")] = HeadFormat.TEXT,
+) -> None:
+    """Print the chain's head (entries and newest hash) to anchor outside the database."""
+    from mlboard.services.audit import chain_head
+
+    found = chain_head(ctx.obj.workspace())
+    if fmt is HeadFormat.JSON:
+        print_json(found.as_json())
         return
-    console().print(
-        Text(f"audit trail broken at entry {result.broken_at}: {result.reason}", style="red")
-    )
-    raise typer.Exit(1)
+    for label, value in (
+        ("entries", str(found.entries)),
+        ("head", found.head),
+        ("key id", found.key_id or "none"),
+        ("database", found.database),
+        ("anchor", found.anchor),
+    ):
+        console().print(Text(f"{label:<9} {value}"), soft_wrap=True)

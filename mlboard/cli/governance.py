@@ -12,6 +12,7 @@ from rich.text import Text
 
 from mlboard.cli.output import (
     Format,
+    Wide,
     console,
     error_console,
     json_text,
@@ -19,6 +20,7 @@ from mlboard.cli.output import (
     markdown_table,
     plain,
     print_json,
+    print_section,
     print_table,
 )
 
@@ -70,7 +72,9 @@ def check(
         console().print(Text(f"checked {checked.item} on {key.upper()} as {checked.by}"))
 
 
-def gates(ctx: typer.Context, key: KeyArgument, fmt: FormatOption = Format.TEXT) -> None:
+def gates(
+    ctx: typer.Context, key: KeyArgument, fmt: FormatOption = Format.TEXT, wide: Wide = False
+) -> None:
     """List the gates a story must pass to move to done, and whether it may."""
     from mlboard.services.gates import story_gates
 
@@ -95,12 +99,12 @@ def gates(ctx: typer.Context, key: KeyArgument, fmt: FormatOption = Format.TEXT)
         verdict = markdown_cell(_verdict(report))
         sys.stdout.write(markdown_table(title, headers, rows) + "\n" + verdict + "\n")
         return
+    out = console()
     if rows:
-        print_table(title, headers, rows, Format.TEXT)
+        print_section(title, headers, rows, free="note", wide=wide)
     else:
-        console().print(Text(f"{title}: no gates apply"))
-    style = "green" if report.may_move_to_done else "red"
-    console().print(Text(_verdict(report), style=style))
+        out.print(Text(f"{title}: no gates apply"))
+    out.print(Text(_verdict(report), style="green" if report.may_move_to_done else "red"))
 
 
 def _sensitivity(report: GateReport) -> str:
@@ -167,7 +171,7 @@ def card(
 
 
 @model_app.command("list")
-def list_models(ctx: typer.Context, fmt: FormatOption = Format.TEXT) -> None:
+def list_models(ctx: typer.Context, fmt: FormatOption = Format.TEXT, wide: Wide = False) -> None:
     """List registered model versions with their aliases, runs and stories."""
     from mlboard.services.experiments import list_model_versions
 
@@ -188,7 +192,7 @@ def list_models(ctx: typer.Context, fmt: FormatOption = Format.TEXT) -> None:
         for v in versions
     ]
     headers = ("model", "version", "aliases", "status", "run", "stories", "registered")
-    print_table(f"Model versions ({len(versions)})", headers, rows, fmt)
+    print_table(f"Model versions ({len(versions)})", headers, rows, fmt, wide=wide)
 
 
 # --------------------------------------------------------------------------------------------
@@ -197,7 +201,7 @@ def list_models(ctx: typer.Context, fmt: FormatOption = Format.TEXT) -> None:
 
 
 @dataset_app.command("list")
-def list_datasets(ctx: typer.Context, fmt: FormatOption = Format.TEXT) -> None:
+def list_datasets(ctx: typer.Context, fmt: FormatOption = Format.TEXT, wide: Wide = False) -> None:
     """List the datasets synced runs logged (mlflow.log_input), with their labels."""
     from mlboard.services.sensitivity import list_datasets as datasets
 
@@ -207,7 +211,7 @@ def list_datasets(ctx: typer.Context, fmt: FormatOption = Format.TEXT) -> None:
         return
     rows = [(d.name, d.sensitivity, d.versions, d.runs, d.source) for d in found]
     headers = ("dataset", "sensitivity", "versions", "runs", "source")
-    print_table(f"Datasets ({len(found)})", headers, rows, fmt)
+    print_table(f"Datasets ({len(found)})", headers, rows, fmt, free="source", wide=wide)
 
 
 @dataset_app.command("label")

@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from mlboard.cli.output import Format, console, print_json, print_table
+from mlboard.cli.output import Format, Wide, console, print_json, print_table
+from mlboard.wording import plural
 
 app = typer.Typer(help="Team members.", no_args_is_help=True)
 
@@ -33,6 +34,7 @@ def add(
 def list_(
     ctx: typer.Context,
     fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.TEXT,
+    wide: Wide = False,
 ) -> None:
     """List the team."""
     from mlboard.services.members import list_members
@@ -42,7 +44,8 @@ def list_(
         print_json([m.as_json() for m in members])
         return
     rows = [(m.handle, m.name, m.role, m.points_per_day) for m in members]
-    print_table("Members", ("handle", "name", "role", "points/day"), rows, fmt)
+    headers = ("handle", "name", "role", "points/day")
+    print_table("Members", headers, rows, fmt, free="role", wide=wide)
 
 
 @app.command("off")
@@ -77,5 +80,5 @@ def off(
     changed = set_days_off(ctx.obj.workspace(), handle, start, end, reason=reason, remove=remove)
     who = "team" if team else handle
     console().print(
-        f"{'removed' if remove else 'added'} {changed} day(s) off for {who}", markup=False
+        f"{'removed' if remove else 'added'} {plural(changed, 'day')} off for {who}", markup=False
     )

@@ -7,17 +7,19 @@ from pathlib import PurePath
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
 from mlboard.cli.output import (
     Format,
+    Wide,
     console,
     markdown_cell,
     markdown_table,
     print_json,
+    print_section,
     print_table,
 )
+from mlboard.wording import plural
 
 if TYPE_CHECKING:
     from mlboard.analytics.drift import ColumnDrift
@@ -43,7 +45,11 @@ _DriftModel = Annotated[
 def drift_check(
     ctx: typer.Context,
     reference: Annotated[
-        str, typer.Argument(help="Reference table, e.g. the training data: .csv, .tsv, .parquet.")
+        str,
+        typer.Argument(
+            help="Reference table, e.g. the training data: .csv, .tsv, or .parquet (with the "
+            "parquet extra: pip install 'mlboard[parquet]')."
+        ),
     ],
     current: Annotated[str, typer.Argument(help="Current table, e.g. a scoring batch.")],
     model: _DriftModel = None,
@@ -91,6 +97,14 @@ def drift_check(
     fail_on_drift: Annotated[
         bool, typer.Option("--fail-on-drift", help="Exit 1 when dataset drift is found (CI).")
     ] = False,
+    max_bytes: Annotated[
+        str,
+        typer.Option(
+            "--max-bytes",
+            metavar="SIZE",
+            help="Refuse a file larger than this once decompressed: 2GB, 500MB, 1.5GiB or bytes.",
+        ),
+    ] = "2GB",
     fmt: _DriftFormat = Format.TEXT,
 ) -> None:
     """Compare a current table with a reference, column by column, and keep the report.
@@ -100,9 +114,10 @@ def drift_check(
     Wasserstein distance for numbers and Jensen-Shannon for categories, drift when >= 0.1.
     Finding drift is not an error: the exit code is 0 unless --fail-on-drift is given.
     """
-    from mlboard.services.drift import parse_column_overrides, run_drift_check
+    from mlboard.services.drift import parse_column_overrides, parse_max_bytes, run_drift_check
 
     overrides = parse_column_overrides(column or [])
+    cap = parse_max_bytes(max_bytes)
     stored = run_drift_check(
         ctx.obj.workspace(),
         reference,
@@ -114,6 +129,7 @@ def drift_check(
         columns=only or None,
         log_to_run=log_to_run,
         tracking_uri=tracking_uri,
+        max_bytes=cap,
     )
     if fmt is Format.JSON:
         print_json(stored.as_json())
@@ -131,6 +147,7 @@ def drift_list(
     model: _DriftModel = None,
     limit: Annotated[int, typer.Option("--limit", min=1, help="Newest reports to show.")] = 20,
     fmt: _DriftFormat = Format.TEXT,
+    wide: Wide = False,
 ) -> None:
     """Stored drift reports, newest first."""
     from mlboard.services.drift import list_drift_reports
@@ -159,7 +176,7 @@ def drift_list(
     ]
     headers = ("#", "when (UTC)", "model", "reference", "current", "drifted", "share")
     headers += ("dataset drift", *(("MLflow run",) if runs else ()))
-    print_table("Drift reports", headers, rows, fmt)
+    print_table("Drift reports", headers, rows, fmt, wide=wide)
 
 
 _DRIFT_HEADERS = ("column", "method", "statistic", "p-value", "threshold", "drifted")
@@ -178,7 +195,7 @@ def _drift_cells(column: ColumnDrift) -> tuple[str, ...]:
 
 def _drift_summary(stored: StoredDrift) -> list[str]:
     result = stored.result
-    counts = f"{stored.drifted_columns} of {len(result.columns)} columns drifted"
+    counts = f"{stored.drifted_columns} of {plural(len(result.columns), 'column')} drifted"
     share, limit = f"{result.drift_share:.0%}", f"{result.share_threshold:.0%}"
     lines = [
         f"Dataset drift: {counts} ({share}, threshold {limit})."
@@ -186,7 +203,8 @@ def _drift_summary(stored: StoredDrift) -> list[str]:
         else f"No dataset drift: {counts} ({share}, below the {limit} threshold)."
     ]
     lines += [f"Skipped {name}: {reason}." for name, reason in result.skipped]
-    rows = f"{result.reference_rows:,} reference rows, {result.current_rows:,} current rows"
+    rows = f"{plural(result.reference_rows, 'reference row')}, "
+    rows += plural(result.current_rows, "current row")
     lines.append(f"Saved as drift report #{stored.report_id} ({rows}).")
     if stored.mlflow_run_id:
         lines.append(f"Logged to MLflow run {stored.mlflow_run_id}.")
@@ -194,14 +212,15 @@ def _drift_summary(stored: StoredDrift) -> list[str]:
 
 
 def _print_drift_text(stored: StoredDrift, reference: str, current: str) -> None:
-    table = Table(title=Text(_drift_title(stored, reference, current)), title_justify="left")
-    for header in _DRIFT_HEADERS:
-        table.add_column(header, overflow="fold")
-    for column in stored.result.columns:
-        mark = Text("✓", style="bold red") if column.drifted else Text("✗", style="green")
-        table.add_row(*(Text(cell) for cell in _drift_cells(column)), mark)
+    rows = [
+        (
+            *_drift_cells(column),
+            Text("✓", style="bold red") if column.drifted else Text("✗", style="green"),
+        )
+        for column in stored.result.columns
+    ]
+    print_section(_drift_title(stored, reference, current), _DRIFT_HEADERS, rows)
     out = console()
-    out.print(table)
     for line in _drift_summary(stored):
         out.print(Text(line))
 
@@ -228,6 +247,7 @@ def alert_list(
     ctx: typer.Context,
     all_: Annotated[bool, typer.Option("--all", help="Include resolved alerts.")] = False,
     fmt: _AlertFormat = Format.TEXT,
+    wide: Wide = False,
 ) -> None:
     """Open alerts (with --all, resolved ones too), oldest first."""
     from mlboard.services.alerts import list_alerts
@@ -252,7 +272,7 @@ def alert_list(
         for alert in alerts
     ]
     headers = ("#", "kind", "message", "opened (UTC)", "resolved", "ack by", "story")
-    print_table("Alerts" if all_ else "Open alerts", headers, rows, fmt)
+    print_table("Alerts" if all_ else "Open alerts", headers, rows, fmt, free="message", wide=wide)
 
 
 @alert_app.command("check")

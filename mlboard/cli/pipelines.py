@@ -12,6 +12,7 @@ from rich.text import Text
 
 from mlboard.cli.output import (
     Format,
+    Wide,
     console,
     error_console,
     markdown_cell,
@@ -19,9 +20,11 @@ from mlboard.cli.output import (
     print_json,
     print_table,
 )
+from mlboard.wording import plural
 
 if TYPE_CHECKING:
     from mlboard.services.pipeline_status import PipelineStatus, RunView
+    from mlboard.services.pipelines import IngestResult
 
 app = typer.Typer(help="Data pipelines: runs, freshness, lineage events.", no_args_is_help=True)
 
@@ -38,46 +41,65 @@ def _when(moment: datetime | None) -> str:
 @app.command("ingest")
 def ingest(
     ctx: typer.Context,
-    source: Annotated[
-        str,
+    sources: Annotated[
+        list[str],
         typer.Argument(
-            help="File of OpenLineage events (one, an array or JSON lines); - reads stdin."
+            help="Files of OpenLineage events (one, an array or JSON lines); - reads stdin.",
+            show_default=False,
         ),
     ],
     fmt: Annotated[Format, typer.Option("--format", help="text or json.")] = Format.TEXT,
 ) -> None:
-    """Store OpenLineage run events from a file.
+    """Store OpenLineage run events from one or more files.
 
-    Good events are stored (all in one transaction) even when others are bad; each bad event is
-    reported on stderr as `where: reason` (file[index] or file:line) and the exit code is 2.
+    Each file is stored in its own transaction, all its events or none: a file with any bad
+    event (or that cannot be read) stores nothing, each bad event is reported on stderr as
+    `where: reason` (the file, with the event's index or line), the other files are stored all
+    the same, and the exit code is 2.
     """
     from mlboard.errors import UserError
-    from mlboard.services.pipelines import ingest_payload
+    from mlboard.services.pipelines import ingest_file, ingest_total
 
-    if source == "-":
-        data, name = sys.stdin.buffer.read(), "<stdin>"
-    else:
-        path = Path(source)
-        try:
-            data, name = path.read_bytes(), source
-        except OSError as error:
-            raise UserError(f"{source}: cannot be read: {error.strerror}") from None
-    result = ingest_payload(ctx.obj.workspace(), data, name)
+    if sources.count("-") > 1:
+        raise UserError("- is given more than once: standard input can be read only once")
+    workspace = ctx.obj.workspace()
+    results = [
+        ingest_file(workspace, "<stdin>", sys.stdin.buffer.read)
+        if source == "-"
+        else ingest_file(workspace, source, Path(source).read_bytes)
+        for source in sources
+    ]
+    total = ingest_total(results)
     if fmt is Format.JSON:
-        print_json(result.as_json())
+        files = [{"file": r.source, "stored": r.stored, **r.as_json()} for r in results]
+        print_json({**total.as_json(), "files": files})
     else:
-        for error in result.errors:
+        for error in total.errors:
             error_console().print(Text(f"error: {error}"), soft_wrap=True)
-        bad = f", {len(result.errors)} invalid (not stored)" if result.errors else ""
-        console().print(
-            Text(
-                f"{result.events} events: {result.applied} applied, {result.repeated} already "
-                f"seen{bad}; {result.runs_added} runs added, {result.runs_updated} updated, "
-                f"{result.pipelines_added} pipelines added"
-            )
-        )
-    if result.errors:
+        out = console()
+        for result in results:  # one bad file alone: its error lines say all there is
+            if result.stored or len(results) > 1:
+                out.print(Text(f"{result.source}: {_file_line(result)}"), soft_wrap=True)
+        if len(results) > 1:
+            stored = sum(result.stored for result in results)
+            line = f"{stored} of {plural(len(results), 'file')} stored: {_applied(total)}"
+            out.print(Text(line), soft_wrap=True)
+    if total.errors:
         raise typer.Exit(2)
+
+
+def _file_line(result: IngestResult) -> str:
+    if not result.stored:
+        return f"nothing stored ({plural(len(result.errors), 'error')})"
+    return f"{plural(result.events, 'event')}: {_applied(result)}"
+
+
+def _applied(result: IngestResult) -> str:
+    return (
+        f"{result.applied} applied, {result.repeated} already seen; "
+        f"{plural(result.runs_added, 'run')} added, {result.runs_updated} updated, "
+        f"{plural(result.pipelines_added, 'pipeline')} added"
+    )
 
 
 @app.command("serve")
@@ -90,18 +112,44 @@ def serve(
         typer.Option(envvar="MLBOARD_LINEAGE_TOKEN", help="Require this bearer token."),
     ] = None,
     max_body: Annotated[int, typer.Option("--max-body", help="Largest body, in bytes.")] = 1 << 20,
+    max_connections: Annotated[
+        int,
+        typer.Option(
+            "--max-connections", help="Connections at once; one more is answered 503 at once."
+        ),
+    ] = 64,
+    request_timeout: Annotated[
+        float,
+        typer.Option(
+            "--request-timeout",
+            metavar="SECONDS",
+            help="Time for a whole request, and for an idle kept-alive connection.",
+        ),
+    ] = 30.0,
     quiet: Annotated[bool, typer.Option("--quiet", help="Do not log each request.")] = False,
 ) -> None:
     """Receive OpenLineage events over HTTP (POST /api/v1/lineage) until Ctrl-C."""
     from mlboard.errors import UserError
+    from mlboard.integrations.guarded_http import MAX_REQUEST_TIMEOUT
     from mlboard.integrations.lineage_server import PATH, make_server
 
     if max_body <= 0:
         raise UserError("--max-body must be a positive number of bytes")
+    if max_connections <= 0:
+        raise UserError("--max-connections must be 1 or more")
+    if not 0 < request_timeout <= MAX_REQUEST_TIMEOUT:
+        raise UserError(f"--request-timeout must be above 0 and at most {MAX_REQUEST_TIMEOUT:g} s")
     log = None if quiet else (lambda line: error_console().print(Text(line), soft_wrap=True))
     try:
         server = make_server(
-            ctx.obj.workspace(), host, port, token=token, max_body=max_body, log=log
+            ctx.obj.workspace(),
+            host,
+            port,
+            token=token,
+            max_body=max_body,
+            max_connections=max_connections,
+            request_timeout=request_timeout,
+            log=log,
         )
     except OSError as error:
         raise UserError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
@@ -145,7 +193,7 @@ def record(
 
 
 @app.command("list")
-def list_(ctx: typer.Context, fmt: FormatOption = Format.TEXT) -> None:
+def list_(ctx: typer.Context, fmt: FormatOption = Format.TEXT, wide: Wide = False) -> None:
     """List pipelines with their last run, freshness against the SLA and failure streak."""
     from mlboard.services.pipeline_status import pipeline_statuses
 
@@ -169,7 +217,7 @@ def list_(ctx: typer.Context, fmt: FormatOption = Format.TEXT) -> None:
         )
         for s in statuses
     ]
-    print_table(f"Pipelines ({len(statuses)})", headers, rows, fmt)
+    print_table(f"Pipelines ({len(statuses)})", headers, rows, fmt, wide=wide)
 
 
 def _fresh(status: PipelineStatus) -> str:
@@ -229,7 +277,7 @@ def _nested_item(line: str) -> str:
 
 def _run_lines(run: RunView, depth: int) -> list[str]:
     state = (run.state or "unknown") + (" (from its tasks)" if run.derived else "")
-    rows = f", {run.rows_out} rows" if run.rows_out is not None else ""
+    rows = f", {plural(run.rows_out, 'row')}" if run.rows_out is not None else ""
     text = f"{'  ' * depth}{run.run_id}  {state}  {_when(run.started_at)} → {_when(run.ended_at)}"
     lines = [text + rows]
     if run.error_message:

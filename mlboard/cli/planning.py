@@ -12,19 +12,17 @@ from mlboard.cli.output import (
     console,
     markdown_cell,
     markdown_table,
+    print_item,
     print_json,
-    print_table,
+    print_section,
 )
+from mlboard.wording import percent, plural
 
 if TYPE_CHECKING:
     from mlboard.services.planning import Plan
     from mlboard.services.sprint_report import SprintReport
 
 FormatOption = Annotated[Format, typer.Option("--format", help="text, md or json.")]
-
-
-def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value:.0%}"
 
 
 def plan_lines(plan: Plan) -> list[str]:
@@ -34,13 +32,32 @@ def plan_lines(plan: Plan) -> list[str]:
         f"{label} {day:%a %b %d}" if day else f"{label} —"
         for label, day in (("50%", plan.p50), ("85%", plan.p85), ("95%", plan.p95))
     )
-    return [
-        f"Sprint {plan.sprint} ({plan.state}), {plan.start} → {plan.end}",
-        f"Committed {plan.committed_points:g} points · capacity {plan.capacity_points:g} · "
-        f"average velocity {velocity}",
-        f"{plan.remaining} stories open · chance to finish by {plan.end}: "
-        f"{_pct(plan.p_finish_sprint)} · done by {when}",
-    ] + ([f"Forecast: {plan.forecast_note}"] if plan.forecast_note else [])
+    committed = (
+        "not started"
+        if plan.committed_points is None
+        else f"committed {plan.committed_points:g} at the start"
+    )
+    return (
+        [
+            f"Sprint {plan.sprint} ({plan.state}), {plan.start} → {plan.end}",
+            f"Scope {plural(plan.scope_points, 'point')} ({committed}) · capacity "
+            f"{plan.capacity_points:g} · average velocity {velocity}",
+            f"{plural(plan.remaining, 'story')} open · chance to finish by {plan.end}: "
+            f"{percent(plan.p_finish_sprint)} · done by {when}",
+            plan.flow_summary(),
+        ]
+        + ([f"Forecast: {plan.forecast_note}"] if plan.forecast_note else [])
+        + _compute_lines(plan)
+    )
+
+
+def _compute_lines(plan: Plan) -> list[str]:
+    compute = plan.compute
+    if compute.budget is None and not compute.used:
+        return []
+    budget = "no budget" if compute.budget is None else f"{compute.budget:g} budgeted"
+    over = f" · over budget: {', '.join(compute.stories_over)}" if compute.stories_over else ""
+    return [f"GPU-hours {compute.used:.1f} used of {budget}{over}"]
 
 
 def plan(
@@ -50,7 +67,7 @@ def plan(
     ] = None,
     fmt: FormatOption = Format.TEXT,
 ) -> None:
-    """Capacity, commitment, velocity, forecast and warnings for a sprint."""
+    """Capacity, scope and commitment, velocity, flow times, forecast and warnings."""
     from mlboard.services.planning import make_plan
 
     result = make_plan(ctx.obj.workspace(), sprint)
@@ -73,10 +90,10 @@ def plan(
     out = console()
     for line in plan_lines(result):
         out.print(Text(line))
-    print_table("Velocity", ("sprint", "committed", "completed"), velocity_rows, fmt)
-    print_table("Load", ("member", "capacity", "assigned", ""), load_rows, fmt)
+    print_section("Velocity", ("sprint", "committed", "completed"), velocity_rows)
+    print_section("Load", ("member", "capacity", "assigned", ""), load_rows)
     for warning in result.warnings:
-        out.print(Text(f"⚠ {warning}", style="yellow"))
+        print_item(Text(warning, style="yellow"), indent=0, marker="⚠ ")
 
 
 def _days(value: float | None) -> str:
@@ -86,9 +103,9 @@ def _days(value: float | None) -> str:
 def report_lines(report: SprintReport) -> list[str]:
     return [
         f"Sprint {report.sprint}: {report.goal}" if report.goal else f"Sprint {report.sprint}",
-        f"Committed {report.committed:g} points, completed {report.completed:g}",
+        f"Committed {plural(report.committed, 'point')}, completed {report.completed:g}",
         f"Scope: +{report.scope_added:g} added, -{report.scope_removed:g} removed "
-        f"({len(report.scope_changes)} changes)",
+        f"({plural(len(report.scope_changes), 'change')})",
         "Carried over: " + (", ".join(report.carried_over) or "nothing"),
     ]
 
@@ -98,15 +115,20 @@ def report(
     name: Annotated[str, typer.Argument(help="Sprint name.")],
     fmt: FormatOption = Format.TEXT,
 ) -> None:
-    """The sprint review: committed vs completed, scope change, carry-over, cycle time, targets."""
+    """The sprint review: committed vs completed, scope change, carry-over, cycle and lead time,
+    targets."""
     from mlboard.services.sprint_report import sprint_report
 
     result = sprint_report(ctx.obj.workspace(), name)
     if fmt is Format.JSON:
         print_json(result.as_json())
         return
-    flow_rows = [
+    cycle_rows = [
         (kind, flow.cycle.count, _days(flow.cycle.median), _days(flow.cycle.p85))
+        for kind, flow in result.flow.items()
+    ]
+    lead_rows = [
+        (kind, flow.lead.count, _days(flow.lead.median), _days(flow.lead.p85))
         for kind, flow in result.flow.items()
     ]
     target_rows = [
@@ -118,11 +140,13 @@ def report(
     if fmt is Format.MD:
         parts = [f"## Review: {markdown_cell(result.sprint)}", ""]
         parts += [f"- {markdown_cell(line)}" for line in report_lines(result)]
-        parts += ["", markdown_table("Cycle time", flow_headers, flow_rows)]
+        parts += ["", markdown_table("Cycle time", flow_headers, cycle_rows)]
+        parts += [markdown_table("Lead time", flow_headers, lead_rows)]
         parts += [markdown_table("Targets", target_headers, target_rows)]
         typer.echo("\n".join(parts), nl=False)
         return
     for line in report_lines(result):
         console().print(Text(line))
-    print_table("Cycle time", flow_headers, flow_rows, fmt)
-    print_table("Targets", target_headers, target_rows, fmt)
+    print_section("Cycle time", flow_headers, cycle_rows)
+    print_section("Lead time", flow_headers, lead_rows)
+    print_section("Targets", target_headers, target_rows)

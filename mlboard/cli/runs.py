@@ -8,6 +8,7 @@ import typer
 from rich.text import Text
 
 from mlboard.cli.output import Format, console, error_console, print_json
+from mlboard.wording import plural
 
 RunArgument = Annotated[str, typer.Argument(help="MLflow run id.")]
 KeyArgument = Annotated[str, typer.Argument(help="Story key, e.g. ML-12.")]
@@ -18,6 +19,11 @@ WriteTag = Annotated[
         help="Also set (or remove) the run's mlboard.story tag in MLflow (default: config).",
     ),
 ]
+
+# The counts of `sync --format json` summed over the tracking URIs.
+_TOTALS = (
+    "runs_seen", "runs_added", "runs_updated", "links_added", "model_versions", "tags_pending"
+)  # fmt: skip
 
 
 def sync(
@@ -43,7 +49,8 @@ def sync(
     from mlboard.services.metric_history import refresh_histories
     from mlboard.services.sync import sync as sync_store
 
-    uris = tuple(tracking_uri or ()) or ctx.obj.settings().tracking_uris
+    ctx.obj.tracking_uris = tuple(tracking_uri or ())
+    uris = ctx.obj.settings().tracking_uris
     if not uris:
         raise UserError(
             "no tracking URI: pass --tracking-uri, set MLFLOW_TRACKING_URI, or set "
@@ -68,10 +75,7 @@ def sync(
                 else lambda done, total: status.update(f"metric histories: {done}/{total}"),
             )
     if fmt is Format.JSON:
-        totals = {
-            key: sum(r.as_json()[key] for r in results)
-            for key in ("runs_seen", "runs_added", "runs_updated", "links_added", "model_versions")
-        }
+        totals = {key: sum(r.as_json()[key] for r in results) for key in _TOTALS}
         print_json(
             {
                 **totals,
@@ -83,11 +87,18 @@ def sync(
     for r in results:
         console().print(
             Text(
-                f"{r.tracking_uri}: {r.runs_seen} runs seen, {r.runs_added} added, "
+                f"{r.tracking_uri}: {plural(r.runs_seen, 'run')} seen, {r.runs_added} added, "
                 f"{r.runs_updated} updated, {r.links_added} linked, "
-                f"{r.model_versions} model versions"
+                f"{plural(r.model_versions, 'model version')}"
             )
         )
+        if r.tags_pending:
+            console().print(
+                Text(
+                    f"{r.tracking_uri}: {plural(r.tags_pending, 'story tag')} not yet written to "
+                    "MLflow (the next sync tries again)"
+                )
+            )
 
 
 def link(
@@ -96,8 +107,9 @@ def link(
     """Link an MLflow run to a story."""
     from mlboard.services.linking import link_run
 
-    link_run(ctx.obj.workspace(), key, run_id, write_tag=write_tag)
+    result = link_run(ctx.obj.workspace(), key, run_id, write_tag=write_tag)
     console().print(Text(f"linked run {run_id} to {key.upper()}"))
+    _warn_tag(result.tag_warning)
 
 
 def unlink(
@@ -106,5 +118,15 @@ def unlink(
     """Unlink an MLflow run from a story."""
     from mlboard.services.linking import unlink_run
 
-    unlink_run(ctx.obj.workspace(), key, run_id, write_tag=write_tag)
+    result = unlink_run(ctx.obj.workspace(), key, run_id, write_tag=write_tag)
     console().print(Text(f"unlinked run {run_id} from {key.upper()}"))
+    _warn_tag(result.tag_warning)
+
+
+def _warn_tag(warning: str | None) -> None:
+    """The link is made; the tag is not yet: one line on stderr, exit 0."""
+    if warning:
+        error_console().print(
+            Text(f"warning: mlboard.story tag not written ({warning}); the next sync tries again"),
+            soft_wrap=True,
+        )

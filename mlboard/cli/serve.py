@@ -136,7 +136,11 @@ def serve(
     state = CliState(db=db) if db else ctx.obj
     settings = state.settings()
     # Create or upgrade the database once, here, so no tab races a migration and a bad
-    # database is one error line now rather than a broken page in every tab.
+    # database (or a keymap that would fail every tab's board) is one error line now rather
+    # than a broken page in every tab.
+    from mlboard.tui.keys import check_keymap
+
+    check_keymap(settings)
     state.workspace().close()
     database = absolute_database(settings.database)
     _check_can_listen(host, port)

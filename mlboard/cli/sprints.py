@@ -7,7 +7,8 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from mlboard.cli.output import Format, console, print_json, print_table
+from mlboard.cli.output import Format, Wide, console, print_json, print_table
+from mlboard.wording import plural
 
 app = typer.Typer(help="Sprints: plan, start and close them.", no_args_is_help=True)
 SprintArgument = Annotated[str, typer.Argument(help="Sprint name.")]
@@ -34,7 +35,8 @@ def start(ctx: typer.Context, name: SprintArgument) -> None:
     from mlboard.services.sprints import start_sprint
 
     sprint = start_sprint(ctx.obj.workspace(), name)
-    console().print(Text(f"started {sprint.name}: {sprint.committed_points:g} points committed"))
+    committed = plural(sprint.committed_points, "point")
+    console().print(Text(f"started {sprint.name}: {committed} committed"))
 
 
 @app.command("close")
@@ -50,15 +52,17 @@ def close(
     from mlboard.services.sprints import close_sprint
 
     sprint = close_sprint(ctx.obj.workspace(), name, carry_over_to=carry_over_to)
-    console().print(Text(f"closed {sprint.name}: {sprint.completed_points:g} points completed"))
+    completed = plural(sprint.completed_points, "point")
+    console().print(Text(f"closed {sprint.name}: {completed} completed"))
 
 
 @app.command("list")
 def list_(
     ctx: typer.Context,
     fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.TEXT,
+    wide: Wide = False,
 ) -> None:
-    """List sprints with committed and completed points."""
+    """List sprints with committed (at the start), scope (now) and completed points."""
     sprints = ctx.obj.read_quickly(lambda reads: reads.list_sprints())
     if sprints is None:
         from mlboard.services.sprints import list_sprints
@@ -68,8 +72,17 @@ def list_(
         print_json([s.as_json() for s in sprints])
         return
     rows = [
-        (s.name, s.state, s.start, s.end, s.committed_points, s.completed_points, s.goal)
+        (
+            s.name,
+            s.state,
+            s.start,
+            s.end,
+            s.committed_points,
+            s.scope_points,
+            s.completed_points,
+            s.goal,
+        )
         for s in sprints
     ]
-    headers = ("name", "state", "start", "end", "committed", "completed", "goal")
-    print_table("Sprints", headers, rows, fmt)
+    headers = ("name", "state", "start", "end", "committed", "scope", "completed", "goal")
+    print_table("Sprints", headers, rows, fmt, free="goal", wide=wide)

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 from rich.text import Text
 
-from mlboard.cli.output import Format, console, print_json
+from mlboard.cli.output import Format, console, print_item, print_json
 
 app = typer.Typer(
     help="The daily standup: what changed since the last one.", invoke_without_command=True
@@ -45,7 +45,10 @@ def _print_digest(data: dict[str, Any]) -> None:
     out = console()
     for kind, line in digest_lines(data):
         style = {"h1": "bold underline", "h2": "bold", "item": "", "warn": "yellow"}[kind]
-        out.print(Text(("  " if kind in ("item", "warn") else "") + line, style=style))
+        if kind in ("item", "warn"):
+            print_item(Text(line, style=style))
+        else:
+            out.print(Text(line, style=style))
 
 
 @app.command("note")

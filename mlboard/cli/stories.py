@@ -5,13 +5,23 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
-from mlboard.cli.output import Format, console, plain, print_json, print_table
+from mlboard.cli.output import (
+    Format,
+    Wide,
+    console,
+    plain,
+    print_fields,
+    print_json,
+    print_table,
+)
 from mlboard.text_safety import terminal_safe
+from mlboard.wording import plural
 
 if TYPE_CHECKING:
+    from mlboard.services.evidence import Evidence
+    from mlboard.services.experiments import ModelVersionView
     from mlboard.services.stories import EventView, StoryView
 
 app = typer.Typer(help="Stories: the units of work on the board.", no_args_is_help=True)
@@ -153,26 +163,45 @@ def show(
     from mlboard.services.evidence import story_evidence
     from mlboard.services.sensitivity import story_sensitivity
     from mlboard.services.stories import get_story, story_history
+    from mlboard.services.story_models import story_models
 
     workspace = ctx.obj.workspace()
     story = get_story(workspace, key)
     evidence = story_evidence(workspace, key)
+    models = story_models(workspace, key)
     level, sources = story_sensitivity(workspace, key)
     if fmt is Format.JSON:
         print_json(
             {
                 **story.as_json(),
                 **evidence.as_json(),
+                "models": [model.as_story_json() for model in models],
                 "sensitivity_effective": level,
                 "sensitivity_sources": sources,
             }
         )
         return
     history = story_history(workspace, key)
+    facts = _evidence_rows(evidence, models)
+    warnings = [w.message for w in [*evidence.warnings, *evidence.story_warnings]]
     if fmt is Format.MD:
-        typer.echo(_story_markdown(story, history), nl=False)
+        typer.echo(_story_markdown(story, facts, warnings, history), nl=False)
     else:
-        _print_story(story, history)
+        _print_story(story, facts, warnings, history)
+
+
+def _evidence_rows(evidence: Evidence, models: list[ModelVersionView]) -> list[tuple[str, object]]:
+    """What the story's runs add to its fields: GPU-hours spent and the models registered."""
+    compute = evidence.compute
+    spent = None
+    if compute.runs_counted or compute.gpu_hours_budget is not None:
+        budget = compute.gpu_hours_budget
+        spent = f"{compute.gpu_hours_used:.1f}" + (f" of {budget:g}" if budget is not None else "")
+    listed = ", ".join(
+        f"{m.name} v{m.version}" + (f" [{', '.join(m.aliases)}]" if m.aliases else "")
+        for m in models
+    )
+    return [("GPU hours used", spent), ("models", listed or None)]
 
 
 def _story_rows(story: StoryView) -> list[tuple[str, object]]:
@@ -197,17 +226,26 @@ def _story_rows(story: StoryView) -> list[tuple[str, object]]:
     ]
 
 
-def _print_story(story: StoryView, history: list[EventView]) -> None:
+def _print_story(
+    story: StoryView,
+    facts: list[tuple[str, object]],
+    warnings: list[str],
+    history: list[EventView],
+) -> None:
     out = console()
     out.print(Text(f"{story.key}  {story.title}", style="bold"))
-    table = Table.grid(padding=(0, 2))
-    for label, value in _story_rows(story):
-        if value is not None and value != "":
-            table.add_row(Text(label, style="dim"), Text(plain(value)))
-    out.print(table)
+    print_fields(
+        [
+            (label, value)
+            for label, value in [*_story_rows(story), *facts]
+            if value not in (None, "")
+        ]
+    )
+    for warning in warnings:
+        out.print(Text(f"⚠ {warning}", style="yellow"))
     if story.description:
         out.print(Text(terminal_safe(story.description, keep_lines=True)))
-    out.print(Text(f"history ({len(history)} events)", style="bold"))
+    out.print(Text(f"history ({plural(len(history), 'event')})", style="bold"))
     for event in history:
         out.print(Text(_event_line(event)))
 
@@ -219,15 +257,21 @@ def _event_line(event: EventView) -> str:
     return f"{when}  {event.actor} {event.field}: {event.old or '—'} → {event.new or '—'}"
 
 
-def _story_markdown(story: StoryView, history: list[EventView]) -> str:
+def _story_markdown(
+    story: StoryView,
+    facts: list[tuple[str, object]],
+    warnings: list[str],
+    history: list[EventView],
+) -> str:
     from mlboard.cli.output import markdown_cell
 
     lines = [f"## {story.key}: {markdown_cell(story.title)}", ""]
     lines += [
         f"- **{label}**: {markdown_cell(value)}"
-        for label, value in _story_rows(story)
+        for label, value in [*_story_rows(story), *facts]
         if value is not None and value != ""
     ]
+    lines += [f"- ⚠ {markdown_cell(warning)}" for warning in warnings]
     if story.description:  # its lines kept, each inert
         lines += ["", *(markdown_cell(line) for line in story.description.split("\n"))]
     lines += ["", "### History", ""]
@@ -244,6 +288,7 @@ def list_(
     assignee: Annotated[str | None, typer.Option(help="Only this member's.")] = None,
     kind: Annotated[str | None, typer.Option(help="Only this kind.")] = None,
     fmt: FormatOption = Format.TEXT,
+    wide: Wide = False,
 ) -> None:
     """List stories in rank order."""
     filters: dict[str, Any] = {
@@ -271,4 +316,4 @@ def list_(
         )
         for s in stories
     ]
-    print_table(f"Stories ({len(stories)})", headers, rows, fmt)
+    print_table(f"Stories ({len(stories)})", headers, rows, fmt, free="title", wide=wide)

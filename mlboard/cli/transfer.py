@@ -14,6 +14,7 @@ from rich.text import Text
 from mlboard.cli.output import console, json_text, markdown_table, plain, print_json
 from mlboard.files import write_atomically
 from mlboard.text_safety import csv_cell
+from mlboard.wording import plural
 
 if TYPE_CHECKING:
     from mlboard.services.stories import StoryView
@@ -85,8 +86,8 @@ def import_jira_command(
     console().print(
         Text(
             f"imported {path.name}: {result.created} created, {result.updated} updated, "
-            f"{result.unchanged} unchanged; {result.sprints_added} sprints and "
-            f"{result.members_added} members added"
+            f"{result.unchanged} unchanged; {plural(result.sprints_added, 'sprint')} and "
+            f"{plural(result.members_added, 'member')} added"
         )
     )
 
@@ -113,7 +114,7 @@ def export(
         typer.echo(text, nl=False)
         return
     write_atomically(output, text)
-    console().print(Text(f"wrote {len(stories)} stories to {output}"))
+    console().print(Text(f"wrote {plural(len(stories), 'story')} to {output}"))
 
 
 def render_export(stories: list[StoryView], fmt: ExportFormat) -> str:

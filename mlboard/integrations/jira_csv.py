@@ -26,6 +26,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from mlboard.errors import quoted
+from mlboard.wording import noun, plural
+
 __all__ = ["JiraFileError", "JiraIssue", "parse_jira_csv", "read_jira_csv"]
 
 _KEY_RE = re.compile(r"^[A-Z][A-Z0-9_]*-[0-9]+$")
@@ -42,6 +45,7 @@ _MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "
 _MONTHS = {name: number for number, name in enumerate(_MONTH_NAMES, start=1)}
 _CATEGORIES = {"to do": "To Do", "in progress": "In Progress", "done": "Done"}
 _MAX_LISTED = 10
+_QUOTED = 40  # characters of a bad cell quoted: one shifted description cannot flood the error
 
 # Record field -> Jira column header. Singles read the first column of that name.
 _SINGLE = {
@@ -52,6 +56,7 @@ _SINGLE = {
     "status": "Status",
     "status_category": "Status Category",
     "assignee": "Assignee",
+    "assignee_id": "Assignee Id",  # Jira Cloud's account id: tells apart two people of one name
     "reporter": "Reporter",
     "priority": "Priority",
 }
@@ -75,6 +80,7 @@ class JiraIssue:
     status: str  # raw, team-specific status name
     status_category: str  # "To Do" | "In Progress" | "Done" ("" if the column is missing)
     assignee: str
+    assignee_id: str  # "" when the export has no 'Assignee Id' column
     reporter: str
     created: datetime | None
     resolved: datetime | None
@@ -103,7 +109,7 @@ class JiraFileError(ValueError):
 
     def _message(self) -> str:
         n = len(self.problems)
-        text = f"{self.path}: {n} problem(s): " + "; ".join(self.problems[:_MAX_LISTED])
+        text = f"{self.path}: {plural(n, 'problem')}: " + "; ".join(self.problems[:_MAX_LISTED])
         if n > _MAX_LISTED:
             text += f"; and {n - _MAX_LISTED} more"
         if self.rows:
@@ -133,7 +139,10 @@ def parse_jira_csv(text: str, source: str = "<text>") -> list[JiraIssue]:
     missing = _missing_columns(columns)
     if missing:
         found = ", ".join(repr(name) for name in header[:5])
-        problems.append((0, f"missing required column(s) {missing} (header starts {found})"))
+        columns_word = noun(len(missing), "column")
+        problems.append(
+            (0, f"missing required {columns_word} {', '.join(missing)} (header starts {found})")
+        )
     issues: list[JiraIssue] = []
     first_row: dict[str, int] = {}
     for row, cells in records[1:]:
@@ -182,11 +191,11 @@ def _positions(header: Sequence[str]) -> dict[str, list[int]]:
     return positions
 
 
-def _missing_columns(columns: dict[str, list[int]]) -> str:
+def _missing_columns(columns: dict[str, list[int]]) -> list[str]:
     missing = [f"'{name}'" for name in ("Issue key", "Summary") if name.casefold() not in columns]
     if "status category" not in columns and "status" not in columns:
         missing.append("'Status Category' (or 'Status')")
-    return ", ".join(missing)
+    return missing
 
 
 def _parse_row(
@@ -223,13 +232,16 @@ def _identity_problems(row: int, text: dict[str, str], columns: dict[str, list[i
     """Key, summary and category: the cells a shifted row garbles first."""
     problems: list[str] = []
     if "issue key" in columns and not _KEY_RE.match(text["key"]):
-        problems.append(f"row {row}: 'Issue key' is not a key like 'ABC-12': {_short(text['key'])}")
+        problems.append(
+            f"row {row}: 'Issue key' is not a key like 'ABC-12': {quoted(text['key'], _QUOTED)}"
+        )
     if "summary" in columns and not text["summary"]:
         problems.append(f"row {row}: 'Summary' is empty")
     category = text["status_category"]
     if category and category not in _CATEGORIES.values():
         problems.append(
-            f"row {row}: 'Status Category' is not To Do, In Progress or Done: {_short(category)}"
+            f"row {row}: 'Status Category' is not To Do, In Progress or Done: "
+            f"{quoted(category, _QUOTED)}"
         )
     return problems
 
@@ -241,7 +253,7 @@ def _date_cell(row: int, column: str, raw: str, problems: list[str]) -> datetime
     try:
         return _parse_date(value)
     except ValueError:
-        problems.append(f"row {row}: {column!r} is not a date: {_short(value)}")
+        problems.append(f"row {row}: {column!r} is not a date: {quoted(value, _QUOTED)}")
         return None
 
 
@@ -254,9 +266,11 @@ def _points(row: int, candidates: list[tuple[str, str]], problems: list[str]) ->
             continue
         number = float(value) if _NUMBER_RE.match(value) else None
         if number is None:
-            problems.append(f"row {row}: {column!r} is not a number: {_short(value)}")
+            problems.append(f"row {row}: {column!r} is not a number: {quoted(value, _QUOTED)}")
         elif not math.isfinite(number) or number < 0:
-            problems.append(f"row {row}: {column!r} must be a finite number >= 0: {_short(value)}")
+            problems.append(
+                f"row {row}: {column!r} must be a finite number >= 0: {quoted(value, _QUOTED)}"
+            )
         elif result is None:
             result = number
     return result
@@ -294,11 +308,6 @@ def _hour(hour: int, half: str | None) -> int:
     if not 1 <= hour <= 12:
         raise ValueError(f"hour {hour} with {half}")
     return hour % 12 + (12 if half.lower() == "pm" else 0)
-
-
-def _short(value: str, limit: int = 40) -> str:
-    """repr() of a cell, cut so one shifted description cannot flood the error message."""
-    return repr(value if len(value) <= limit else value[: limit - 1] + "…")
 
 
 def _ranges(rows: Sequence[int], limit: int = 40) -> str:

@@ -10,10 +10,16 @@ Answers, always JSON:
 * 200 `{"status": "ignored"}` for a JobEvent or DatasetEvent (valid OpenLineage, but no run).
 * 400 `{"error": reason}` for a body that is not JSON or not a valid run event (nothing stored);
   401 without the bearer token when one is set; 411/413 for a missing or too large body (the
-  limit also applies after decompression); 415 for an unknown content encoding; 404 for another
-  path; 405 for another method.
-* 503 `{"error": ...}` when the database cannot take the write (locked, unreachable): the
-  client's retry policy resends. Bad input never gets a 5xx.
+  limit also applies after decompression); 415 for a Content-Type other than application/json
+  or application/x-ndjson (parameters such as `; charset=utf-8` are fine), or an unknown content
+  encoding; 404 for another path; 405 for another method. Requiring JSON's Content-Type keeps
+  browsers out: a page on another site can send a "simple" cross-origin POST (text/plain, a
+  form, a typeless blob) without asking first, but never one with application/json.
+* 503 `{"error": ...}` when the database cannot take the write (locked, unreachable), or when
+  all `max_connections` connections are busy: the client's retry policy resends. Bad input never
+  gets a 5xx.
+
+Connection limits, deadlines and the inert request log come from `guarded_http`.
 
 Each request is its own short write transaction; write transactions take turns (see
 `store.engine`), and the LineageEventSeen key makes repeats no-ops, so concurrent posts of the
@@ -26,8 +32,15 @@ import hmac
 import json
 import zlib
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
+
+from mlboard.errors import quoted
+from mlboard.integrations.guarded_http import (
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_REQUEST_TIMEOUT,
+    GuardedHandler,
+    GuardedHTTPServer,
+)
 
 if TYPE_CHECKING:
     from mlboard.services.workspace import Workspace
@@ -36,6 +49,7 @@ PATH = "/api/v1/lineage"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5050
 DEFAULT_MAX_BODY = 1 << 20  # 1 MiB: real events are a few KiB, Spark's largest tens of KiB
+CONTENT_TYPES = ("application/json", "application/x-ndjson")
 TOKEN_ENV = "MLBOARD_LINEAGE_TOKEN"
 _DRAIN_MAX = 16 << 20  # an unwanted body up to this size is read and dropped, not reset
 
@@ -49,11 +63,8 @@ class BadRequest(Exception):
         self.reason = reason
 
 
-class LineageServer(ThreadingHTTPServer):
-    """One server, one workspace; a thread per connection (daemon: Ctrl-C stops it at once)."""
-
-    daemon_threads = True
-    allow_reuse_address = True
+class LineageServer(GuardedHTTPServer):
+    """One server, one workspace; a thread per connection, at most `max_connections`."""
 
     def __init__(
         self,
@@ -63,26 +74,24 @@ class LineageServer(ThreadingHTTPServer):
         *,
         token: str | None = None,
         max_body: int = DEFAULT_MAX_BODY,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
         log: Callable[[str], None] | None = None,
     ) -> None:
         self.ws = ws
         self.token = token or None
         self.max_body = max_body
-        self.log = log
-        super().__init__((host, port), _Handler)
+        super().__init__(
+            (host, port),
+            _Handler,
+            max_connections=max_connections,
+            request_timeout=request_timeout,
+            log=log,
+        )
 
-    @property
-    def url(self) -> str:
-        host, port = self.server_address[:2]
-        shown = f"[{host}]" if ":" in str(host) else host
-        return f"http://{shown}:{port}"
 
-
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(GuardedHandler):
     server: LineageServer
-    protocol_version = "HTTP/1.1"  # keep-alive: the client's requests.Session reuses connections
-    timeout = 30  # a stalled client cannot hold a thread forever
-    disable_nagle_algorithm = True  # headers and body go out at once, not 40 ms apart
     server_version = "mlboard-lineage"
 
     def do_POST(self) -> None:
@@ -91,6 +100,7 @@ class _Handler(BaseHTTPRequestHandler):
             if self.path.split("?", 1)[0].rstrip("/") != PATH:
                 raise BadRequest(404, f"no such endpoint (events go to POST {PATH})")
             self._authorize()
+            self._check_content_type()
             body = self._body()
             self._answer(*self._ingest(body))
         except BadRequest as error:
@@ -153,6 +163,13 @@ class _Handler(BaseHTTPRequestHandler):
         if not ok:
             raise BadRequest(401, "missing or wrong bearer token")
 
+    def _check_content_type(self) -> None:
+        """JSON only, the one thing a browser cannot send across origins without asking."""
+        if self.headers.get_content_type() not in CONTENT_TYPES:
+            given = self.headers.get("Content-Type")
+            shown = f"Content-Type {quoted(given, 60)}" if given else "a missing Content-Type"
+            raise BadRequest(415, f"{shown} is not accepted: send {' or '.join(CONTENT_TYPES)}")
+
     def _body(self) -> bytes:
         limit = self.server.max_body
         length_text = self.headers.get("Content-Length")
@@ -186,7 +203,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _ingest(self, body: bytes) -> tuple[int, dict[str, Any]]:
         from sqlalchemy.exc import SQLAlchemyError
 
-        from mlboard.integrations.openlineage import parse_payload
+        from mlboard.integrations.openlineage_payload import parse_payload
         from mlboard.services.pipelines import ingest_events
 
         events, errors = parse_payload(body, "body")
@@ -210,6 +227,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None):
         data = json.dumps(payload, ensure_ascii=False).encode()
+        self.start_answer()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
@@ -222,10 +240,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(data)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        if self.server.log is not None:
-            self.server.log(f"{self.address_string()} {format % args}")
 
 
 def _gunzip(body: bytes, limit: int) -> bytes:
@@ -263,9 +277,20 @@ def make_server(
     *,
     token: str | None = None,
     max_body: int = DEFAULT_MAX_BODY,
+    max_connections: int = DEFAULT_MAX_CONNECTIONS,
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
     log: Callable[[str], None] | None = None,
 ) -> LineageServer:
     """Bind (port 0 picks a free port; see `server.url`); call `serve_forever()` to run."""
     if max_body <= 0:
         raise ValueError("max_body must be positive")
-    return LineageServer(ws, host, port, token=token, max_body=max_body, log=log)
+    return LineageServer(
+        ws,
+        host,
+        port,
+        token=token,
+        max_body=max_body,
+        max_connections=max_connections,
+        request_timeout=request_timeout,
+        log=log,
+    )

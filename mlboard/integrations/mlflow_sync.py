@@ -15,30 +15,25 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from mlboard.config import sqlite_path
+from mlboard.domain import STORY_TAG
 from mlboard.errors import UserError
+from mlboard.integrations.mlflow_store_check import TrackingError, check_store, reads_registry
 
-STORY_TAG = "mlboard.story"
 PARENT_TAG = "mlflow.parentRunId"
 CONTEXT_TAG = "mlflow.data.context"  # training, evaluation... (`mlflow.log_input(context=)`)
 SENSITIVITY_TAG = "mlboard.sensitivity"  # a dataset input's label, set by training code
+
+
 # Runs per search page, and so per committed transaction of a sync. MLflow's maximum is the
-# default; MLBOARD_SYNC_PAGE_SIZE trades speed for smaller, more frequent commits.
-PAGE_SIZE = int(os.environ.get("MLBOARD_SYNC_PAGE_SIZE", "1000"))
+# default; MLBOARD_SYNC_PAGE_SIZE trades speed for smaller, more frequent commits. Checked when
+# a store is opened (`_page_size`), so a bad value is an error there, not at import.
+PAGE_SIZE: int | str = os.environ.get("MLBOARD_SYNC_PAGE_SIZE", "1000")
 _IN_CHUNK = 100  # run ids per `attributes.run_id IN (...)` filter
 
 # ViewType values of mlflow.entities.ViewType, kept here so callers need not import MLflow.
 ACTIVE_ONLY, DELETED_ONLY, ALL = 1, 2, 3
-
-
-class TrackingError(UserError):
-    """The tracking store could not be read; the board keeps what was last synced."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message, exit_code=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,20 +104,34 @@ def _finite(value: float) -> float | None:
 
 @dataclass
 class TrackingStore:
-    """A connection to one tracking URI, with experiment names cached for the session."""
+    """A connection to one tracking URI, with experiment names cached for the session.
+
+    Opening it writes nothing to the store: `check_store` refuses, before MLflow is asked to
+    open it, any store MLflow would create, migrate or fill in (see mlflow_store_check).
+    """
 
     uri: str
     _client: Any = field(default=None, repr=False)
+    _runs_per_page: int = field(default=0, repr=False)
     _experiments: dict[str, str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
-        _check_uri(self.uri)
+        check_store(self.uri)
+        self._runs_per_page = _page_size(str(PAGE_SIZE))
         os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2")
         os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "15")
         quiet_mlflow_logs()
         from mlflow import MlflowClient
+        from mlflow.exceptions import MlflowException
 
-        self._client = MlflowClient(tracking_uri=self.uri, registry_uri=self.uri)
+        try:
+            self._client = MlflowClient(tracking_uri=self.uri, registry_uri=self.uri)
+        except (ValueError, MlflowException) as error:
+            # A malformed address or a scheme MLflow has no store for is the URI's fault; a
+            # store that fails to open (its database down) is not.
+            if isinstance(error, MlflowException) and error.error_code != "INVALID_PARAMETER_VALUE":
+                raise
+            raise TrackingError(_explain(self.uri, "open", error), exit_code=2) from None
 
     def _call(self, what: str, function: Any, *args: Any, **kwargs: Any) -> Any:
         """Run one client call; any failure becomes a TrackingError naming the URI."""
@@ -136,7 +145,7 @@ class TrackingStore:
         token = None
         while True:
             page = self._call(
-                what, function, *args, max_results=PAGE_SIZE, page_token=token, **kwargs
+                what, function, *args, max_results=self._runs_per_page, page_token=token, **kwargs
             )
             yield page
             token = page.token
@@ -203,6 +212,8 @@ class TrackingStore:
         return aliases
 
     def model_versions(self) -> list[ModelVersionRecord]:
+        if not reads_registry(self.uri):
+            return []
         aliases = self._aliases()
         versions: list[ModelVersionRecord] = []
         for page in self._pages("search model versions", self._client.search_model_versions):
@@ -234,11 +245,22 @@ class TrackingStore:
         return f"runs:/{run_id}/{artifact_file}"
 
     def set_story_tag(self, run_id: str, story_key: str | None) -> None:
-        """Write (or, with None, remove) the link tag on the run itself."""
-        if story_key is None:
-            self._call("remove the story tag", self._client.delete_tag, run_id, STORY_TAG)
-        else:
+        """Write (or, with None, remove) the link tag on the run itself.
+
+        Removing a tag the run does not have succeeds: the run ends as asked, without the tag.
+        """
+        if story_key is not None:
             self._call("tag the run", self._client.set_tag, run_id, STORY_TAG, story_key)
+            return
+
+        def remove() -> None:
+            try:
+                self._client.delete_tag(run_id, STORY_TAG)
+            except Exception as error:
+                if getattr(error, "error_code", None) != "RESOURCE_DOES_NOT_EXIST":
+                    raise
+
+        self._call("remove the story tag", remove)
 
 
 def _dataset_inputs(run: Any) -> tuple[DatasetRecord, ...]:
@@ -277,23 +299,13 @@ def _source(text: str) -> str:
     return text
 
 
-def _check_uri(uri: str) -> None:
-    """Catch the file store early: MLflow 3 refuses it unless explicitly allowed."""
-    is_folder = uri.startswith("file:") or ("://" not in uri and Path(uri).is_dir())
-    if is_folder and os.environ.get("MLFLOW_ALLOW_FILE_STORE", "").lower() != "true":
-        raise TrackingError(
-            f"{uri} is a file store (an mlruns folder): MLflow 3 reads it only with "
-            "MLFLOW_ALLOW_FILE_STORE=true set in the environment (or migrate it to a "
-            "sqlite:/// store)"
+def _page_size(text: str) -> int:
+    """MLBOARD_SYNC_PAGE_SIZE as a number of runs; a value MLflow would refuse is bad input."""
+    if not text.strip().isdecimal() or not 1 <= int(text) <= 1000:
+        raise UserError(
+            f"MLBOARD_SYNC_PAGE_SIZE: {text!r} is not a whole number of runs from 1 to 1000"
         )
-    if "://" not in uri and not uri.startswith("file:") and not Path(uri).exists():
-        raise TrackingError(
-            f"tracking URI {uri!r} is neither a URI (sqlite:///…, http://…) nor an existing folder"
-        )
-    database = sqlite_path(uri)
-    if database is not None and not Path(database).is_file():
-        # MLflow would create an empty store there: a typo would sync nothing, silently
-        raise TrackingError(f"no MLflow store at {uri}: {Path(database).resolve()} does not exist")
+    return int(text)
 
 
 def quiet_mlflow_logs() -> None:

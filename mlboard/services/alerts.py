@@ -37,7 +37,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from mlboard.analytics.training_signals import higher_is_better
-from mlboard.domain import StoryStatus, format_number
+from mlboard.domain import StoryStatus, format_number, iso
 from mlboard.errors import UserError
 from mlboard.services.pipeline_status import statuses
 from mlboard.services.workspace import Workspace
@@ -84,8 +84,8 @@ class AlertView:
             "subject": self.subject,
             "message": self.message,
             "opened_at": self.opened_at.isoformat(),
-            "resolved_at": _iso(self.resolved_at),
-            "acknowledged_at": _iso(self.acknowledged_at),
+            "resolved_at": iso(self.resolved_at),
+            "acknowledged_at": iso(self.acknowledged_at),
             "acknowledged_by": self.acknowledged_by,
             "story": self.story,
         }
@@ -98,10 +98,6 @@ class AlertChanges:
     opened: list[AlertView] = field(default_factory=list)
     resolved: list[AlertView] = field(default_factory=list)
     stories: list[str] = field(default_factory=list)
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat()
 
 
 # --- conditions ------------------------------------------------------------------------------
@@ -164,7 +160,7 @@ def _pipeline_conditions(session: Session, now: datetime) -> Iterator[Condition]
             yield _PIPELINE_STALE.condition(
                 name, subject=name, title=f"Fix pipeline {name}: stale, {stale}",
                 message=f"pipeline {name} is stale: {stale}",
-                details={"last_success_at": _iso(status.last_success_at)},
+                details={"last_success_at": iso(status.last_success_at)},
             )  # fmt: skip
 
 

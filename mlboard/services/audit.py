@@ -1,4 +1,4 @@
-"""Reading the audit trail, and checking that nobody rewrote it."""
+"""Reading the audit trail, checking that nobody rewrote it, and its head for anchoring."""
 
 from __future__ import annotations
 
@@ -10,8 +10,13 @@ from sqlmodel import col, select
 
 from mlboard.errors import UserError
 from mlboard.services.workspace import Workspace
-from mlboard.store import audit
+from mlboard.store import audit_head, audit_verify
+from mlboard.store.audit_head import Head
+from mlboard.store.audit_key import existing_key
+from mlboard.store.audit_verify import Finding
 from mlboard.store.tables import AuditEntry
+
+HEX = "0123456789abcdef"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,21 +69,70 @@ def audit_entries(
 
 @dataclass(frozen=True)
 class Verification:
+    """What `audit verify` found: one finding per kind (the first of each), and notes saying
+    what the head was checked against and what the replay compared."""
+
     checked: int
-    broken_at: int | None
-    reason: str | None
+    findings: tuple[Finding, ...]
+    notes: tuple[str, ...]
 
     @property
     def ok(self) -> bool:
-        return self.broken_at is None
+        return not self.findings
+
+    @property
+    def broken_at(self) -> int | None:
+        """The first entry a finding points at (the one to show), if any."""
+        return next((f.entry_id for f in self.findings if f.entry_id is not None), None)
 
 
-def verify_audit(ws: Workspace) -> Verification:
+def verify_audit(ws: Workspace, head: str | None = None) -> Verification:
+    """Check the chain, keys, head and replay; `head` is an anchor `COUNT:HASH`, else this
+    machine's checkpoint of the database is used (if it has one)."""
+    anchor = parse_head(head) if head is not None else None
+    key = existing_key()
     with ws.reading() as session:
-        checked, broken = audit.verify(session)
-    return Verification(
-        checked, broken.entry_id if broken else None, broken.reason if broken else None
-    )
+        report = audit_verify.verify(session.connection(), key, anchor)
+    return Verification(report.checked, tuple(report.findings), tuple(report.notes))
+
+
+def parse_head(text: str) -> Head:
+    count, _, digest = text.strip().partition(":")
+    digest = digest.strip().lower()
+    if not count.strip().isdigit() or len(digest) != 64 or set(digest) - set(HEX):
+        raise UserError(
+            f"--head {text!r} is not COUNT:HASH as `mlboard audit head` prints it "
+            "(e.g. 120:3fa4…, 64 hex digits)"
+        )
+    return Head(int(count), digest)
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    """The head to anchor outside the database: `audit head --format json`."""
+
+    entries: int
+    head: str
+    key_id: str | None
+    database: str
+
+    @property
+    def anchor(self) -> str:
+        return f"{self.entries}:{self.head}"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "entries": self.entries,
+            "head": self.head,
+            "key_id": self.key_id,
+            "database": self.database,
+        }
+
+
+def chain_head(ws: Workspace) -> ChainHead:
+    with ws.reading() as session:
+        head = audit_head.chain_head(session.connection())
+    return ChainHead(head.entries, head.head, head.key_id, audit_head.identity(ws.engine.url))
 
 
 def parse_moment(text: str) -> datetime:

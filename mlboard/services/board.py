@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from mlboard.domain import StoryKind, parse_choice
+from mlboard.services.handles import typed_handle
 from mlboard.services.sprint_view import SprintView
 from mlboard.services.story_view import StoryView
 
 if TYPE_CHECKING:
     from mlboard.services.evidence import Evidence
+    from mlboard.services.experiments import ModelVersionView
     from mlboard.services.workspace import Workspace
 
 
@@ -82,7 +84,7 @@ def parse_filter(query: str) -> BoardFilter:
     words, assignees, kinds = [], set(), set()
     for term in terms:
         if term.startswith("@") and len(term) > 1:
-            assignees.add(term[1:].lower())
+            assignees.add(typed_handle(term).lower())
         elif term.lower().startswith("kind:"):
             kinds.add(parse_choice(StoryKind, term[5:], "kind").value)
         else:
@@ -92,33 +94,48 @@ def parse_filter(query: str) -> BoardFilter:
 
 @dataclass(frozen=True)
 class CardFacts:
-    """What a card shows besides the story itself, read for a whole sprint at once."""
+    """What a card shows besides the story itself, read for a whole sprint at once.
+
+    `model` is the newest version registered from the story's runs (its aliases are the badge).
+    """
 
     evidence: Evidence | None = None
     data_blockers: tuple[str, ...] = ()
     gates_missing: tuple[str, ...] = ()
     sensitivity: str = "none"
+    model: ModelVersionView | None = None
 
     def badge(self) -> tuple[object, ...]:
         """Everything the card draws from these facts: cards redraw only when it changes."""
         evidence = self.evidence
+        compute = evidence.compute if evidence else None
+        model = self.model
         return (
             evidence.best_value if evidence else None,
             evidence.target_met if evidence else None,
-            len(evidence.warnings) if evidence else 0,
+            evidence.warning_count if evidence else 0,
             self.data_blockers,
             self.gates_missing,
             self.sensitivity,
+            (round(compute.gpu_hours_used, 1), compute.gpu_hours_budget) if compute else None,
+            (model.name, model.version, model.aliases) if model else None,
         )
 
 
 def card_facts(ws: Workspace, keys: list[str]) -> dict[str, CardFacts]:
-    """Evidence, data blockers, unmet Definition-of-Done gates and inherited sensitivity."""
+    """Evidence (with GPU-hours), the newest model version, data blockers, unmet
+    Definition-of-Done gates and inherited sensitivity: a few queries per kind of fact, however
+    many cards."""
     from mlboard.services.evidence import sprint_evidence
     from mlboard.services.gates import gate_reports
     from mlboard.services.pipeline_status import data_blockers
+    from mlboard.services.story_models import model_versions_of
 
     evidence = sprint_evidence(ws, keys)
+    with ws.reading() as session:
+        models = model_versions_of(
+            session, {key: {run.run_id for run in found.runs} for key, found in evidence.items()}
+        )
     blockers = data_blockers(ws, keys)
     gates = gate_reports(ws, keys)
     return {
@@ -131,6 +148,7 @@ def card_facts(ws: Workspace, keys: list[str]) -> dict[str, CardFacts]:
                 else ()
             ),
             sensitivity=gates[key].sensitivity if key in gates else "none",
+            model=next(iter(models.get(key, ())), None),
         )
         for key in keys
     }

@@ -27,8 +27,9 @@ PIPELINES = (
 
 
 def add_demo_data(ws: Workspace) -> None:
-    """Pipelines run for the last week: the CRM export is healthy, the card feed stopped
-    yesterday (stale against its 2-hour SLA), the feature-store backfill fails since Monday."""
+    """Pipelines run for the week before the workspace's now: the CRM export is healthy, the
+    card feed stopped yesterday (stale against its 2-hour SLA), the feature-store backfill
+    failed the last three nights."""
     now = ws.now()
     for name, owner, sla, sensitivity, stories in PIPELINES:
         set_pipeline(

@@ -17,15 +17,19 @@ What it writes (story keys from sample_data/stories.csv; values for the default 
 |                  | —     | 1 untagged notebook run, to link by hand                            |
 | `fraud-v5`       | ML-3  | logistic baseline and a 256-unit MLP that clearly overfits: its     |
 |                  |       | `val_loss` bottoms out at epoch 8, then rises for 32 epochs         |
-|                  | ML-17 | 3 runs, all below `val_pr_auc >= 0.62` (best ≈ 0.48)                |
+|                  | ML-17 | 3 runs, all below `val_pr_auc >= 0.62` (best ≈ 0.48); the MLP logs  |
+|                  |       | system metrics of 2 GPUs (`system/gpu_0_…`, `system/gpu_1_…`)       |
 |                  | ML-19 | a class-weight sweep: a parent run and 4 nested children (≈ 0.50)   |
+|                  |       | on 3 GPUs each (`mlboard.gpus`): 8.2 GPU-hours, over its budget, 6  |
 | `recs-two-tower` | ML-28 | popularity baseline (`val_recall_at_50` ≈ 0.34), two two-tower      |
 |                  |       | models (≈ 0.40 and 0.63) and one that diverged: FAILED, loss → NaN  |
+|                  |       | (the two-tower runs on 4 GPUs each, by their `mlboard.gpus` tag)    |
 | `scratch`        | —     | 2 untagged smoke-test runs (they belong to ML-14, unlinked)         |
 
 Registered models: `churn-classifier` (versions 1 and 2 from ML-5's two best runs, in the order
-they ran; alias `champion` on the best by `val_auc`) and `fraud-detector` (version 1 from
-ML-17's best run, alias `challenger`, as the story asks).
+they ran; alias `champion` on the best by `val_auc`), registered on 2026-10-13 just before ML-5
+went to review, and `fraud-detector` (version 1 from ML-17's best run, alias `challenger`, as
+the story asks), registered on 2026-10-27 just before ML-17 went to review.
 
 Conventions, as mlboard's sync reads them:
 - A run belongs to a story through its tag `mlboard.story = <key>`.
@@ -34,6 +38,10 @@ Conventions, as mlboard's sync reads them:
   through the parent link, like a sweep whose driver tags just its outer run. The parent logs
   the winning child's `val_pr_auc` and `val_auc` (and param `best_class_weight`), as sweep
   drivers do, so the parent alone says how far the story is from its target.
+- GPUs: a run's `mlboard.gpus` tag says how many it used (ML-19's sweep, ML-28's two-tower
+  runs); ML-17's MLP instead logs per-GPU utilization and memory once an epoch under the
+  names MLflow's system metrics monitor uses (`system/gpu_<i>_utilization_percentage`,
+  `system/gpu_<i>_memory_usage_megabytes`), as a job with `log_system_metrics=True` does.
 - Every run has `mlflow.user` (a member handle from team.toml), `mlflow.runName`,
   `mlflow.source.name`/`.type`, and params (`model_type`, `learning_rate`, `l2`, `epochs`,
   `hidden_units`, `class_weight`, ... as the model has them).
@@ -46,10 +54,13 @@ Conventions, as mlboard's sync reads them:
 
 Times: each run starts at a moment written below in the sample's own calendar (`started`),
 inside the window in which history.csv has its story in progress, moved by the same whole
-number of weeks as the sample loader moves the board (`sample_team.week_shift(as_of, today)`),
-so runs and board agree when both are built for the same `today`. A run lasts `epochs ×
-epoch_seconds`, a plausible duration for the real job rather than the milliseconds numpy needs.
-MLflow stamps registry versions with the build time; its public API cannot backdate them.
+number of weeks as the sample loader moves the board (`sample_team.sample_shift`), so runs and
+board agree when both are built for the same `today`. A run lasts `epochs × epoch_seconds`, a
+plausible duration for the real job rather than the milliseconds numpy needs. Versions are
+registered at a moment written below too (`registered`, after their runs ended), moved the same
+way; MLflow stamps them with the build time, so the builder dates them in its own new store
+(`_date_registrations` says why that is acceptable there). Everything here happened before the
+earliest day the loader can make "today", so none of it is ever in the future.
 
 Artifacts go where the caller says: experiment `<name>` stores them under
 `<artifact_location>/<name>` (saved as an absolute `file://` URI). Each finished run that
@@ -69,7 +80,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import tomllib
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -80,6 +90,8 @@ from urllib.parse import unquote, urlparse
 
 import numpy as np
 
+from mlboard.config import sqlite_path
+from mlboard.domain import STORY_TAG
 from mlboard.services.demo_training import (
     Training,
     TrainingDiverged,
@@ -98,10 +110,9 @@ from mlboard.services.demo_training_data import (
     make_interactions,
 )
 
-STORY_TAG = "mlboard.story"
+GPUS_TAG = "mlboard.gpus"  # GPUs a run used, for clusters that log no system metrics
 PARENT_TAG = "mlflow.parentRunId"
 NOTE_TAG = "mlflow.note.content"  # the description MLflow's UI shows for runs and experiments
-SAMPLE_AS_OF = date(2026, 11, 25)  # read from team.toml when it is there
 
 # --- Results -------------------------------------------------------------------------------------
 
@@ -169,6 +180,7 @@ class _Logged:
     start_ms: int
     artifact_uri: str
     training: Training | None
+    end_ms: int | None = None
 
     def last(self, metric: str) -> float:
         """The metric's final value; -inf for a run that did not finish training."""
@@ -185,6 +197,7 @@ class _DemoWriter:
         self.experiments: dict[str, str] = {}
         self.runs = 0
         self.models: list[str] = []
+        self.registered: dict[tuple[str, int], int] = {}  # (model, version) -> epoch ms
 
     def create_experiments(self, root: str) -> None:
         for name, note in EXPERIMENTS.items():
@@ -212,12 +225,15 @@ class _DemoWriter:
         source: str,
         story: str | None = None,
         parent: _Logged | None = None,
+        gpus_tag: int | None = None,
     ) -> _Logged:
         tags = {
             "mlflow.user": user,
             "mlflow.source.name": source,
             "mlflow.source.type": "NOTEBOOK" if source.endswith(".ipynb") else "LOCAL",
         }
+        if gpus_tag is not None:
+            tags[GPUS_TAG] = str(gpus_tag)
         if story:
             tags[STORY_TAG] = story
         if parent:
@@ -245,7 +261,7 @@ class _DemoWriter:
 
     def finish(self, run: _Logged, status: str, end_ms: int) -> None:
         self.client.set_terminated(run.run_id, status=status, end_time=end_ms)
-        run.status = status
+        run.status, run.end_ms = status, end_ms
 
     def run(
         self,
@@ -259,14 +275,25 @@ class _DemoWriter:
         source: str,
         story: str | None = None,
         parent: _Logged | None = None,
+        gpus_tag: int | None = None,
+        system_gpus: int = 0,
     ) -> _Logged:
         """Create a run, train, log what the training produced and terminate the run.
 
         A `TrainingDiverged` ends the run as FAILED, with the epochs before the failure logged
-        and the error as the run's description.
+        and the error as the run's description. `gpus_tag` sets the run's `mlboard.gpus` tag;
+        `system_gpus` logs that many GPUs' utilization and memory once an epoch, named as
+        MLflow's system metrics monitor names them.
         """
         run = self.start(
-            experiment, name, user=user, started=started, source=source, story=story, parent=parent
+            experiment,
+            name,
+            user=user,
+            started=started,
+            source=source,
+            story=story,
+            parent=parent,
+            gpus_tag=gpus_tag,
         )
         note = None
         try:
@@ -288,6 +315,11 @@ class _DemoWriter:
                 self.metric(key, float(value), end_ms - 30_000, epochs)
                 for key, value in run.training.final.items()
             ]
+        metrics += [
+            self.metric(key, value, run.start_ms + step * epoch_ms, step - 1)
+            for step in range(1, epochs + 1)
+            for key, value in _gpu_readings(system_gpus, step).items()
+        ]
         self.log(run, metrics, job.params, note)
         if run.training is not None and run.training.weights:
             self.client.log_dict(run.run_id, run.training.weights, "model/weights.json")
@@ -295,17 +327,39 @@ class _DemoWriter:
         return run
 
     def register(
-        self, model: str, description: str, versions: Sequence[_Logged], alias: str, best: _Logged
+        self,
+        model: str,
+        description: str,
+        versions: Sequence[_Logged],
+        alias: str,
+        best: _Logged,
+        *,
+        registered: str,
     ) -> None:
-        """Register `versions` in order (1, 2, ...) and point `alias` at `best`'s version."""
+        """Register `versions` in order (1, 2, ...), a minute apart from `registered` (a time
+        in the sample's calendar, after the runs), and point `alias` at `best`'s version."""
         self.client.create_registered_model(model, description=description)
         self.models.append(model)
-        for logged in versions:
+        for index, logged in enumerate(versions):
             version = self.client.create_model_version(
                 model, f"{logged.artifact_uri}/model", run_id=logged.run_id
             )
+            created_ms = self.at(registered) + index * 60_000
+            if logged.end_ms is None or created_ms <= logged.end_ms:
+                raise ValueError(f"{model} v{version.version} is registered before its run ended")
+            self.registered[(model, int(version.version))] = created_ms
             if logged is best:
                 self.client.set_registered_model_alias(model, alias, version.version)
+
+
+def _gpu_readings(gpus: int, step: int) -> dict[str, float]:
+    """What MLflow's GPU monitor would log for a busy training job at one sample: busy, with
+    a little wobble, and memory filled once the model is loaded."""
+    readings = {}
+    for gpu in range(gpus):
+        readings[f"system/gpu_{gpu}_utilization_percentage"] = 88.0 + 5 * math.sin(step + gpu)
+        readings[f"system/gpu_{gpu}_memory_usage_megabytes"] = 21_400.0 + 150 * gpu
+    return readings
 
 
 def _as_uri(location: str) -> str:
@@ -315,18 +369,6 @@ def _as_uri(location: str) -> str:
         return location.rstrip("/")
     path = Path(unquote(urlparse(location).path) if scheme == "file" else location)
     return path.expanduser().resolve().as_uri()
-
-
-def _sample_as_of(sample_folder: Path | None) -> date:
-    if sample_folder is None:
-        from mlboard.services.demo import sample_data_folder  # demo may import this module
-
-        try:
-            sample_folder = sample_data_folder()
-        except FileNotFoundError:
-            return SAMPLE_AS_OF
-    with (sample_folder / "team.toml").open("rb") as handle:
-        return tomllib.load(handle)["team"]["as_of"]
 
 
 def build_demo_runs(
@@ -339,20 +381,27 @@ def build_demo_runs(
 ) -> DemoRuns:
     """Train the demo's models and log them to a new MLflow store at `tracking_uri`.
 
-    `artifact_location` is a folder (or `file://` URI) for the artifacts; each experiment gets
-    `<artifact_location>/<experiment>`. `today` (default: today, UTC) places the runs as the
-    sample loader places the board for the same day (see the module docstring); `seed` makes
-    every dataset and every training reproducible; `sample_folder` is where team.toml is
-    (default: the installed sample team). Raises ValueError if the store already holds the
-    demo's experiments. Takes a few seconds, a third of it MLflow creating its database.
+    `tracking_uri` is a new SQLite store, `sqlite:///<file>` (its registry is dated by the
+    builder, see `_date_registrations`). `artifact_location` is a folder (or `file://` URI) for
+    the artifacts; each experiment gets `<artifact_location>/<experiment>`. `today` (default:
+    today, UTC) places the runs as the sample loader places the board for the same day (see the
+    module docstring); `seed` makes every dataset and every training reproducible;
+    `sample_folder` is where team.toml is (default: the installed sample team). Raises
+    ValueError if the store is not a SQLite file or already holds the demo's experiments. Takes
+    a few seconds, a third of it MLflow creating its database.
     """
     from mlflow import MlflowClient
     from mlflow.entities import Metric, Param, RunTag
 
-    from mlboard.services.sample_team import week_shift
+    from mlboard.services.sample_team import read_sample_team, sample_shift
 
-    today = today or datetime.now(UTC).date()
-    shift = week_shift(_sample_as_of(sample_folder), today)
+    if sqlite_path(tracking_uri) is None:
+        raise ValueError(f"demo runs are built into a new SQLite store, not {tracking_uri}")
+    if sample_folder is None:
+        from mlboard.services.demo import sample_data_folder  # demo may import this module
+
+        sample_folder = sample_data_folder()
+    shift = sample_shift(read_sample_team(sample_folder), today or datetime.now(UTC).date())
     client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
     writer = _DemoWriter(client, (Metric, Param, RunTag), shift)
     writer.create_experiments(_as_uri(artifact_location))
@@ -361,7 +410,45 @@ def build_demo_runs(
         _fraud_runs(writer, seed)
         _recs_runs(writer, seed)
         _scratch_runs(writer, seed)
+    _date_registrations(tracking_uri, writer.registered)
     return DemoRuns(tracking_uri, len(writer.experiments), writer.runs, tuple(writer.models))
+
+
+def _date_registrations(tracking_uri: str, created: dict[tuple[str, int], int]) -> None:
+    """Date the demo's model versions when the sample's stories registered them (epoch ms).
+
+    MLflow stamps a version with the moment `create_model_version` is called, and none of its
+    APIs takes another time. Built in seconds, every version would read as registered on the
+    build date: the Models screen would show the whole registry as new, and the first standup
+    would report registrations "since the last standup" that the team made weeks ago. So,
+    once registered, the versions get their times in the store's registry tables
+    (`model_versions`; `registered_models` from its versions), in one transaction.
+
+    This is acceptable here and only here: the store is the new SQLite file this builder has
+    just created, mlboard's own, not a team's. A store mlboard syncs from is read, never
+    changed, apart from the `mlboard.story` tag. The board takes these times by its ordinary
+    sync, so MLflow's UI, the Models screen and the standup agree, and a later sync keeps them.
+    """
+    import sqlite3
+
+    path = sqlite_path(tracking_uri)
+    assert path is not None, "build_demo_runs checks the store is a SQLite file"
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
+        for (name, version), ms in created.items():
+            changed = db.execute(
+                "UPDATE model_versions SET creation_time = ?, last_updated_time = ? "
+                "WHERE name = ? AND version = ?",
+                (ms, ms, name, version),
+            ).rowcount
+            if changed != 1:
+                raise RuntimeError(f"{tracking_uri} holds no single {name} version {version}")
+        db.execute(
+            "UPDATE registered_models SET "
+            "creation_time = (SELECT MIN(v.creation_time) FROM model_versions AS v "
+            "WHERE v.name = registered_models.name), "
+            "last_updated_time = (SELECT MAX(v.last_updated_time) FROM model_versions AS v "
+            "WHERE v.name = registered_models.name)"
+        )
 
 
 def _one_blas_thread() -> contextlib.AbstractContextManager[object]:
@@ -439,6 +526,7 @@ def _churn_runs(writer: _DemoWriter, seed: int) -> None:
         sorted(ranked[:2], key=lambda run: run.start_ms),
         "champion",
         ranked[0],
+        registered="2026-10-13T16:50:00Z",  # Ana, just before she moves ML-5 to review
     )
 
 
@@ -479,6 +567,7 @@ def _fraud_runs(writer: _DemoWriter, seed: int) -> None:
             epoch_seconds=epoch_seconds,
             source="train_fraud.py",
             story="ML-17",
+            system_gpus=2 if name == "fraud-v5-mlp-32" else 0,  # the MLP trained on 2 GPUs
         )
         for name, started, epoch_seconds, job in (
             ("fraud-v5-logreg-v4-features", "2026-10-19T15:30:00Z", 90,
@@ -497,6 +586,7 @@ def _fraud_runs(writer: _DemoWriter, seed: int) -> None:
         [best],
         "challenger",
         best,
+        registered="2026-10-27T16:30:00Z",  # Ana, just before she moves ML-17 to review
     )
 
     sweep = writer.start(
@@ -519,6 +609,7 @@ def _fraud_runs(writer: _DemoWriter, seed: int) -> None:
             epoch_seconds=80,
             source="sweeps/class_weights.py",
             parent=sweep,
+            gpus_tag=3,  # the sweep's cluster logs no system metrics: the driver tags its jobs
         )
         for index, weight in enumerate(weights)
     ]  # fmt: skip
@@ -565,6 +656,7 @@ def _recs_runs(writer: _DemoWriter, seed: int) -> None:
             epoch_seconds=420,
             source="train_two_tower.py",
             story="ML-28",
+            gpus_tag=None if job is popularity else 4,
         )
 
 

@@ -1,6 +1,7 @@
 """Drift checks: compare two data files, keep the verdict as a DriftReport, log it to MLflow.
 
-`run_drift_check` reads a reference and a current table (CSV, TSV or Parquet), checks them with
+`run_drift_check` reads a reference and a current table (CSV, TSV or Parquet, each at most
+`max_bytes` once decompressed: `mlboard.analytics.drift_files`), checks them with
 `mlboard.analytics.drift_inputs` (stricter than `check_drift`: a CI gate that passes on broken
 data is worse than one that stops), compares them column by column with
 `mlboard.analytics.drift.check_drift` (Evidently's default tests), stores the verdict as one
@@ -112,6 +113,17 @@ def parse_column_overrides(texts: Sequence[str]) -> dict[str, ColumnSpec]:
         raise UserError(str(error)) from None
 
 
+def parse_max_bytes(text: str) -> int:
+    """`--max-bytes 2GB` (or 500MB, 1.5GiB, 2000000) as the byte cap for `run_drift_check`."""
+    from mlboard.analytics.drift import DriftInputError
+    from mlboard.analytics.drift_files import parse_size
+
+    try:
+        return parse_size(text)
+    except DriftInputError as error:
+        raise UserError(str(error)) from None
+
+
 # --------------------------------------------------------------------------------------------
 # Running a check
 # --------------------------------------------------------------------------------------------
@@ -129,21 +141,26 @@ def run_drift_check(
     columns: Sequence[str] | None = None,
     log_to_run: str | None = None,
     tracking_uri: str | None = None,
+    max_bytes: int | None = None,
 ) -> StoredDrift:
     """Compare two files, store the verdict as a DriftReport, optionally log it to an MLflow run.
 
-    Bad input raises UserError (exit 2) before anything is written. With `log_to_run`, the run
-    is looked up before the check is stored; if MLflow then refuses the metrics, the report is
-    not stored either (TrackingError, exit 1).
+    Each file may hold at most `max_bytes` once decompressed (default: 2 GB). Bad input raises
+    UserError (exit 2) before anything is written. With `log_to_run`, the run is looked up
+    before the check is stored, and the report is logged to it after the report is committed,
+    so no call to MLflow holds the board's write lock; if MLflow then refuses, the report is
+    taken back (TrackingError, exit 1): a stored report with a run is always a logged one.
     """
-    from mlboard.analytics.drift import DriftInputError, check_drift, read_table
+    from mlboard.analytics.drift import DriftInputError, check_drift
+    from mlboard.analytics.drift_files import DEFAULT_MAX_BYTES, read_table
     from mlboard.analytics.drift_inputs import check_overrides_compared, check_tables
     from mlboard.integrations.mlflow_drift import log_drift_report, open_run
 
     model_name = (model or "").strip() or None
     names = [str(name) for name in columns] if columns is not None else None
     try:
-        reference, current = read_table(reference_path), read_table(current_path)
+        cap = DEFAULT_MAX_BYTES if max_bytes is None else max_bytes
+        reference, current = read_table(reference_path, cap), read_table(current_path, cap)
         check_tables(
             (str(reference_path), reference), (str(current_path), current), names, overrides
         )
@@ -187,9 +204,13 @@ def run_drift_check(
             result=result,
             mlflow_run_id=report.mlflow_run_id,
         )
-        if target is not None:
-            # Inside the transaction: if MLflow refuses, the report is not stored either.
+    if target is not None:
+        try:
             log_drift_report(*target, stored, int(ws.now().timestamp() * 1000))
+        except Exception:
+            with ws.writing() as session:
+                session.delete(session.get(DriftReport, stored.report_id))
+            raise
     return stored
 
 
@@ -208,12 +229,6 @@ def list_drift_reports(
         query = query.limit(limit)
     with ws.reading() as session:
         return [_view(report) for report in session.exec(query)]
-
-
-def latest_drift(ws: Workspace, model: str | None) -> DriftReportView | None:
-    """The newest report for `model` (for any model when None), or None."""
-    found = list_drift_reports(ws, model, limit=1)
-    return found[0] if found else None
 
 
 def _view(report: DriftReport) -> DriftReportView:

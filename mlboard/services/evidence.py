@@ -1,21 +1,23 @@
 """The evidence of a story's runs: best value against its target, the trend, and warnings.
 
-Warnings come from two sources: a run's own state (failed, killed, running much longer than
+Run warnings come from two sources: a run's own state (failed, killed, running much longer than
 its experiment usually takes) and its cached metric history (overfitting). Each names the run
-and what was seen, so a person can check it in MLflow.
+and what was seen, so a person can check it in MLflow. Story warnings are about the runs
+together: GPU-hours over the story's budget, and a best value that stopped improving
+(`story_signals`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
 
+from mlboard.analytics.plateau import Plateau
 from mlboard.analytics.training_signals import (
-    RunSummary,
     RunWarning,
     TrendPoint,
     best_run,
@@ -25,30 +27,20 @@ from mlboard.analytics.training_signals import (
     target_met,
     trend,
 )
+from mlboard.config import PlateauRules
 from mlboard.domain import Target, parse_target
 from mlboard.services.experiments import (
     RunView,
-    ms_of,
     recent_typical_durations,
     run_views,
     story_runs,
+    summary,
 )
 from mlboard.services.metric_history import load_histories
 from mlboard.services.stories import find_story
+from mlboard.services.story_signals import StoryCompute, StoryWarning, story_signals
 from mlboard.services.workspace import Workspace
 from mlboard.store.tables import Run, Story
-
-
-def summary(run: Run) -> RunSummary:
-    return RunSummary(
-        run_id=run.run_id,
-        run_name=run.run_name,
-        experiment_id=run.experiment_id,
-        status=run.status,
-        start_ms=ms_of(run.start_time),
-        end_ms=ms_of(run.end_time),
-        metrics={k: v for k, v in run.metrics.items() if v is not None},
-    )
 
 
 @dataclass(frozen=True)
@@ -62,9 +54,17 @@ class Evidence:
     target_met: bool | None
     trend: list[TrendPoint]
     warnings: list[RunWarning]
+    compute: StoryCompute
+    plateau: Plateau | None = None
+    story_warnings: list[StoryWarning] = field(default_factory=list)
+
+    @property
+    def warning_count(self) -> int:
+        return len(self.warnings) + len(self.story_warnings)
 
     def as_json(self) -> dict[str, Any]:
-        """The keys `story show --format json` adds: runs, best, target_met, warnings."""
+        """The keys `story show --format json` adds: runs, best, target_met, warnings (the
+        story's own with `run_id` null), compute."""
         return {
             "runs": [run.as_json() for run in self.runs],
             "best": (
@@ -75,7 +75,9 @@ class Evidence:
             "target_met": self.target_met,
             "warnings": [
                 {"run_id": w.run_id, "kind": w.kind, "message": w.message} for w in self.warnings
-            ],
+            ]
+            + [{"run_id": None, "kind": w.kind, "message": w.message} for w in self.story_warnings],
+            "compute": self.compute.as_json(),
         }
 
 
@@ -100,7 +102,12 @@ def _warnings(
     return found
 
 
-def evidence_for(session: Session, stories: Sequence[Story], now: datetime) -> dict[str, Evidence]:
+def evidence_for(
+    session: Session,
+    stories: Sequence[Story],
+    now: datetime,
+    plateau_rules: PlateauRules | None = None,
+) -> dict[str, Evidence]:
     """Evidence for several stories at once (the board asks for a whole sprint)."""
     runs_by_story = story_runs(session, [s.id for s in stories if s.id is not None])
     all_runs = [run for runs in runs_by_story.values() for run in runs]
@@ -111,6 +118,7 @@ def evidence_for(session: Session, stories: Sequence[Story], now: datetime) -> d
         runs = runs_by_story.get(story.id or 0, [])
         target = parse_target(story.target) if story.target else None
         best = best_run([summary(run) for run in runs], target) if target else None
+        signals = story_signals(story, runs, now, plateau_rules or PlateauRules())
         result[story.key] = Evidence(
             target=target,
             runs=run_views(session, runs),
@@ -119,6 +127,9 @@ def evidence_for(session: Session, stories: Sequence[Story], now: datetime) -> d
             target_met=target_met(best[1], target) if best and target else None,
             trend=trend([summary(run) for run in runs], target) if target else [],
             warnings=_warnings(runs, histories, typical, now),
+            compute=signals.compute,
+            plateau=signals.plateau,
+            story_warnings=list(signals.warnings),
         )
     return result
 
@@ -126,10 +137,10 @@ def evidence_for(session: Session, stories: Sequence[Story], now: datetime) -> d
 def story_evidence(ws: Workspace, key: str) -> Evidence:
     with ws.reading() as session:
         story = find_story(session, key)
-        return evidence_for(session, [story], ws.now())[story.key]
+        return evidence_for(session, [story], ws.now(), ws.settings.plateau)[story.key]
 
 
 def sprint_evidence(ws: Workspace, keys: Iterable[str]) -> dict[str, Evidence]:
     with ws.reading() as session:
         stories = session.exec(select(Story).where(col(Story.key).in_(list(keys)))).all()
-        return evidence_for(session, stories, ws.now())
+        return evidence_for(session, stories, ws.now(), ws.settings.plateau)

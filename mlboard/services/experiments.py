@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,6 +12,8 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from mlboard.analytics.training_signals import RunSummary, typical_durations
+from mlboard.domain import iso
+from mlboard.errors import UserError
 from mlboard.services.workspace import Workspace
 from mlboard.store.tables import ModelVersion, Run, Story, StoryRun
 
@@ -43,14 +45,55 @@ class RunView:
             "run_id": self.run_id,
             "run_name": self.run_name,
             "status": self.status,
-            "start": self.start.isoformat() if self.start else None,
-            "end": self.end.isoformat() if self.end else None,
+            "start": iso(self.start),
+            "end": iso(self.end),
             "metrics": self.metrics,
             "experiment": self.experiment_name,
             "user": self.user,
             "parent_run_id": self.parent_run_id,
             "deleted": self.deleted,
         }
+
+
+MIN_PREFIX = 4  # characters of a run id that `find_run` accepts, as git accepts 4 of a hash
+MAX_CANDIDATES = 10  # runs an ambiguous prefix lists
+
+
+def find_run(session: Session, text: str) -> Run:
+    """The run whose id is `text`, or the only one whose id starts with it (like git).
+
+    A prefix needs at least MIN_PREFIX characters; a prefix several runs share is refused with
+    up to MAX_CANDIDATES of them listed (newest first), so the user can pick one. MLflow run
+    ids are lower-case hex, so a prefix is matched in lower case.
+    """
+    typed = text.strip()
+    run = session.exec(select(Run).where(Run.run_id == typed)).first()
+    if run is not None:
+        return run
+    wanted = typed.lower()
+    if len(wanted) < MIN_PREFIX:
+        raise UserError(
+            f"run id {typed!r} is too short: give at least {MIN_PREFIX} characters of it"
+        )
+    matches = col(Run.run_id).startswith(wanted, autoescape=True)
+    # ids only first: a scan of the run id index, not of the runs themselves
+    ids = session.exec(select(Run.run_id).where(matches).limit(MAX_CANDIDATES + 1)).all()
+    if not ids:
+        raise UserError(f"run {typed} is not on the board (run `mlboard sync` first?)")
+    found = session.exec(
+        select(Run)
+        .where(col(Run.run_id).in_(ids))
+        .order_by(col(Run.start_time).desc(), col(Run.run_id))
+    ).all()
+    if len(found) == 1:
+        return found[0]
+    total = session.exec(select(func.count()).select_from(Run).where(matches)).one()
+    listed = ", ".join(
+        f"{run.run_id} ({run.run_name})" if run.run_name else run.run_id
+        for run in found[:MAX_CANDIDATES]
+    )
+    more = f" and {total - MAX_CANDIDATES} more" if total > MAX_CANDIDATES else ""
+    raise UserError(f"run id {wanted!r} is ambiguous: {total} runs start with it: {listed}{more}")
 
 
 def run_views(session: Session, runs: Iterable[Run]) -> list[RunView]:
@@ -171,6 +214,7 @@ class ModelVersionView:
     description: str
 
     def as_json(self) -> dict[str, Any]:
+        """One entry of `model list --format json`."""
         return {
             "name": self.name,
             "version": self.version,
@@ -178,8 +222,42 @@ class ModelVersionView:
             "status": self.status,
             "run_id": self.run_id,
             "stories": list(self.stories),
-            "created_at": self.created_at.isoformat() if self.created_at else None,
+            "created_at": iso(self.created_at),
         }
+
+    def as_story_json(self) -> dict[str, Any]:
+        """One entry of `models` in `story show --format json`."""
+        return {
+            "name": self.name,
+            "version": self.version,
+            "aliases": list(self.aliases),
+            "run_id": self.run_id,
+            "status": self.status,
+            "created": iso(self.created_at),
+        }
+
+
+def version_views(session: Session, versions: Sequence[ModelVersion]) -> list[ModelVersionView]:
+    """Registered versions with their run's name and the stories the run counts for (its own
+    links, or its parent run's: a model registered from one run of a sweep)."""
+    run_ids = [v.run_id for v in versions if v.run_id]
+    query = select(Run.run_id, Run.run_name).where(col(Run.run_id).in_(run_ids))
+    names = dict(session.exec(query).all())
+    stories = stories_by_run(session, run_ids)
+    return [
+        ModelVersionView(
+            name=v.name,
+            version=v.version,
+            aliases=tuple(v.aliases),
+            status=v.status,
+            run_id=v.run_id,
+            run_name=(names[v.run_id] or v.run_id[:12]) if v.run_id in names else None,
+            stories=tuple(stories.get(v.run_id or "", ())),
+            created_at=v.created_at,
+            description=v.description,
+        )
+        for v in versions
+    ]
 
 
 def list_model_versions(ws: Workspace) -> list[ModelVersionView]:
@@ -188,27 +266,7 @@ def list_model_versions(ws: Workspace) -> list[ModelVersionView]:
         versions = session.exec(
             select(ModelVersion).order_by(col(ModelVersion.name), col(ModelVersion.version).desc())
         ).all()
-        run_ids = [v.run_id for v in versions if v.run_id]
-        runs = {
-            view.run_id: view
-            for view in run_views(
-                session, session.exec(select(Run).where(col(Run.run_id).in_(run_ids)))
-            )
-        }
-    return [
-        ModelVersionView(
-            name=v.name,
-            version=v.version,
-            aliases=tuple(v.aliases),
-            status=v.status,
-            run_id=v.run_id,
-            run_name=runs[v.run_id].label if v.run_id in runs else None,
-            stories=runs[v.run_id].stories if v.run_id in runs else (),
-            created_at=v.created_at,
-            description=v.description,
-        )
-        for v in versions
-    ]
+        return version_views(session, versions)
 
 
 def stories_by_run(session: Session, run_ids: Iterable[str]) -> dict[str, list[str]]:
@@ -259,3 +317,16 @@ def recent_typical_durations(
 
 def ms_of(moment: datetime | None) -> int | None:
     return None if moment is None else int(moment.timestamp() * 1000)
+
+
+def summary(run: Run) -> RunSummary:
+    """A mirrored run as the training-signal analytics read it (missing metric values left out)."""
+    return RunSummary(
+        run_id=run.run_id,
+        run_name=run.run_name,
+        experiment_id=run.experiment_id,
+        status=run.status,
+        start_ms=ms_of(run.start_time),
+        end_ms=ms_of(run.end_time),
+        metrics={k: v for k, v in run.metrics.items() if v is not None},
+    )

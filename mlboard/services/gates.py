@@ -15,15 +15,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from mlboard.config import ACCEPTED_BELOW_TARGET, COMPUTED_ITEMS, DoneRules
-from mlboard.domain import StoryKind, format_number, parse_target
+from mlboard.domain import StoryKind, format_number, iso, parse_target
 from mlboard.errors import UserError
 from mlboard.services.experiments import story_runs
 from mlboard.services.sensitivity import effective_sensitivity
 from mlboard.services.workspace import Workspace
 from mlboard.store.tables import ChecklistItem, Member, Run, Story, StoryEvent, StoryRun
+from mlboard.wording import plural
 
 APPROVAL = "approval"
 REFUSED = 3  # the CLI's exit code for "refused by a rule"
@@ -71,7 +72,7 @@ class Gate:
             "required_because": self.required_because,
             "done": self.done,
             "by": self.by,
-            "at": self.at.isoformat() if self.at else None,
+            "at": iso(self.at),
             "note": self.note or None,
             "link": self.link or None,
         }
@@ -115,8 +116,13 @@ class GateReport:
         }
 
 
+def as_handle(actor: str) -> str:
+    """The member handle an actor name stands for (`@Ana` is `ana`)."""
+    return actor.strip().lstrip("@").casefold()
+
+
 def same_person(actor: str, handle: str | None) -> bool:
-    return handle is not None and actor.strip().lstrip("@").casefold() == handle.casefold()
+    return handle is not None and as_handle(actor) == handle.casefold()
 
 
 def evaluate(session: Session, rules: DoneRules, stories: Sequence[Story]) -> dict[str, GateReport]:
@@ -132,13 +138,9 @@ def evaluate(session: Session, rules: DoneRules, stories: Sequence[Story]) -> di
         .order_by(col(ChecklistItem.at), col(ChecklistItem.id))
     ):
         checks.setdefault(row.story_id, {})[row.item] = row
-    handles = dict(
-        session.exec(
-            select(Member.id, Member.handle).where(
-                col(Member.id).in_({s.assignee_id for s in stories if s.assignee_id})
-            )
-        ).all()
-    )
+    everyone = session.exec(select(Member.id, Member.handle, Member.active)).all()
+    handles = {member_id: handle for member_id, handle, _ in everyone}
+    members = frozenset(handle.casefold() for _, handle, active in everyone if active)
     runs = story_runs(session, ids)
     links = _first_links(session, ids)
     reports = {}
@@ -147,7 +149,7 @@ def evaluate(session: Session, rules: DoneRules, stories: Sequence[Story]) -> di
         level, sources = levels.get(sid, ("none", []))
         context = _Context(
             story, handles.get(story.assignee_id), level, sources, checks.get(sid, {}),
-            runs.get(sid, []), links.get(sid),
+            runs.get(sid, []), links.get(sid), members,
         )  # fmt: skip
         reports[story.key] = GateReport(
             key=story.key,
@@ -173,6 +175,7 @@ class _Context:
     checks: dict[str, ChecklistItem]
     runs: list[Run]
     first_link: StoryRun | None
+    members: frozenset[str]  # handles of the board's active members, casefolded
 
 
 def _first_links(session: Session, ids: list[int]) -> dict[int, StoryRun]:
@@ -213,6 +216,8 @@ def _checked(item: str, because: str, c: _Context) -> Gate:
         missing = f"approval by someone other than @{c.assignee}"
         if check is not None and same_person(check.actor, c.assignee):
             done, note = False, f"checked by the assignee @{c.assignee}; needs someone else"
+    if item == APPROVAL and check is not None and as_handle(check.actor) not in c.members:
+        done, note = False, f"checked by {check.actor}, not an active member; needs a member"
     if check is None:
         return Gate(item, because, False, missing)
     return Gate(item, because, done, missing, check.actor, check.at, note, check.link)
@@ -228,13 +233,13 @@ def _linked_run(c: _Context) -> Gate:
     return Gate(
         "linked_run", because, True, "linked_run",
         by=(link.actor or None) if link else None, at=link.created_at if link else None,
-        note=f"{len(c.runs)} run(s): {names}{more}",
+        note=f"{plural(len(c.runs), 'run')}: {names}{more}",
     )  # fmt: skip
 
 
 def _target(c: _Context) -> Gate:
     from mlboard.analytics.training_signals import best_run
-    from mlboard.services.evidence import summary
+    from mlboard.services.experiments import summary
 
     target = parse_target(c.story.target or "")
     because = f"the story's target is {target}"
@@ -332,6 +337,11 @@ def check_item(
 
 
 def _check_allowed(session: Session, ws: Workspace, story: Story, name: str, note: str) -> None:
+    if name == APPROVAL and not _is_active_member(session, ws.actor):
+        raise UserError(
+            f"{ws.actor} is not a member of this board: only members can approve "
+            "(mlboard member list)"
+        )
     if name == APPROVAL and story.assignee_id is not None:
         assignee = session.get(Member, story.assignee_id)
         if assignee is not None and same_person(ws.actor, assignee.handle):
@@ -347,6 +357,17 @@ def _check_allowed(session: Session, ws: Workspace, story: Story, name: str, not
                 f"{ACCEPTED_BELOW_TARGET} needs --note with the reason {story.key} is done "
                 f"below its target ({story.target})"
             )
+
+
+def _is_active_member(session: Session, actor: str) -> bool:
+    return (
+        session.exec(
+            select(Member.id).where(
+                func.lower(Member.handle) == as_handle(actor), col(Member.active).is_(True)
+            )
+        ).first()
+        is not None
+    )
 
 
 def _event(

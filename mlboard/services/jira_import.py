@@ -2,7 +2,10 @@
 
 Jira keys are kept (TES-25 stays TES-25), so importing a newer export of the same project
 updates the stories instead of duplicating them. Statuses map through Jira's Status Category,
-the one status vocabulary every Jira site shares.
+the one status vocabulary every Jira site shares. Assignees become members with the handles
+`mlboard.services.handles` gives: the same person keeps the same handle import after import, and
+two people never share one (when the export has Jira's `Assignee Id`, two accounts with the same
+display name are refused rather than merged).
 """
 
 from __future__ import annotations
@@ -14,9 +17,9 @@ from datetime import datetime, tzinfo
 from sqlmodel import Session, select
 
 from mlboard.domain import SprintState, StoryKind, StoryStatus
-from mlboard.errors import UserError
+from mlboard.errors import UserError, quoted
 from mlboard.integrations.jira_csv import JiraFileError, JiraIssue, read_jira_csv
-from mlboard.services.members import handle_for
+from mlboard.services.handles import AmbiguousName, assign_handles, same_name
 from mlboard.services.stories import add_story, apply_changes
 from mlboard.services.workspace import Workspace
 from mlboard.store.tables import Member, Sprint, Story
@@ -87,12 +90,14 @@ def import_jira(
         raise UserError(str(error)) from None
     except OSError as error:
         raise UserError(f"{os.fspath(path)}: cannot be read: {error.strerror}") from None
+    _check_one_account_per_name(os.fspath(path), issues)
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     with ws.writing() as session:
         sprints_added = _add_sprints(session, ws, issues)
-        members_added = _add_members(session, ws, issues)
+        handles, members_added = _add_members(session, ws, issues, os.fspath(path))
         for issue in issues:
-            counts[_import_issue(session, ws, issue, zone, default_kind)] += 1
+            assignee = handles[same_name(issue.assignee)] if issue.assignee.strip() else ""
+            counts[_import_issue(session, ws, issue, assignee, zone, default_kind)] += 1
     return ImportResult(**counts, sprints_added=sprints_added, members_added=members_added)
 
 
@@ -106,6 +111,7 @@ def _import_issue(
     session: Session,
     ws: Workspace,
     issue: JiraIssue,
+    assignee: str,
     zone: tzinfo | None,
     default_kind: StoryKind,
 ) -> str:
@@ -113,7 +119,7 @@ def _import_issue(
         "kind": story_kind(issue, default_kind).value,
         "points": "" if issue.points is None else f"{issue.points:g}",
         "sprint": issue.sprints[-1] if issue.sprints else "",
-        "assignee": handle_for(issue.assignee) if issue.assignee else "",
+        "assignee": assignee,
         "description": issue.description,
     }
     status = story_status(issue).value
@@ -150,11 +156,42 @@ def _add_sprints(session: Session, ws: Workspace, issues: list[JiraIssue]) -> in
     return added
 
 
-def _add_members(session: Session, ws: Workspace, issues: list[JiraIssue]) -> int:
-    people = {handle_for(issue.assignee): issue.assignee for issue in issues if issue.assignee}
-    existing = set(session.exec(select(Member.handle)).all())
-    for handle, name in people.items():
-        if handle not in existing:
-            session.add(Member(handle=handle, name=name, created_at=ws.now()))
+def _check_one_account_per_name(source: str, issues: list[JiraIssue]) -> None:
+    """Two Jira accounts with one display name would become one member: refuse instead."""
+    accounts: dict[str, dict[str, int]] = {}
+    for issue in issues:
+        if issue.assignee.strip() and issue.assignee_id:
+            accounts.setdefault(same_name(issue.assignee), {}).setdefault(
+                issue.assignee_id, issue.row
+            )
+    for name, rows in accounts.items():
+        if len(rows) > 1:
+            first, second = sorted(rows.values())[:2]
+            raise UserError(
+                f"{source}: rows {first} and {second} are assigned to two different Jira accounts "
+                f"both named {quoted(name, 40)}; give one of them another display name in Jira "
+                "and export again"
+            )
+
+
+def _add_members(
+    session: Session, ws: Workspace, issues: list[JiraIssue], source: str
+) -> tuple[dict[str, str], int]:
+    """Every assignee's handle (by `same_name`), adding the members the team does not have."""
+    team = {member.handle: member for member in session.exec(select(Member))}
+    names = [issue.assignee for issue in issues]
+    try:
+        handles, adopted = assign_handles(names, [(m.handle, m.name) for m in team.values()])
+    except AmbiguousName as error:
+        raise UserError(
+            f"{source}: assignee {quoted(error.name, 40)} is the name of several members "
+            f"({', '.join(error.handles)}), so which one Jira means is unknown; nothing was "
+            "imported"
+        ) from None
+    for handle, name in adopted.items():
+        team[handle].name = name
+    added = [(name, handle) for name, handle in handles.items() if handle not in team]
+    for name, handle in added:
+        session.add(Member(handle=handle, name=name, created_at=ws.now()))
     session.flush()
-    return len(people.keys() - existing)
+    return handles, len(added)

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from sqlmodel import col, select
 
-from mlboard.errors import UserError
+from mlboard.errors import UserError, quoted
+from mlboard.services.handles import HANDLE_RULE, is_handle, typed_handle
 from mlboard.services.stories import find_member
 from mlboard.services.story_fields import FIELDS
 from mlboard.services.workspace import Workspace
 from mlboard.store.tables import DayOff, Member
-
-_HANDLE = re.compile(r"[a-z0-9][a-z0-9._-]{0,31}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,15 +42,6 @@ def _view(member: Member) -> MemberView:
     )
 
 
-def handle_for(name: str) -> str:
-    """A handle derived from a display name ("Zoë O'Neil" -> "zoe.oneil") for importers."""
-    import unicodedata
-
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    words = re.findall(r"[a-z0-9]+", ascii_name.lower().replace("'", ""))
-    return ".".join(words)[:32] or "member"
-
-
 def add_member(
     ws: Workspace,
     handle: str,
@@ -62,12 +51,9 @@ def add_member(
     email: str = "",
     points_per_day: str = "1",
 ) -> MemberView:
-    handle = handle.lstrip("@").strip()
-    if not _HANDLE.fullmatch(handle):
-        raise UserError(
-            f"invalid handle {handle!r}: use lowercase letters, digits, '.', '_' or '-' "
-            "(up to 32, e.g. ana or j.smith)"
-        )
+    handle = typed_handle(handle)
+    if not is_handle(handle):
+        raise UserError(f"invalid handle {quoted(handle, 40)}: {HANDLE_RULE}")
     try:
         per_day = FIELDS["points"].parse(points_per_day)
     except ValueError as error:

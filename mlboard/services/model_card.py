@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from mlboard.domain import format_number, parse_target
+from mlboard.domain import format_number, iso, parse_target
 from mlboard.errors import UserError
 from mlboard.services.experiments import run_views
 from mlboard.services.sensitivity import effective_sensitivity, higher
@@ -35,6 +35,7 @@ from mlboard.store.tables import (
     Story,
     StoryPipeline,
 )
+from mlboard.wording import plural
 
 CHAMPION = "champion"
 ARTIFACT_FILE = "model_card.md"
@@ -183,7 +184,7 @@ def _details(
         "aliases": list(chosen.aliases),
         "status": chosen.status or None,
         "description": chosen.description or None,
-        "created_at": chosen.created_at.isoformat() if chosen.created_at else None,
+        "created_at": iso(chosen.created_at),
         "source": chosen.source or None,
         "tracking_uri": chosen.tracking_uri,
         "owners": owners,
@@ -196,8 +197,8 @@ def _details(
         "run": (
             {"run_id": run.run_id, "run_name": run.run_name or None,
              "experiment": run.experiment_name or run.experiment_id, "user": run.user or None,
-             "status": run.status, "start": run.start_time.isoformat() if run.start_time else None,
-             "end": run.end_time.isoformat() if run.end_time else None}
+             "status": run.status, "start": iso(run.start_time),
+             "end": iso(run.end_time)}
             if run else None
         ),
     }  # fmt: skip
@@ -390,6 +391,6 @@ def attach_card(ws: Workspace, card: ModelCard, link: str = "") -> str:
             "story (mlboard story link KEY RUN)"
         )
     gaps = sum(len(items) for items in card.todo.values())
-    note = f"model card of {card.name} version {card.version} ({gaps} TODO)"
+    note = f"model card of {card.name} version {card.version} ({plural(gaps, 'TODO')})"
     check_item(ws, card.story, "model_card", note=note, link=link)
     return card.story

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from mlboard.domain import iso
 from mlboard.errors import UserError
 from mlboard.services.pipelines import FINISHED, chunks, find_pipeline, full_name
 from mlboard.services.workspace import Workspace
@@ -37,8 +38,8 @@ class RunView:
         return {
             "run_id": self.run_id,
             "state": self.state,
-            "started_at": _iso(self.started_at),
-            "ended_at": _iso(self.ended_at),
+            "started_at": iso(self.started_at),
+            "ended_at": iso(self.ended_at),
             "rows_out": self.rows_out,
             "error_message": self.error_message,
             "parent_run_id": self.parent_run_id,
@@ -101,16 +102,12 @@ class PipelineStatus:
             "namespace": self.namespace,
             "name": self.name,
             "last_state": self.last_state,
-            "last_run_at": _iso(self.last_run_at),
-            "last_success_at": _iso(self.last_success_at),
+            "last_run_at": iso(self.last_run_at),
+            "last_success_at": iso(self.last_success_at),
             "fresh": self.fresh,
             "failures_in_row": self.failures_in_row,
             "rows_last": self.rows_last,
         }
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat()
 
 
 def duration(delta: Any) -> str:

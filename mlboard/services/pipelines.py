@@ -1,7 +1,7 @@
 """Data pipelines: their runs (from OpenLineage events or `pipeline record`) and freshness.
 
 A Pipeline is an OpenLineage job (namespace, name), created the first time an event names it;
-a PipelineRun is one run id. Ingest follows `integrations.openlineage.roll_up` exactly, but one
+a PipelineRun is one run id. Ingest follows `integrations.openlineage_runs.roll_up` exactly, but one
 event at a time against the stored run, so a file, a stream of HTTP posts, or both in any order
 and any repetition end with the same rows as `roll_up` over all the events:
 
@@ -25,7 +25,7 @@ the standup show.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -35,8 +35,11 @@ from sqlmodel import Session, select
 
 from mlboard.domain import Sensitivity, parse_choice
 from mlboard.errors import UserError
-from mlboard.integrations.openlineage import EventError, LineageEvent, parse_payload
+from mlboard.integrations.openlineage_checks import EventError
+from mlboard.integrations.openlineage_event import LineageEvent
+from mlboard.integrations.openlineage_payload import parse_payload
 from mlboard.services.workspace import Workspace
+from mlboard.store import audit
 from mlboard.store.tables import LineageEventSeen, Pipeline, PipelineRun
 
 STATES = ("running", "success", "failed", "aborted")
@@ -59,6 +62,12 @@ class IngestResult:
     runs_updated: int = 0
     pipelines_added: int = 0
     errors: list[EventError] = field(default_factory=list)
+    source: str = "<input>"  # the file it came from, as the user named it
+
+    @property
+    def stored(self) -> bool:
+        """Whether its events were stored: a source with any error stores none of them."""
+        return not self.errors
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -70,6 +79,24 @@ class IngestResult:
             "pipelines_added": self.pipelines_added,
             "errors": [{"where": e.where, "reason": e.reason} for e in self.errors],
         }
+
+
+def ingest_total(results: Sequence[IngestResult]) -> IngestResult:
+    """The sums of several ingests (the files of one `pipeline ingest`), with all their errors."""
+
+    def total(name: str) -> int:
+        return sum(getattr(result, name) for result in results)
+
+    return IngestResult(
+        events=total("events"),
+        applied=total("applied"),
+        repeated=total("repeated"),
+        runs_added=total("runs_added"),
+        runs_updated=total("runs_updated"),
+        pipelines_added=total("pipelines_added"),
+        errors=[error for result in results for error in result.errors],
+        source="total",
+    )
 
 
 def full_name(pipeline: Pipeline) -> str:
@@ -130,15 +157,28 @@ def _get_or_create(
 
 
 def ingest_payload(ws: Workspace, data: str | bytes, source: str = "<input>") -> IngestResult:
-    """Parse a file or request body and store its valid events in one transaction.
-
-    Invalid events (placeholders, missing fields) come back in `errors`, never stored; the good
-    ones are applied all the same, so one bad line does not hold up a whole file.
+    """Parse a file or request body and store its events in one transaction: all of them, or
+    none when any is invalid (placeholders, missing fields, not JSON), as the HTTP endpoint
+    answers a bad body. Each invalid event comes back in `errors`, named `source[i]` or
+    `source:line`, so the file can be fixed and ingested again.
     """
     events, errors = parse_payload(data, source)
-    result = ingest_events(ws, events) if events else IngestResult()
-    result.errors = errors
+    if errors or not events:
+        return IngestResult(events=len(events), errors=errors, source=source)
+    result = ingest_events(ws, events)
+    result.source = source
     return result
+
+
+def ingest_file(ws: Workspace, source: str, read: Callable[[], bytes]) -> IngestResult:
+    """`ingest_payload` of what `read` returns (a file, or stdin for `-`); a file that cannot
+    be read is reported as a bad file is, with its name."""
+    try:
+        data = read()
+    except OSError as error:
+        reason = f"cannot be read: {error.strerror}"
+        return IngestResult(errors=[EventError(source, reason)], source=source)
+    return ingest_payload(ws, data, source)
 
 
 def ingest_events(ws: Workspace, events: Sequence[LineageEvent]) -> IngestResult:
@@ -240,10 +280,12 @@ def _pipeline_ids(
             if (namespace, name) in keys:
                 found[(namespace, name)] = pid
     missing = sorted(keys - set(found))
-    for namespace, name in missing:
-        values = {"namespace": namespace, "name": name, "owner": "", "sensitivity": "none"}
-        inserted = session.connection().execute(insert(_PIPELINES).values(**values, created_at=now))
-        found[(namespace, name)] = inserted.inserted_primary_key[0]
+    rows = [
+        {"namespace": namespace, "name": name, "owner": "", "freshness_sla_hours": None,
+         "sensitivity": "none", "created_at": now}
+        for namespace, name in missing
+    ]  # fmt: skip
+    found.update(zip(missing, audit.insert_audited(session, Pipeline, rows), strict=True))
     return found, len(missing)
 
 

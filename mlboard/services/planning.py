@@ -1,4 +1,7 @@
-"""Sprint planning: capacity, commitment, velocity, a forecast and the warnings that matter.
+"""Sprint planning: capacity, scope, velocity, flow times, a forecast and the warnings that matter.
+
+The words are the project's: a sprint's *scope* is the points in it now (what planning moves),
+its *commitment* the points it held when it started (Jira's velocity definition).
 
 Reads the store once, hands plain records to analytics/, and returns one `Plan` that the CLI
 (`mlboard plan`) and the Planning screen show. Definitions live in analytics/ docstrings:
@@ -17,19 +20,22 @@ from sqlmodel import Session, col, select
 from mlboard.analytics.burndown import Burndown, Burnup, burndown, burnup
 from mlboard.analytics.capacity import Member as CapacityMember
 from mlboard.analytics.capacity import TeamCapacity, capacity_summary, team_capacity
+from mlboard.analytics.flow import KindFlow, sprint_flow, summarize_flow
 from mlboard.analytics.forecast import daily_throughput, forecast_when
-from mlboard.analytics.history import SprintSpan
+from mlboard.analytics.history import SprintSpan, sprint_closed
 from mlboard.analytics.velocity import (
+    AVERAGE_SPRINTS,
     CHART_SPRINTS,
     SprintVelocity,
     average_velocity,
     closed_sprints,
     velocity_chart,
 )
-from mlboard.domain import SprintState, StoryKind, StoryStatus
+from mlboard.domain import SprintState, StoryKind, StoryStatus, iso
 from mlboard.errors import UserError
 from mlboard.services import sprint_points
 from mlboard.services.members import availability
+from mlboard.services.sprint_report import flow_days
 from mlboard.services.stories import (
     StoryView,
     _between,
@@ -42,8 +48,10 @@ from mlboard.services.stories import (
     rank_story,
 )
 from mlboard.services.story_fields import as_event_text
+from mlboard.services.story_signals import OVER_BUDGET, SprintCompute, StoryWarning, sprint_compute
 from mlboard.services.workspace import Workspace
 from mlboard.store.tables import Member, Sprint, Story
+from mlboard.wording import plural
 
 FORECAST_SEED = 20_240_601  # fixed: the same board gives the same forecast
 FORECAST_RUNS = 10_000
@@ -70,7 +78,8 @@ class Plan:
     start: date | None
     end: date | None
     capacity: TeamCapacity
-    committed_points: float
+    scope_points: float  # the points in the sprint now
+    committed_points: float | None  # the points in it at its start; None before the start
     stories: list[StoryView]
     velocity: list[SprintVelocity]
     average_velocity: float | None
@@ -81,21 +90,41 @@ class Plan:
     p_finish_sprint: float | None
     forecast_note: str | None
     loads: list[MemberLoad]
+    flow: KindFlow  # lead and cycle time of the stories done in `flow_sprints`
+    flow_sprints: list[str]  # the closed sprints the velocity average is over
+    compute: SprintCompute
     warnings: list[str] = field(default_factory=list)
+    story_warnings: list[StoryWarning] = field(default_factory=list)
 
     @property
     def capacity_points(self) -> float:
         return self.capacity.total
+
+    def flow_summary(self) -> str:
+        """`Lead time median 6.2 d (85%: 11.0 d) · cycle time … · 24 stories, last 3 sprints`:
+        how long work takes here, as `mlboard plan` and the Planning screen say it."""
+        lead, cycle = self.flow.lead, self.flow.cycle
+        if not lead.count:
+            return "Lead and cycle time: no story done in a closed sprint yet"
+        sprints = len(self.flow_sprints)
+        return (
+            f"Lead time median {_days(lead.median)} (85%: {_days(lead.p85)}) · cycle time "
+            f"median {_days(cycle.median)} (85%: {_days(cycle.p85)}) · "
+            f"{plural(lead.count, 'story')}, last {plural(sprints, 'sprint')}"
+        )
 
     def as_json(self) -> dict[str, Any]:
         """The stable shape of `mlboard plan --format json` (documented in the README)."""
         return {
             "sprint": self.sprint,
             "state": self.state,
-            "start": self.start.isoformat() if self.start else None,
-            "end": self.end.isoformat() if self.end else None,
+            "start": iso(self.start),
+            "end": iso(self.end),
             "capacity_points": self.capacity_points,
-            "committed_points": self.committed_points,
+            "scope_points": self.scope_points,
+            "committed_at_start_points": self.committed_points,
+            # Kept for scripts written before `scope_points`: the same value, the points now.
+            "committed_points": self.scope_points,
             "velocity": {
                 "sprints": [
                     {"name": v.sprint, "committed": v.committed, "completed": v.completed}
@@ -107,15 +136,29 @@ class Plan:
                 "remaining_stories": self.remaining,
                 "p_finish_sprint": self.p_finish_sprint,
                 "when": {
-                    "p50": self.p50.isoformat() if self.p50 else None,
-                    "p85": self.p85.isoformat() if self.p85 else None,
-                    "p95": self.p95.isoformat() if self.p95 else None,
+                    "p50": iso(self.p50),
+                    "p85": iso(self.p85),
+                    "p95": iso(self.p95),
                 },
                 "note": self.forecast_note,
             },
+            "flow": {
+                "sprints": self.flow_sprints,
+                "lead_time_days": flow_days(self.flow.lead),
+                "cycle_time_days": flow_days(self.flow.cycle),
+            },
             "members": [load.as_json() for load in self.loads],
+            "compute": self.compute.as_json(),
             "warnings": self.warnings,
+            "story_warnings": [
+                {"story": w.story, "kind": w.kind, "message": w.message}
+                for w in self.story_warnings
+            ],
         }
+
+
+def _days(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f} d"
 
 
 def planned_sprint(session: Session, name: str | None) -> Sprint:
@@ -144,16 +187,19 @@ def _recent_closed(session: Session) -> tuple[list[SprintSpan], list[Sprint]]:
 
 
 def make_plan(ws: Workspace, sprint_name: str | None = None) -> Plan:
-    today = ws.now().astimezone().date()
+    today = ws.today()
     with ws.reading() as session:
         sprint = planned_sprint(session, sprint_name)
         start = sprint.start or today
         end = sprint.end or start + timedelta(days=13)
         spans, recent = _recent_closed(session)
         timelines = list(sprint_points.load_timelines(session, recent).values())
+        committed = sprint_points.for_sprints(session, [sprint])[sprint.name].committed
         members = session.exec(select(Member).where(col(Member.active).is_(True))).all()
         done_at = session.exec(select(Story.done_at).where(col(Story.done_at).is_not(None))).all()
         name, state = sprint.name, sprint.state
+        in_sprint = session.exec(select(Story).where(Story.sprint_id == sprint.id)).all()
+        compute, signals = sprint_compute(session, in_sprint, ws.now(), ws.settings.plateau)
     stories = list_stories(ws, sprint=name)
     days_off = availability(ws, start, end)
     capacity = team_capacity(
@@ -165,11 +211,13 @@ def make_plan(ws: Workspace, sprint_name: str | None = None) -> Plan:
         end,
         team_days_off=days_off.team,
     )
-    committed = sum(s.points or 0 for s in stories)
+    scope = sum(s.points or 0 for s in stories)
     chart = velocity_chart(spans, timelines)
+    averaged = spans[-AVERAGE_SPRINTS:]
+    done = [item for span in averaged for item in sprint_flow(span, timelines, sprint_closed(span))]
     average = average_velocity(spans, timelines)
     remaining = sum(1 for s in stories if s.status != StoryStatus.DONE)
-    throughput = daily_throughput(done_at, ws.now())
+    throughput = daily_throughput(done_at, ws.now(), tz=ws.zone())
     forecast = forecast_when(
         throughput, remaining, max(today, start), runs=FORECAST_RUNS, seed=FORECAST_SEED
     )
@@ -189,6 +237,7 @@ def make_plan(ws: Workspace, sprint_name: str | None = None) -> Plan:
         start=start,
         end=end,
         capacity=capacity,
+        scope_points=scope,
         committed_points=committed,
         stories=stories,
         velocity=chart,
@@ -200,8 +249,18 @@ def make_plan(ws: Workspace, sprint_name: str | None = None) -> Plan:
         p_finish_sprint=p_finish,
         forecast_note=None if remaining == 0 else forecast.reason,
         loads=loads,
+        flow=summarize_flow("all", done),
+        flow_sprints=[span.name for span in averaged],
+        compute=compute,
     )
     plan.warnings.extend(plan_warnings(plan))
+    plan.story_warnings.extend(
+        warning
+        for story in plan.stories
+        for warning in signals[story.key].warnings
+        if story.status != StoryStatus.DONE or warning.kind == OVER_BUDGET
+    )
+    plan.warnings.extend(warning.message for warning in plan.story_warnings)
     from mlboard.services.pipeline_status import data_blockers
 
     blocked = data_blockers(ws, [s.key for s in stories if s.status != StoryStatus.DONE])
@@ -215,19 +274,20 @@ def make_plan(ws: Workspace, sprint_name: str | None = None) -> Plan:
 def plan_warnings(plan: Plan) -> list[str]:
     """What a planning meeting should not miss, most serious first."""
     warnings = []
-    summary = capacity_summary(plan.committed_points, plan.capacity, plan.average_velocity)
+    summary = capacity_summary(plan.scope_points, plan.capacity, plan.average_velocity)
     if summary.over_capacity:
         warnings.append(
-            f"over-committed: {plan.committed_points:g} points against a capacity of "
+            f"over capacity: a scope of {plural(plan.scope_points, 'point')} against a capacity of "
             f"{summary.capacity:g}"
         )
     if summary.over_velocity and plan.average_velocity is not None:
         warnings.append(
-            f"commitment {plan.committed_points:g} is above the average velocity "
+            f"scope {plan.scope_points:g} is above the average velocity "
             f"{plan.average_velocity:.1f} of the last sprints"
         )
     warnings += [
-        f"{load.handle} is over capacity: {load.assigned:g} of {load.capacity:g} points assigned"
+        f"{load.handle} is over capacity: {load.assigned:g} of "
+        f"{plural(load.capacity, 'point')} assigned"
         for load in plan.loads
         if load.over
     ]
@@ -370,9 +430,7 @@ def sprint_charts(ws: Workspace, sprint_name: str | None = None) -> SprintCharts
     """Burndown/burnup of the sprint (default: the one `make_plan` plans) until now, in the
     team's time zone, with team days off as non-working days; velocity of the last closed
     sprints (up to 7, as Jira shows)."""
-    from mlboard.config import local_zone
-
-    zone = local_zone(ws.settings.timezone)
+    zone = ws.zone()
     with ws.reading() as session:
         sprint = planned_sprint(session, sprint_name)
         span = sprint_points.span(sprint)

@@ -1,10 +1,12 @@
 """Load the sample team (sample_data/) into a workspace, replaying its dated history.
 
-The files hold real calendar dates around `as_of`. Loading shifts every date by whole weeks so
-that `as_of` becomes the latest same weekday not after today: weekdays stay weekdays, nothing is
-dated in the future, and the active sprint is in progress now. Stories are created as the files
-describe them, then every change in history.csv goes through the same code as a user's edit, so
-the events that velocity, burndown and standup read are the real thing.
+The files hold real calendar dates. Loading shifts every date by the same whole number of weeks
+(`sample_shift`) so that today falls in the active sprint with working days still ahead, whatever
+the weekday: weekdays stay weekdays. The history is then replayed up to now and no further, so
+nothing is dated in the future: a story created, or a change made, later in the sample's
+calendar than now has not happened yet. Stories are created as the files describe them, then
+every change in history.csv goes through the same code as a user's edit, so the events that
+velocity, burndown and standup read are the real thing.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from mlboard.config import local_zone
 from mlboard.domain import SprintState
 from mlboard.errors import UserError
 from mlboard.services.stories import add_story, apply_changes, find_story
@@ -51,8 +54,11 @@ class SampleTeam:
     history: list[dict[str, str]]
 
     @property
-    def as_of(self) -> date:
-        return self.team["as_of"]
+    def active_sprint(self) -> dict[str, Any]:
+        for spec in self.sprints:
+            if spec.get("state") == SprintState.ACTIVE.value:
+                return spec
+        raise UserError(f"sample data in {self.folder}: team.toml has no active sprint")
 
 
 def read_sample_team(folder: Path) -> SampleTeam:
@@ -74,14 +80,30 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def week_shift(as_of: date, today: date) -> timedelta:
-    """Whole weeks that move `as_of` to the latest same weekday on or before `today`."""
-    return timedelta(weeks=(today - as_of).days // 7)
+def sample_shift(sample: SampleTeam, today: date) -> timedelta:
+    """Whole weeks that move the sample's calendar so that `today` lands in the seven days that
+    end two days before the active sprint's last day.
+
+    For a two-week sprint ending on a Friday these run from the first week's Thursday to the
+    second week's Wednesday: a weekday lands on the same weekday with at least two working days
+    after it, and a Saturday or Sunday on the weekend between the two weeks, with the second
+    week ahead. The sprint's last two days are left out on purpose: the sample's sprint is
+    over-committed, and on those days its forecast is a flat 0%, which tells a newcomer nothing.
+    The history runs into the second week; the part of it after now is not replayed.
+    """
+    first = sample.active_sprint["end"] - timedelta(days=8)
+    return timedelta(weeks=(today - first).days // 7)
 
 
-def load_sample_team(ws: Workspace, sample: SampleTeam, today: date) -> None:
-    """Write the whole team in one transaction: members, sprints, stories, then history."""
-    shift = week_shift(sample.as_of, today)
+def team_today(ws: Workspace, now: datetime) -> date:
+    """`now`'s date in the team's time zone (the `timezone` setting, else this machine's)."""
+    return now.astimezone(local_zone(ws.settings.timezone)).date()
+
+
+def load_sample_team(ws: Workspace, sample: SampleTeam, now: datetime) -> timedelta:
+    """Write the whole team in one transaction: members, sprints, stories, then the history up
+    to `now`. Returns the shift applied to the sample's dates (`sample_shift`)."""
+    shift = sample_shift(sample, team_today(ws, now))
 
     def moved(value: str) -> datetime:
         return datetime.fromisoformat(value).astimezone(UTC) + shift
@@ -110,6 +132,8 @@ def load_sample_team(ws: Workspace, sample: SampleTeam, today: date) -> None:
         session.flush()
 
         for row in sample.stories:
+            if moved(row["created"]) > now:
+                continue
             fields = {name: row[name] for name in STORY_FIELDS if row.get(name)}
             if row.get("blocked_reason"):
                 fields["blocked"] = row["blocked_reason"]
@@ -124,12 +148,14 @@ def load_sample_team(ws: Workspace, sample: SampleTeam, today: date) -> None:
             )
         session.flush()
 
-        for change in sorted(sample.history, key=lambda row: moved(row["at"])):
+        happened = (row for row in sample.history if moved(row["at"]) <= now)
+        for change in sorted(happened, key=lambda row: moved(row["at"])):
             story = find_story(session, change["key"])
             actor = dataclasses.replace(ws, actor=change["actor"])
             apply_changes(
                 session, actor, story, {change["field"]: change["value"]}, at=moved(change["at"])
             )
+    return shift
 
 
 def _sprint(spec: dict[str, Any], shift: timedelta) -> Sprint:

@@ -1,16 +1,17 @@
-"""The sprint review: committed vs completed, scope change, carry-over, cycle times, targets."""
+"""The sprint review: committed vs completed, scope change, carry-over, cycle and lead times,
+targets."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from sqlmodel import col, select
 
 from mlboard.analytics.burndown import ScopeChange, scope_changes
-from mlboard.analytics.flow import KindFlow, flow_by_kind, flow_items
-from mlboard.analytics.history import sprint_closed, sprint_members, sprint_started
+from mlboard.analytics.flow import JUST_BEFORE, KindFlow, flow_by_kind, sprint_flow
+from mlboard.analytics.history import sprint_closed, sprint_members
+from mlboard.analytics.stats import Summary
 from mlboard.analytics.velocity import sprint_velocity
 from mlboard.domain import SprintState, StoryStatus
 from mlboard.errors import UserError
@@ -19,8 +20,6 @@ from mlboard.services.evidence import evidence_for
 from mlboard.services.stories import find_sprint
 from mlboard.services.workspace import Workspace
 from mlboard.store.tables import Story
-
-_JUST_BEFORE = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
@@ -70,19 +69,18 @@ class SprintReport:
                 ],
             },
             "carried_over": self.carried_over,
-            "cycle_time_days": {
-                kind: {
-                    "stories": flow.cycle.count,
-                    "median": flow.cycle.median,
-                    "p85": flow.cycle.p85,
-                }
-                for kind, flow in self.flow.items()
-            },
+            "cycle_time_days": {kind: flow_days(flow.cycle) for kind, flow in self.flow.items()},
+            "lead_time_days": {kind: flow_days(flow.lead) for kind, flow in self.flow.items()},
             "targets": [
                 {"story": t.key, "target": t.target, "best": t.best, "met": t.met}
                 for t in self.targets
             ],
         }
+
+
+def flow_days(summary: Summary) -> dict[str, Any]:
+    """A flow time's JSON: how many stories, and its median and 85th percentile in days."""
+    return {"stories": summary.count, "median": summary.median, "p85": summary.p85}
 
 
 def sprint_report(ws: Workspace, name: str) -> SprintReport:
@@ -94,9 +92,8 @@ def sprint_report(ws: Workspace, name: str) -> SprintReport:
         span = sprint_points.span(sprint)
         timelines = list(sprint_points.load_timelines(session, [sprint]).values())
         members = sprint_members(timelines, sprint.name)
-        started, closed = sprint_started(span), sprint_closed(span)
-        end = min(closed, ws.now())
-        before_close = end - _JUST_BEFORE
+        end = min(sprint_closed(span), ws.now())
+        before_close = end - JUST_BEFORE
         carried = sorted(
             tl.key
             for tl in members
@@ -105,7 +102,7 @@ def sprint_report(ws: Workspace, name: str) -> SprintReport:
             and tl.value_at("status", end) != StoryStatus.DONE
         )
         done_here = [tl for tl in members if tl.value_at("sprint", before_close) == sprint.name]
-        flows = flow_by_kind(flow_items(done_here, done_since=started, done_until=end))
+        flows = flow_by_kind(sprint_flow(span, members, end))
         keys = [tl.key for tl in done_here]
         stories = session.exec(
             select(Story).where(col(Story.key).in_(keys), col(Story.target).is_not(None))

@@ -29,9 +29,13 @@ HISTORY_FIELDS = ("sprint", "status", "points")
 
 @dataclass(frozen=True, slots=True)
 class SprintPoints:
+    """The project's two words: `committed` is what the sprint held at its start, `scope` what
+    it holds now (so scope − committed is the scope change since the start)."""
+
     committed: float | None  # None until the sprint has started
     completed: float
-    stories: int
+    stories: int  # in it now
+    scope: float  # points of the stories in it now
 
 
 def sprint_span(
@@ -100,6 +104,9 @@ def sprint_totals(
     timelines = list(timelines)
     members = _by_sprint(timelines)
     current = Counter(timeline.facts.sprint for timeline in timelines)
+    scope: Counter[str | None] = Counter()
+    for timeline in timelines:
+        scope[timeline.facts.sprint] += timeline.facts.points or 0
     result = {}
     for span in spans:
         figures = sprint_velocity(span, members.get(span.name, []))
@@ -108,5 +115,6 @@ def sprint_totals(
             committed=figures.committed if started else None,
             completed=figures.completed,
             stories=current[span.name],
+            scope=scope[span.name],
         )
     return result

@@ -63,7 +63,7 @@ def start_sprint(ws: Workspace, name: str) -> SprintView:
         now = ws.now()
         sprint.state = SprintState.ACTIVE.value
         sprint.started_at = now
-        sprint.start = sprint.start or now.date()
+        sprint.start = sprint.start or ws.today()
         sprint.end = sprint.end or sprint.start + DEFAULT_LENGTH
         session.add(sprint)
     return get_sprint(ws, name)
@@ -132,6 +132,7 @@ def _views(session: Session, sprints: list[Sprint]) -> list[SprintView]:
             committed_points=points[s.name].committed,
             completed_points=points[s.name].completed,
             stories=points[s.name].stories,
+            scope_points=points[s.name].scope,
         )
         for s in sprints
     ]

@@ -21,6 +21,7 @@ from mlboard.domain import SprintState, parse_target
 from mlboard.errors import UserError
 from mlboard.services.board import BoardData, BoardSnapshot
 from mlboard.services.changes import CHANGE_MARKER_SQL
+from mlboard.services.handles import typed_handle
 from mlboard.services.sprint_totals import (
     HISTORY_FIELDS,
     sprint_span,
@@ -152,7 +153,7 @@ class FileReads:
         return int(found)
 
     def _member_id(self, handle: str) -> int:
-        found = self._one("SELECT id FROM member WHERE handle = ?", handle.lstrip("@"))
+        found = self._one("SELECT id FROM member WHERE handle = ?", typed_handle(handle))
         if found is None:
             raise UserError(f"member {handle} not found (add them with: mlboard member add)")
         return int(found)
@@ -195,6 +196,7 @@ class FileReads:
                 committed_points=points[name].committed,
                 completed_points=points[name].completed,
                 stories=points[name].stories,
+                scope_points=points[name].scope,
             )
             for _, name, goal, start, end, state, started, closed, _ in rows
         ]

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from mlboard.domain import SprintState
+from mlboard.domain import SprintState, iso
 from mlboard.services.pipeline_status import data_blockers, last_successes
 from mlboard.services.pipelines import full_name
 from mlboard.services.standup import DigestContext, Window
@@ -33,7 +33,7 @@ def data_section(ctx: DigestContext) -> tuple[str, Any]:
     with_sla = [p for p in pipelines if p.freshness_sla_hours is not None]
     succeeded = last_successes(session, [p.id for p in with_sla if p.id is not None])
     stale = [
-        {"pipeline": full_name(p), "last_success_at": _iso(succeeded[p.id])}
+        {"pipeline": full_name(p), "last_success_at": iso(succeeded[p.id])}
         for p in with_sla
         if p.id in succeeded and _went_stale(succeeded[p.id], p.freshness_sla_hours, window)
     ]
@@ -83,10 +83,6 @@ def _went_stale(last_success: datetime, sla_hours: float | None, window: Window)
         return False
     due = last_success + timedelta(hours=sla_hours)
     return due < window.until and window.holds(due)
-
-
-def _iso(moment: Any) -> str | None:
-    return moment.isoformat() if moment else None
 
 
 def _alert(alert: Alert) -> dict[str, Any]:

@@ -9,11 +9,16 @@ from sqlalchemy import or_
 from sqlmodel import col, select
 
 from mlboard.analytics.training_signals import best_run, overfitting, pair_metrics, run_health
-from mlboard.domain import parse_target
-from mlboard.services.evidence import summary
-from mlboard.services.experiments import recent_typical_durations, stories_by_run, story_runs
+from mlboard.domain import iso, parse_target
+from mlboard.services.experiments import (
+    recent_typical_durations,
+    stories_by_run,
+    story_runs,
+    summary,
+)
 from mlboard.services.metric_history import load_histories
 from mlboard.services.standup import DigestContext
+from mlboard.services.story_signals import story_signals
 from mlboard.store.tables import ModelVersion, Run, Story
 
 ENDED = ("FINISHED", "FAILED", "KILLED")
@@ -27,7 +32,7 @@ def _run_item(run: Run, stories: list[str]) -> dict[str, Any]:
         "experiment": run.experiment_name,
         "status": run.status,
         "stories": stories,
-        "end": run.end_time.isoformat() if run.end_time else None,
+        "end": iso(run.end_time),
     }
 
 
@@ -62,6 +67,7 @@ def ml_section(ctx: DigestContext) -> tuple[str, Any]:
         "long_running": _long_running(ctx),
         "overfitting": _new_overfitting(ctx, ended, stories_of_run),
         "models": _models(ctx),
+        "story_warnings": _story_warnings(ctx, touched_keys),
     }
 
 
@@ -148,6 +154,36 @@ def _new_overfitting(
                     {"story": key, "run_id": run.run_id, "message": warning.message}
                     for key in stories_of_run[run.run_id]
                 ]
+    return found
+
+
+def _story_warnings(ctx: DigestContext, touched_keys: set[str]) -> list[dict[str, Any]]:
+    """Stories that went over their GPU budget or reached a plateau during the window.
+
+    Only stories whose runs ended in the window (a plateau needs a finished run) or are still
+    running (GPU-hours grow while a run runs) can have crossed a line since the last standup.
+    """
+    session, window = ctx.session, ctx.window
+    running = session.exec(
+        select(Run.run_id).where(Run.status == "RUNNING", col(Run.deleted).is_(False))
+    ).all()
+    keys = touched_keys | {
+        key for keys in stories_by_run(session, running).values() for key in keys
+    }
+    stories = session.exec(
+        select(Story).where(col(Story.key).in_(keys)).order_by(col(Story.number))
+    ).all()
+    rules = ctx.ws.settings.plateau
+    runs_of = story_runs(session, [story.id for story in stories if story.id is not None])
+    found = []
+    for story in stories:
+        runs = runs_of.get(story.id or 0, [])
+        before = {w.kind for w in story_signals(story, runs, window.since, rules).warnings}
+        found += [
+            {"story": warning.story, "kind": warning.kind, "message": warning.message}
+            for warning in story_signals(story, runs, window.until, rules).warnings
+            if warning.kind not in before
+        ]
     return found
 
 

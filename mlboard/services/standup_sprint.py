@@ -1,4 +1,8 @@
-"""The sprint pulse of the standup digest: days left, remaining vs ideal, forecast change."""
+"""The sprint pulse of the standup digest: days left, remaining vs ideal, forecast change.
+
+Remaining is the scope (the points in the sprint now) minus what is done; the ideal line starts
+from the commitment (the points it held at its start), as in Jira's burndown.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from sqlmodel import col, select
 
 from mlboard.analytics.burndown import burndown
 from mlboard.analytics.forecast import daily_throughput, forecast_when
+from mlboard.analytics.workdays import days_left
 from mlboard.domain import SprintState, StoryStatus
 from mlboard.services import sprint_points
 from mlboard.services.planning import FORECAST_RUNS, FORECAST_SEED
@@ -38,7 +43,7 @@ def sprint_section(ctx: DigestContext) -> tuple[str, Any]:
             return 1.0
         start = max(moment.astimezone(window.zone).date(), span.start)
         forecast = forecast_when(
-            daily_throughput([d for d in done_at if d <= moment], moment),
+            daily_throughput([d for d in done_at if d <= moment], moment, tz=window.zone),
             open_then,
             start,
             runs=FORECAST_RUNS,
@@ -49,7 +54,9 @@ def sprint_section(ctx: DigestContext) -> tuple[str, Any]:
     return "sprint", {
         "name": sprint.name,
         "end": sprint.end.isoformat(),
-        "days_left": max((sprint.end - window.today).days + 1, 0),
+        "days_left": days_left(sprint.end, window.today),
+        "committed_points": chart.committed,
+        "scope_points": today.scope if today else None,
         "remaining_points": today.remaining if today else None,
         "ideal_remaining_points": round(today.ideal, 2) if today else None,
         "p_finish": chance(window.until),

@@ -12,6 +12,7 @@ from typing import Any
 
 from mlboard.services.standup import Digest
 from mlboard.text_safety import markdown_inline, single_line
+from mlboard.wording import noun, percent, plural
 
 Line = tuple[str, str]  # (kind: h1 | h2 | item | warn, text)
 
@@ -23,6 +24,10 @@ def _clean(text: object) -> str:
 
 def _value(value: float | None) -> str:
     return "—" if value is None else f"{value:.4g}"
+
+
+def _points(value: float | None) -> str:
+    return f"{_value(value)} {noun(0 if value is None else value, 'point')}"
 
 
 def _people(people: list[dict[str, Any]]) -> Iterator[Line]:
@@ -86,7 +91,10 @@ def _ml(ml: dict[str, Any]) -> Iterator[Line]:
     for model in ml["models"]:
         aliases = f" [{', '.join(model['aliases'])}]" if model["aliases"] else ""
         verb = "registered" if model["event"] == "registered" else "aliases now"
-        yield "item", f"model {model['name']} v{model['version']} {verb}{aliases}"
+        stories = f" ({', '.join(model['stories'])})" if model["stories"] else ""
+        yield "item", f"model {_clean(model['name'])} v{model['version']} {verb}{aliases}{stories}"
+    for warning in ml["story_warnings"]:
+        yield "warn", _clean(warning["message"])
     if not any(ml.values()):
         yield "item", "no runs finished or failed, no new bests, no model changes"
 
@@ -96,18 +104,18 @@ def _sprint(sprint: dict[str, Any] | None) -> Iterator[Line]:
     if sprint is None:
         yield "item", "no active sprint"
         return
-    yield "item", f"{_clean(sprint['name'])}: {sprint['days_left']} day(s) left"
+    yield "item", f"{_clean(sprint['name'])}: {plural(sprint['days_left'], 'day')} left"
     yield (
         "item",
         (
-            f"remaining {_value(sprint['remaining_points'])} points "
+            f"remaining {_points(sprint['remaining_points'])} "
             f"(ideal {_value(sprint['ideal_remaining_points'])})"
         ),
     )
     now, then = sprint["p_finish"], sprint["p_finish_at_last_standup"]
     if now is not None:
-        change = "" if then is None else f" (was {then:.0%} at the last standup)"
-        yield "item", f"chance to finish on time: {now:.0%}{change}"
+        change = "" if then is None else f" (was {percent(then)} at the last standup)"
+        yield "item", f"chance to finish on time: {percent(now)}{change}"
 
 
 def _data(data: dict[str, Any] | None) -> Iterator[Line]:

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from mlboard.domain import StoryStatus, parse_target
 from mlboard.errors import UserError
+from mlboard.services.handles import typed_handle
 from mlboard.services.story_fields import FIELDS, as_event_text, parse_field
 from mlboard.services.story_view import StoryView
 from mlboard.services.workspace import Workspace
@@ -127,7 +128,7 @@ def story_history(ws: Workspace, key: str) -> list[EventView]:
 
 
 def find_member(session: Session, handle: str) -> Member:
-    member = session.exec(select(Member).where(Member.handle == handle.lstrip("@"))).first()
+    member = session.exec(select(Member).where(Member.handle == typed_handle(handle))).first()
     if member is None:
         raise UserError(f"member {handle} not found (add them with: mlboard member add)")
     return member

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from mlboard.domain import Target
+from mlboard.domain import Target, iso
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +62,7 @@ class StoryView:
             "rank": self.rank,
             "created_at": self.created_at.isoformat(),
             "updated_at": self.updated_at.isoformat(),
-            "started_at": self.started_at.isoformat() if self.started_at else None,
-            "done_at": self.done_at.isoformat() if self.done_at else None,
+            "started_at": iso(self.started_at),
+            "done_at": iso(self.done_at),
             "events": self.events,
         }

@@ -6,10 +6,12 @@ so each sync reads, per tracking URI:
   2. runs that ended at or after the end-time cursor (runs that finished since),
   3. runs the mirror still holds as RUNNING (`attributes.run_id IN (...)`),
   4. deleted runs (`DELETED_ONLY`), to mark deletions and restorations,
-then the registry's model versions. Every page of runs is written in one transaction together
-with the cursor it advances, so a sync killed at any point resumes where it stopped and ends
-with exactly the rows a clean sync gives. The datasets a run logged (`mlflow.log_input`) come
-with the search results and are mirrored in the same transaction as their run.
+then the registry's model versions, and last the `mlboard.story` tags a link could not write
+(`retry_pending_tags`: network calls, made outside any write transaction). Every page of runs
+is written in one transaction together with the cursor it advances, so a sync killed at any
+point resumes where it stopped and ends with exactly the rows a clean sync gives. The datasets
+a run logged (`mlflow.log_input`) come with the search results and are mirrored in the same
+transaction as their run.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from mlboard.integrations.mlflow_sync import (
     RunRecord,
     TrackingStore,
 )
+from mlboard.services.linking import retry_pending_tags
 from mlboard.services.workspace import Workspace
 from mlboard.store import audit
 from mlboard.store.tables import (
@@ -40,6 +43,7 @@ from mlboard.store.tables import (
     StoryRun,
     SyncCursor,
 )
+from mlboard.wording import plural
 
 Progress = Callable[[str], None]
 _COMPARED = (
@@ -68,6 +72,7 @@ class SyncResult:
     runs_updated: int = 0
     links_added: int = 0
     model_versions: int = 0
+    tags_pending: int = 0  # link tags not yet written to MLflow after this sync's retry
     seen: set[str] = field(default_factory=set, repr=False)
 
     def as_json(self) -> dict[str, Any]:
@@ -78,6 +83,7 @@ class SyncResult:
             "runs_updated": self.runs_updated,
             "links_added": self.links_added,
             "model_versions": self.model_versions,
+            "tags_pending": self.tags_pending,
         }
 
 
@@ -123,7 +129,7 @@ def sync(
     report("reading new runs")
     for page in store.search(start_filter, order_by="attributes.start_time ASC"):
         _store_page(ws, result, page, advance="start")
-        report(f"{result.runs_seen} runs read")
+        report(f"{plural(result.runs_seen, 'run')} read")
     if cursor.last_end_ms:
         report("reading finished runs")
         for page in store.search(
@@ -140,6 +146,7 @@ def sync(
     _mark_deletions(ws, result, deleted)
     report("reading the model registry")
     result.model_versions = _store_versions(ws, tracking_uri, store.model_versions())
+    result.tags_pending = retry_pending_tags(ws, store)
     return result
 
 
@@ -296,21 +303,9 @@ def _link_tagged(
             {"story_id": story_id, "at": now, "actor": ws.actor, "field": "run", "old": None,
              "new": run_id}
         )  # fmt: skip
-    if links:
-        session.connection().execute(insert(StoryRun.__table__), links)
-        session.connection().execute(insert(StoryEvent.__table__), events)
-        keys = {story_id: key for key, story_id in stories.items()}
-        audit.append(
-            session,
-            [
-                {"at": now, "actor": ws.actor, "action": "insert", "entity": "storyrun",
-                 "key": keys[link["story_id"]], "before": None,
-                 "after": {"run_id": event["new"], "how": "tag"}}
-                for link, event in zip(links, events, strict=True)
-            ],
-        )  # fmt: skip
-    added = len(links)
-    return added
+    audit.insert_audited(session, StoryRun, links)
+    audit.insert_audited(session, StoryEvent, events)
+    return len(links)
 
 
 def _advance(

@@ -9,13 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
+from datetime import UTC, date, datetime, tzinfo
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from mlboard.config import Settings
+from mlboard.config import Settings, local_zone
 from mlboard.store.engine import open_database, read_session, write_session
 
 
@@ -36,6 +35,15 @@ class Workspace:
     def now(self) -> datetime:
         return self.clock()
 
+    def zone(self) -> tzinfo:
+        """Where the team works: the `timezone` setting, else this machine's zone."""
+        return local_zone(self.settings.timezone)
+
+    def today(self) -> date:
+        """The team's date now: days (sprint days, throughput, days off) are theirs, not the
+        machine's, when the two differ."""
+        return self.now().astimezone(self.zone()).date()
+
     @contextmanager
     def writing(self) -> Iterator[Session]:
         """One user action: everything inside commits together or not at all."""
@@ -52,7 +60,11 @@ class Workspace:
         self.engine.dispose()
 
 
-def open_workspace(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Workspace:
-    if settings.database_origin == "default":
-        Path(settings.database).parent.mkdir(parents=True, exist_ok=True)
-    return Workspace(open_database(settings.database), settings, clock)
+def open_workspace(
+    settings: Settings, *, clock: Callable[[], datetime] = utc_now, create_folder: bool = False
+) -> Workspace:
+    """Open the settings' database. Its folder is made for the default database (the user data
+    folder) and when `create_folder` asks (`mlboard init`); elsewhere a missing folder is an
+    error that says to run `mlboard init`."""
+    create_folder = create_folder or settings.database_origin == "default"
+    return Workspace(open_database(settings.database, create_folder=create_folder), settings, clock)

@@ -19,7 +19,7 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import Session
 
 from mlboard.errors import UserError
-from mlboard.store import audit, migrations
+from mlboard.store import audit, audit_head, migrations
 
 assert audit.AUDITED  # importing the audit module registers its session listeners
 SQLITE_BUSY_TIMEOUT_MS = 15_000
@@ -31,19 +31,50 @@ def database_url(location: str) -> str:
     """Accept a SQLAlchemy URL or a plain file path; return a URL."""
     if "://" in location:
         return location
-    return f"sqlite:///{Path(location).expanduser().resolve()}"
+    try:
+        path = Path(location).expanduser()
+    except RuntimeError:  # `~someone/…` for a user this machine does not know
+        user = location.split("/")[0]
+        raise UserError(f"database {location}: no home folder for {user!r}") from None
+    return f"sqlite:///{path.resolve()}"
+
+
+def _sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL; None for other databases and in-memory ones."""
+    if not url.startswith("sqlite"):
+        return None
+    database = make_url(url).database
+    return None if not database or database == ":memory:" else Path(database)
+
+
+def _make_folder(url: str) -> None:
+    """Create the missing folder of a SQLite file (what `mlboard init` promises)."""
+    path = _sqlite_file(url)
+    if path is None or path.parent.exists():
+        return
+    try:
+        path.parent.mkdir(parents=True)
+    except OSError as error:
+        raise UserError(
+            f"database {path}: cannot create folder {path.parent}: {error.strerror}"
+        ) from None
 
 
 def _check_sqlite_file(url: str) -> None:
-    """Refuse, before SQLAlchemy does something obscure, paths that cannot be our database."""
-    database = make_url(url).database
-    if not database or database == ":memory:":
+    """Refuse, before SQLAlchemy does something obscure, paths that cannot be our database.
+
+    A missing folder is an error here: only `mlboard init` makes one, since on any other
+    command a missing folder is more likely a typo than a new board.
+    """
+    path = _sqlite_file(url)
+    if path is None:
         return
-    path = Path(database)
     if path.is_dir():
         raise UserError(f"database {path} is a directory, not a database file")
     if not path.parent.is_dir():
-        raise UserError(f"database {path}: folder {path.parent} does not exist")
+        raise UserError(
+            f"database {path}: folder {path.parent} does not exist (`mlboard init` creates it)"
+        )
     if not path.exists():
         return
     try:
@@ -91,21 +122,32 @@ def _configure_postgresql(engine: Engine) -> None:
 
 
 def create_database_engine(url: str) -> Engine:
-    """An engine with the store's connection settings, without any schema check."""
+    """An engine with the store's connection settings, without any schema check.
+
+    JSON columns are written with `audit.JSON_TEXT` on every backend: keyed audit entries are
+    signed over the very text stored.
+    """
     if url.startswith("sqlite"):
         _check_sqlite_file(url)
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        engine = create_engine(
+            url,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            json_serializer=audit.JSON_TEXT,
+        )
         _configure_sqlite(engine)
         return engine
-    engine = create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, pool_pre_ping=True, json_serializer=audit.JSON_TEXT)
     if engine.dialect.name == "postgresql":
         _configure_postgresql(engine)
     return engine
 
 
-def open_database(location: str) -> Engine:
-    """Open (creating if needed) the database at `location` and bring its schema up to date."""
+def open_database(location: str, *, create_folder: bool = False) -> Engine:
+    """Open (creating if needed) the database at `location` and bring its schema up to date;
+    `create_folder` also makes the missing folder of a SQLite file (`mlboard init`)."""
     url = database_url(location)
+    if create_folder:
+        _make_folder(url)
     engine = create_database_engine(url)
     try:
         _ensure_schema(engine)
@@ -168,9 +210,15 @@ def writer(engine: Engine) -> Engine:
 
 @contextmanager
 def write_session(engine: Engine) -> Iterator[Session]:
-    """One user action, one transaction: committed on success, rolled back on any error."""
+    """One user action, one transaction: committed on success, rolled back on any error.
+
+    Once committed, a write that added audit entries moves the audit checkpoint (outside the
+    transaction and the write lock: see `audit_head`).
+    """
     with Session(writer(engine), expire_on_commit=False) as session, session.begin():
         yield session
+    if session.info.get(audit.APPENDED):
+        audit_head.record(engine)
 
 
 @contextmanager

@@ -23,7 +23,10 @@ _URL = "sqlite:///"
 def sqlite_path(location: str) -> Path | None:
     """The file named by a plain path or a plain `sqlite:///` URL; None for anything else."""
     if "://" not in location:
-        return Path(location).expanduser().resolve()
+        try:
+            return Path(location).expanduser().resolve()
+        except RuntimeError:  # `~someone/…` for an unknown user: the engine says so in one line
+            return None
     rest = location.removeprefix(_URL)
     if rest == location or not rest or any(mark in rest for mark in "?#%"):
         return None

@@ -216,6 +216,24 @@ class StoryRun(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_utc_column(nullable=False))
 
 
+class PendingTag(SQLModel, table=True):
+    """A run's `mlboard.story` tag still to be written to MLflow (`story_key`), or removed (None).
+
+    Linking commits the link and this row first and calls MLflow afterwards, outside any write
+    transaction; a call that succeeds deletes the row, one that fails leaves it for the next
+    sync of the run's tracking URI. One row per run: the latest wish is the one that counts.
+    """
+
+    __table_args__ = (UniqueConstraint("run_pk"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_pk: int = Field(
+        sa_column=Column(Integer, ForeignKey("run.id", ondelete="CASCADE"), nullable=False)
+    )
+    story_key: str | None = None
+    requested_at: datetime = Field(sa_column=_utc_column(nullable=False))
+
+
 class ModelVersion(SQLModel, table=True):
     """A registered model version (MLflow registry) and the run it came from."""
 
@@ -408,7 +426,9 @@ class AuditEntry(SQLModel, table=True):
     """One write to the board, append-only, chained: `hash` covers the entry and `prev_hash`.
 
     Editing or deleting an entry breaks the chain at that point, which `mlboard audit verify`
-    reports. Entries are only ever inserted.
+    reports. Entries are only ever inserted. `hash` is an HMAC with the team's audit key, whose
+    fingerprint is `key_id` (entries written before keyed audit have none and a plain SHA-256);
+    `row_id` is the id of the row written, so that the trail replays to the tables.
     """
 
     id: int | None = Field(default=None, primary_key=True)
@@ -421,3 +441,5 @@ class AuditEntry(SQLModel, table=True):
     after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     prev_hash: str
     hash: str = Field(unique=True)
+    key_id: str | None = None
+    row_id: int | None = None

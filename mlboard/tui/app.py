@@ -7,20 +7,20 @@ import os
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import App, SystemCommand
-from textual.binding import Binding
 from textual.screen import Screen
 from textual.widget import AwaitMount
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from mlboard.config import Settings
+from mlboard.config import Settings, local_zone
 from mlboard.services.board import BoardData
 from mlboard.services.changes import change_marker
 from mlboard.tui.first_read import FirstRead, read_first
+from mlboard.tui.keys import bind, check_keymap
 from mlboard.tui.modes import PREPARED, SCREENS, prepare_screens, screen_factory
 from mlboard.tui.screens.board import BoardScreen
 from mlboard.tui.sync_worker import (
@@ -57,18 +57,18 @@ class MlboardApp(App[None]):
     MODES = {"board": BoardScreen, **{mode: screen_factory(mode) for mode in SCREENS}}
     DEFAULT_MODE = "board"
     BINDINGS = [
-        Binding("b", "switch_mode('board')", "Board", id="show_board"),
-        Binding("x", "switch_mode('experiments')", "Experiments", id="show_experiments"),
-        Binding("m", "switch_mode('models')", "Models", id="show_models", show=False),
-        Binding("p", "switch_mode('planning')", "Planning", id="show_planning"),
-        Binding("u", "switch_mode('standup')", "Standup", id="show_standup"),
-        Binding("d", "switch_mode('data')", "Data", id="show_data"),
+        bind("show_board", "switch_mode('board')", "Board"),
+        bind("show_experiments", "switch_mode('experiments')", "Experiments"),
+        bind("show_models", "switch_mode('models')", "Models", show=False),
+        bind("show_planning", "switch_mode('planning')", "Planning"),
+        bind("show_standup", "switch_mode('standup')", "Standup"),
+        bind("show_data", "switch_mode('data')", "Data"),
         # Listed by ? and the command palette; the footer keeps the screens of every day.
-        Binding("g", "switch_mode('governance')", "Governance", id="show_governance", show=False),
-        Binding("a", "switch_mode('audit')", "Audit", id="show_audit", show=False),
-        Binding("s", "sync", "Sync", tooltip="Sync runs and models from MLflow", id="sync"),
-        Binding("question_mark", "toggle_help", "Help", id="help"),
-        Binding("q", "quit", "Quit", id="quit"),
+        bind("show_governance", "switch_mode('governance')", "Governance", show=False),
+        bind("show_audit", "switch_mode('audit')", "Audit", show=False),
+        bind("sync", "sync", "Sync", tooltip="Sync runs and models from MLflow"),
+        bind("help", "toggle_help", "Help"),
+        bind("quit", "quit", "Quit"),
     ]
 
     def __init__(
@@ -114,6 +114,12 @@ class MlboardApp(App[None]):
     def now(self) -> datetime:
         """The workspace's clock; an app started from a snapshot has the real one from the start."""
         return self._workspace.now() if self._workspace is not None else datetime.now(UTC)
+
+    def today(self) -> date:
+        """The team's date now (`Workspace.today`), without opening the workspace for it."""
+        if self._workspace is not None:
+            return self._workspace.today()
+        return self.now().astimezone(local_zone(self.settings.timezone)).date()
 
     def take_first_board(self) -> BoardData | None:
         """The board read before the app started, once: the board's first paint draws it."""
@@ -325,6 +331,8 @@ def run_board(
     """Run the app on `screen` until the user quits (`run` goes to `App.run`: the benchmarks
     drive the app headless this way, through the same start-up).
 
+    A keymap that gives one key to two bindings is refused first, before the app starts.
+
     The executable starts with the cyclic garbage collector off (`mlboard.launcher`): start-up
     creates a few hundred thousand long-lived objects (modules, classes, styles, screens and
     their data) that it would scan again and again, in pauses of a tenth of a second. It is on
@@ -332,6 +340,7 @@ def run_board(
     start-up left behind and freezes the rest (`gc.freeze`), so that later collections, during
     a switch or a key press, scan only what came after.
     """
+    check_keymap(settings)
     app = board_app(settings, screen, first, prepare=PREPARED)
     app.after_first_frame(gc.enable)
     app.after_start_up(_freeze_start_up)

@@ -7,6 +7,11 @@ from typing import Any
 
 from textual.app import App
 from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets._footer import FooterLabel, KeyGroup
+
+# Composed only by the footer of a shown screen, when its keys come in groups (the workbench's).
+FOOTER_PARTS: tuple[type[Widget], ...] = (KeyGroup, FooterLabel)
 
 
 def built_screen(app: App[Any], mode: str) -> Screen[Any] | None:
@@ -27,6 +32,7 @@ async def build_mode(app: App[Any], mode: str) -> Screen[Any] | None:
     """
     if built_screen(app, mode) is not None or not app.is_running:
         return None  # built already, or the app is closing its screens
+    add_default_css(app, FOOTER_PARTS)
     await app._init_mode(mode)
     screen = built_screen(app, mode)
     if screen is not None:
@@ -35,3 +41,17 @@ async def build_mode(app: App[Any], mode: str) -> Screen[Any] | None:
         # since draw every line again).
         screen._css_update_count = app._css_update_count
     return screen
+
+
+def add_default_css(app: App[Any], widgets: tuple[type[Widget], ...]) -> None:
+    """Put the default CSS of `widgets` in the app's stylesheet before one of them is mounted.
+
+    Textual adds a widget class's default CSS when its first instance mounts, and then parses the
+    whole stylesheet again. A screen built ahead composes its footer only when shown: the first
+    footer with grouped keys would do that on the switch, and restyle every screen after it.
+    """
+    for widget in widgets:
+        for read_from, css, tie_breaker, scope in widget()._get_default_css():
+            app.stylesheet.add_source(
+                css, read_from=read_from, is_default_css=True, tie_breaker=tie_breaker, scope=scope
+            )

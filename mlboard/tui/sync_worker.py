@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 from mlboard.errors import UserError
+from mlboard.wording import plural
 
 if TYPE_CHECKING:
     from mlboard.services.workspace import Workspace
@@ -50,6 +51,7 @@ class SyncSummary:
     links_added: int = 0
     model_versions: int = 0
     histories: int = 0
+    tags_pending: int = 0
     failures: list[str] = field(default_factory=list)
 
     @property
@@ -57,9 +59,14 @@ class SyncSummary:
         return bool(self.runs_added or self.runs_updated or self.links_added or self.histories)
 
     def describe(self) -> str:
+        pending = (
+            f", {plural(self.tags_pending, 'story tag')} not yet in MLflow"
+            if self.tags_pending
+            else ""
+        )
         return (
-            f"{self.runs_added} new runs, {self.runs_updated} updated, "
-            f"{self.links_added} linked, {self.model_versions} model versions"
+            f"{plural(self.runs_added, 'new run')}, {self.runs_updated} updated, "
+            f"{self.links_added} linked, {plural(self.model_versions, 'model version')}{pending}"
         )
 
 
@@ -108,6 +115,7 @@ def sync_all(
         summary.runs_updated += result.runs_updated
         summary.links_added += result.links_added
         summary.model_versions += result.model_versions
+        summary.tags_pending += result.tags_pending
     if cancelled() or len(summary.failures) == len(uris):
         return summary
     post(SyncProgress("fetching metric histories"))

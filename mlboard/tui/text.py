@@ -24,6 +24,13 @@ def one_line(text: object, width: int | None = None) -> str:
     return flat if width is None or len(flat) <= width else flat[: width - 1] + "…"
 
 
+def plain(text: str, width: int = 24) -> str:
+    """User text made safe for plotext, which writes ANSI itself: printable characters only,
+    at most `width` of them."""
+    text = "".join(ch if ch.isprintable() else "?" for ch in text)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def cell(text: str, style: str = "", justify: str = "left") -> Text:
     """A table cell: user text on one line, literally (a `Text`, never markup), cut with `…`."""
     flat = one_line(text)
@@ -32,14 +39,3 @@ def cell(text: str, style: str = "", justify: str = "left") -> Text:
 
 def when(moment: datetime | None) -> str:
     return moment.astimezone().strftime("%b %d %H:%M") if moment else "—"
-
-
-def percent(value: float | None) -> str:
-    """A chance as a percentage that never rounds a small chance to 0% or a near one to 100%."""
-    if value is None:
-        return "—"
-    if 0 < value < 0.005:
-        return "<1%"
-    if 0.995 <= value < 1:
-        return ">99%"
-    return f"{value:.0%}"

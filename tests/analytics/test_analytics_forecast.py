@@ -7,16 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import pytest
-from analytics_builders import Board
 
-from mlboard.analytics.forecast import (
-    Throughput,
-    completion_times,
-    daily_throughput,
-    forecast_how_many,
-    forecast_when,
-    p_finish_by,
-)
+from mlboard.analytics.forecast import Throughput, daily_throughput, forecast_when
 from mlboard.analytics.workdays import WorkCalendar
 
 START = date(2024, 7, 1)  # a Monday
@@ -43,16 +35,6 @@ def test_daily_throughput_counts_whole_days_before_now() -> None:
     assert working.counts == (2, 0, 1, 1, 1)
 
 
-def test_a_reopened_story_counts_once_on_its_last_done() -> None:
-    t0 = datetime(2024, 5, 1, 9, tzinfo=UTC)
-    board = Board().create("R", t0).set("R", t0 + timedelta(days=1), "status", "done")
-    board.set("R", t0 + timedelta(days=2), "status", "in_progress")
-    board.set("R", t0 + timedelta(days=5), "status", "done")
-    board.create("OPEN", t0).set("OPEN", t0 + timedelta(days=1), "status", "done")
-    board.set("OPEN", t0 + timedelta(days=3), "status", "in_progress")  # reopened, not done now
-    assert completion_times(board.stories()) == [t0 + timedelta(days=5)]
-
-
 def test_constant_throughput_gives_exact_dates() -> None:
     # one story a day, start counts as day one: the 10th story lands on 10 July
     forecast = forecast_when(Throughput((1,) * 30), 10, START, seed=1)
@@ -71,11 +53,6 @@ def test_working_day_history_simulates_working_days() -> None:
     history = Throughput((1,) * 5, calendar=WorkCalendar())
     # from Friday 5 July: Fri 5, Mon 8, Tue 9, Wed 10, Thu 11, Fri 12 → the 6th story on the 12th
     assert forecast_when(history, 6, date(2024, 7, 5)).p50 == date(2024, 7, 12)
-    # 1 – 14 July holds 10 working days: 2 a day → 20
-    many = forecast_how_many(
-        Throughput((2,) * 5, calendar=WorkCalendar()), START, date(2024, 7, 14)
-    )
-    assert many.p50 == many.p85 == many.p95 == 20
 
 
 def _naive_finish_days(
@@ -112,22 +89,9 @@ def test_same_seed_same_forecast() -> None:
     again = forecast_when(TYPICAL, 60, START, seed=7)
     assert (first.p50, first.p85, first.p95) == (again.p50, again.p85, again.p95)
     assert first.p_finish_by(date(2024, 7, 31)) == again.p_finish_by(date(2024, 7, 31))
-    many = forecast_how_many(TYPICAL, START, date(2024, 7, 31), seed=7)
-    assert many == forecast_how_many(TYPICAL, START, date(2024, 7, 31), seed=7)
     other = forecast_when(TYPICAL, 60, START, seed=8)  # may differ, but stays close
     assert other.p50 is not None and first.p50 is not None
     assert abs((other.p50 - first.p50).days) <= 2
-    assert p_finish_by(TYPICAL, 60, START, date(2024, 7, 31), seed=7) == first.p_finish_by(
-        date(2024, 7, 31)
-    )
-
-
-def test_how_many_reads_percentiles_from_the_top() -> None:
-    many = forecast_how_many(TYPICAL, START, date(2024, 7, 30), seed=1)  # 30 days, mean 1.6/day
-    assert many.p50 is not None and many.p85 is not None and many.p95 is not None
-    assert many.p95 <= many.p85 <= many.p50
-    assert 40 <= many.p50 <= 56
-    assert forecast_how_many(TYPICAL, START, START - timedelta(days=1)).p50 == 0  # empty span
 
 
 @pytest.mark.parametrize("history", [Throughput(()), Throughput((0,) * 30)])
@@ -136,8 +100,6 @@ def test_impossible_forecasts_say_why(history: Throughput) -> None:
     assert (when.p50, when.p85, when.p95) == (None, None, None)
     assert when.reason and when.unfinished_runs == when.runs
     assert when.p_finish_by(date(2030, 1, 1)) is None
-    many = forecast_how_many(history, START, date(2024, 8, 1))
-    assert many.p50 is None and many.reason
 
 
 def test_runs_beyond_the_horizon_are_unfinished() -> None:

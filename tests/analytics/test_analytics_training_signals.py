@@ -34,6 +34,8 @@ from mlboard.analytics.training_signals import (
 )
 from mlboard.domain import parse_target
 
+from hypothesis_profiles import examples
+
 T0 = 1_700_000_000_000  # ms
 MINUTE = 60_000
 HOUR = 60 * MINUTE
@@ -160,7 +162,7 @@ VOCABULARY = [
 ]  # fmt: skip
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.lists(st.sampled_from(VOCABULARY), unique=True).flatmap(st.permutations))
 def test_pairing_uses_each_name_once_whatever_the_order(names) -> None:
     pairs = pair_metrics(names)
@@ -284,7 +286,7 @@ def test_checks_since_best_examples() -> None:
 FINITE = st.floats(-1e6, 1e6, allow_nan=False)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.lists(FINITE, min_size=1, max_size=40), st.booleans())
 def test_checks_since_best_points_at_the_first_optimum(values, maximize) -> None:
     best_index, since = checks_since_best(values, maximize)
@@ -294,7 +296,7 @@ def test_checks_since_best_points_at_the_first_optimum(values, maximize) -> None
     assert since == len(values) - 1 - best_index
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.lists(FINITE, min_size=1, max_size=40), st.booleans(), st.floats(0, 100))
 def test_nothing_after_the_best_improves_by_more_than_min_delta(values, maximize, delta) -> None:
     best_index, since = checks_since_best(values, maximize, delta)
@@ -304,7 +306,7 @@ def test_nothing_after_the_best_improves_by_more_than_min_delta(values, maximize
     assert since == len(later)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(
     st.lists(st.floats(1e-3, 10), min_size=2, max_size=40),
     st.lists(FINITE, min_size=1, max_size=40),
@@ -427,7 +429,7 @@ RUNS = st.lists(
 )
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(RUNS, st.sampled_from([">=", ">", "<=", "<"]), st.booleans())
 def test_best_run_and_trend_agree_on_the_best_value(runs, op, include_running) -> None:
     target = parse_target(f"m {op} 0")

@@ -2,8 +2,8 @@
 
 The trail grows with every write, so the screen reads only the latest `AUDIT_LIMIT` entries
 (newest first), in a worker, and narrows them in the database (`/`: a story key or an actor).
-`v` walks the whole hash chain in a worker and says either how many entries it checked or
-where it breaks.
+`v` verifies the whole trail in a worker (chain, keys, head, replay to the tables) and says
+either how many entries it checked or the first thing it found.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import json
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
@@ -23,10 +22,12 @@ from textual.worker import Worker, WorkerState
 from mlboard.services.audit import AuditView, Verification, verify_audit
 from mlboard.services.audit_search import change_summary, latest_audit
 from mlboard.text_safety import hidden
+from mlboard.tui.keys import bind
 from mlboard.tui.screens.reloading import ReloadingScreen
 from mlboard.tui.text import cell, one_line, when
 from mlboard.tui.widgets.key_footer import KeyFooter
 from mlboard.tui.widgets.keyed_table import KeyedTable
+from mlboard.wording import plural
 
 AUDIT_LIMIT = 500
 COLUMNS = (
@@ -97,12 +98,12 @@ def entry_detail(entry: AuditView) -> Content:
 def verdict(verification: Verification) -> Content:
     if verification.ok:
         return Content.styled(
-            f"✓ audit trail intact: {verification.checked:,} entries verified", "bold $success"
+            f"✓ audit trail intact: {plural(verification.checked, 'entry')} verified",
+            "bold $success",
         )
-    return Content.styled(
-        f"✗ audit trail broken at entry {verification.broken_at}: {verification.reason}",
-        "bold $error",
-    )
+    first, others = verification.findings[0], len(verification.findings) - 1
+    more = f" (+{others} more: mlboard audit verify lists them)" if others else ""
+    return Content.styled(f"✗ {first.message}{more}", "bold $error")
 
 
 class AuditScreen(ReloadingScreen[list[AuditView]]):
@@ -112,16 +113,12 @@ class AuditScreen(ReloadingScreen[list[AuditView]]):
     CSS_PATH = "../governance.tcss"
     READ_GROUP = "audit"
     BINDINGS = [
-        Binding(
-            "slash", "filter", "Filter", tooltip="Only entries about a story key or by an actor",
-            id="filter",
+        bind("filter", "filter", "Filter", tooltip="Only entries about a story key or by an actor"),
+        bind(
+            "verify_audit", "verify", "Verify", tooltip="Check that no entry was changed or removed"
         ),
-        Binding(
-            "v", "verify", "Verify", tooltip="Check that no entry was changed or removed",
-            id="verify_audit",
-        ),
-        Binding("r", "reload", "Refresh", tooltip="Read the latest entries again", id="refresh"),
-    ]  # fmt: skip
+        bind("refresh", "reload", "Refresh", tooltip="Read the latest entries again"),
+    ]
 
     def __init__(self) -> None:
         super().__init__()

@@ -7,7 +7,6 @@ from datetime import date
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.message import Message
@@ -25,9 +24,11 @@ from mlboard.services.board import (
     parse_filter,
 )
 from mlboard.services.sprint_view import SprintView
+from mlboard.tui.keys import bind
 from mlboard.tui.text import one_line
 from mlboard.tui.widgets.board_column import BoardColumn, CardList
 from mlboard.tui.widgets.key_footer import KeyFooter
+from mlboard.wording import plural
 
 COLUMNS = tuple(StoryStatus)
 NO_FACTS = CardFacts()
@@ -45,11 +46,13 @@ def sprint_summary(sprint: SprintView | None, done_points: float, today: date) -
     if sprint.start and sprint.end:
         left = sprint.days_left(today)
         parts += [("  ·  ", "$text-muted"), f"{sprint.start:%b %d} → {sprint.end:%b %d}"]
-        parts += [("  ·  ", "$text-muted"), f"{left} day{'s' if left != 1 else ''} left"]
-    committed = sprint.committed_points
-    parts += [("  ·  ", "$text-muted"), f"{done_points:g} pts done"]
-    if committed is not None:
-        parts.append(f" of {committed:g} committed")
+        parts += [("  ·  ", "$text-muted"), f"{plural(left, 'day')} left"]
+    parts += [
+        ("  ·  ", "$text-muted"),
+        f"{done_points:g} pts done of {sprint.scope_points:g} in scope",
+    ]
+    if sprint.committed_points is not None:
+        parts.append(f" · {sprint.committed_points:g} committed at the start")
     return Content.assemble(*parts)
 
 
@@ -66,14 +69,14 @@ class BoardScreen(Screen[None]):
     """Columns of cards; focus moves with arrows (or h/j/k/l), cards move with `[` and `]`."""
 
     BINDINGS = [
-        Binding("left,h", "focus_column(-1)", "Column ←", show=False, id="column_left"),
-        Binding("right,l", "focus_column(1)", "Column →", show=False, id="column_right"),
-        Binding("right_square_bracket,greater_than_sign", "move(1)", "Move →", id="move_next"),
-        Binding("left_square_bracket,less_than_sign", "move(-1)", "Move ←", id="move_previous"),
-        Binding("n", "new_story", "New", id="new_story"),
-        Binding("e", "edit_story", "Edit", id="edit_story"),
-        Binding("slash", "filter", "Filter", id="filter"),
-        Binding("r", "reload", "Refresh", id="refresh"),
+        bind("column_left", "focus_column(-1)", "Column ←", show=False),
+        bind("column_right", "focus_column(1)", "Column →", show=False),
+        bind("move_next", "move(1)", "Move →"),
+        bind("move_previous", "move(-1)", "Move ←"),
+        bind("new_story", "new_story", "New"),
+        bind("edit_story", "edit_story", "Edit"),
+        bind("filter", "filter", "Filter"),
+        bind("refresh", "reload", "Refresh"),
     ]
 
     def __init__(self) -> None:
@@ -168,7 +171,7 @@ class BoardScreen(Screen[None]):
         for column in self.columns:
             column.show([s for s in stories if s.status == column.status], select, self.evidence)
         done = sum(s.points or 0 for s in self.board.stories if s.status == StoryStatus.DONE)
-        today = self.app.now().astimezone().date()  # type: ignore[attr-defined]
+        today = self.app.today()  # type: ignore[attr-defined]
         summary = sprint_summary(self.board.sprint, done, today)
         if self.filter.active:
             summary += Content.assemble(

@@ -14,7 +14,6 @@ from datetime import date
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.color import Color, ColorParseError
 from textual.containers import Horizontal
 from textual.content import Content
@@ -28,6 +27,8 @@ from mlboard.analytics.velocity import AVERAGE_SPRINTS
 from mlboard.errors import UserError
 from mlboard.services.planning import SprintCharts, sprint_charts
 from mlboard.services.workspace import Workspace
+from mlboard.tui.keys import bind
+from mlboard.tui.text import plain
 from mlboard.tui.widgets.key_footer import KeyFooter
 
 RGB = tuple[int, int, int]
@@ -40,12 +41,6 @@ FALLBACK = {
     "accent": (255, 140, 0),
     "foreground": (200, 200, 200),
 }
-
-
-def plain(text: str, width: int = 24) -> str:
-    """User text made safe for plotext: printable characters only, at most `width` of them."""
-    text = "".join(ch if ch.isprintable() else "?" for ch in text)
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _top(*series: Sequence[float | None]) -> float:
@@ -126,8 +121,8 @@ class ChartsScreen(Screen[None]):
     CSS_PATH = "../planning.tcss"
     SUB_TITLE = "Charts"
     BINDINGS = [
-        Binding("escape,c", "close", "Back", id="charts_close"),
-        Binding("r", "reload", "Refresh", id="charts_refresh"),
+        bind("charts_close", "close", "Back"),
+        bind("charts_refresh", "reload", "Refresh"),
     ]
 
     def __init__(self, sprint: str | None = None) -> None:

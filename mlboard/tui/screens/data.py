@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.message import Message
@@ -24,6 +23,7 @@ from mlboard.services.alerts import (
     evaluate_alerts,
     open_story_for_alert,
 )
+from mlboard.tui.keys import bind
 from mlboard.tui.screens.data_rows import (
     ALERT_COLUMNS,
     COLUMN_COLUMNS,
@@ -61,21 +61,19 @@ class DataScreen(ReloadingScreen[DataSnapshot]):
     CSS_PATH = "../data.tcss"
     READ_GROUP = "data"
     BINDINGS = [
-        Binding(
-            "a", "acknowledge", "Acknowledge", tooltip="Acknowledge the highlighted alert",
-            id="ack_alert",
+        bind(
+            "ack_alert", "acknowledge", "Acknowledge",
+            tooltip="Acknowledge the highlighted alert",
         ),
-        Binding(
-            "o", "alert_story", "Alert → story",
+        bind(
+            "alert_story", "alert_story", "Alert → story",
             tooltip="Create (or open) the backlog story of the highlighted alert",
-            id="alert_story",
         ),
-        Binding(
-            "k", "check_alerts", "Check alerts",
+        bind(
+            "check_alerts", "check_alerts", "Check alerts",
             tooltip="Evaluate pipelines, drift and monitoring runs for alerts now",
-            id="check_alerts",
         ),
-        Binding("r", "reload", "Refresh", tooltip="Read the data screen again", id="refresh"),
+        bind("refresh", "reload", "Refresh", tooltip="Read the data screen again"),
     ]  # fmt: skip
 
     def __init__(self) -> None:

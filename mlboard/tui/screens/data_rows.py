@@ -28,6 +28,7 @@ from mlboard.services.pipeline_status import (
 )
 from mlboard.services.workspace import Workspace
 from mlboard.tui.text import cell, one_line, when
+from mlboard.wording import plural
 
 RECENT_RUNS = 20  # runs in a pipeline's strip and sparkline
 RUNS_LISTED = 10  # runs in the detail pane
@@ -185,10 +186,10 @@ def pipeline_heading(entry: PipelineEntry, now: datetime) -> Content:
     if len(set(counts)) > 1:
         shown = f"rows of the latest runs: {min(counts):,} – {max(counts):,}"
     elif counts:
-        shown = f"the latest runs wrote {counts[0]:,} rows each"
+        shown = f"the latest runs wrote {plural(counts[0], 'row')} each"
     else:
         shown = "no run reported its rows"
-    lines.append(Content.styled(f"{status.runs:,} runs · {shown}", "$text-muted"))
+    lines.append(Content.styled(f"{plural(status.runs, 'run')} · {shown}", "$text-muted"))
     return Content("\n").join(lines)
 
 
@@ -204,7 +205,7 @@ def _run_line(run: RunView, names: Mapping[int, str], depth: int, own: int) -> l
         parts += [(one_line(names.get(run.pipeline_id, "?"), 28), "bold"), " "]
     parts += [when(run.started_at or run.ended_at), (f"  {span}" if span else "", "$text-muted")]
     if run.rows_out is not None:
-        parts.append(f"  {run.rows_out:,} rows")
+        parts.append(f"  {plural(run.rows_out, 'row')}")
     lines = [Content.assemble(*parts)]
     if run.error_message:
         error = one_line(run.error_message, 400)

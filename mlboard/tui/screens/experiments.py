@@ -1,5 +1,6 @@
 """Experiments: every synced run, newest first; filter, sort, and link runs to stories.
 
+Enter opens a run (the run view), `o` its story; space selects runs and `C` compares them.
 Fifty thousand runs do not go into a table at once: the screen asks for the newest page
 (`list_runs(limit=…)`) and more when the cursor or the scroll reaches the end. Experiment,
 status and "unlinked" narrow the query itself; free words narrow the loaded rows (the service
@@ -22,25 +23,32 @@ from textual.widgets import DataTable, Header, Input, Static
 from mlboard.errors import UserError
 from mlboard.services.experiments import RunView, experiment_names, list_runs, run_count
 from mlboard.services.linking import link_run, unlink_run
+from mlboard.services.run_compare import MAX_COMPARED
 from mlboard.services.stories import list_stories
+from mlboard.tui.keys import bind
 from mlboard.tui.run_filter import RunFilter, RunFilterSuggester, parse_run_filter
-from mlboard.tui.screens.story_detail import StoryDetailScreen
+from mlboard.tui.screens.opening import open_compare, open_run, open_story
 from mlboard.tui.screens.story_picker import StoryPickerScreen
 from mlboard.tui.text import one_line
 from mlboard.tui.widgets.key_footer import KeyFooter
 from mlboard.tui.widgets.run_table import RunColumn, RunTable, common_metrics, sort_runs
+from mlboard.wording import plural
 
 PAGE = 500
+COMPARE = Binding.Group("Compare")  # the footer shows `space C Compare`, the palette each key
+LINK = Binding.Group("Link/unlink")
 FIRST_SCREEN = 100  # rows of the very first paint; the rest of the first page follows it
 
 
 class LinkChanged(Message):
-    """A link or unlink finished (in a worker): `error` says why it did not happen."""
+    """A link or unlink finished (in a worker): `error` says why it did not happen;
+    `tag_warning` why the link is made but its MLflow tag is not (the next sync retries)."""
 
-    def __init__(self, text: str, error: str | None = None) -> None:
+    def __init__(self, text: str, error: str | None = None, tag_warning: str | None = None) -> None:
         super().__init__()
         self.text = text
         self.error = error
+        self.tag_warning = tag_warning
 
 
 class ExperimentsScreen(Screen[None]):
@@ -48,16 +56,23 @@ class ExperimentsScreen(Screen[None]):
 
     TITLE = "mlboard · Experiments"
     BINDINGS = [
-        Binding("slash", "filter", "Filter", id="filter"),
-        Binding("o", "sort", "Sort", tooltip="Sort by the next column", id="sort_runs"),
-        Binding("O", "reverse", "Reverse", show=False, id="reverse_runs"),
-        Binding(
-            "plus", "more", "More", show=False, tooltip="Load the next page of runs", id="more_runs"
+        bind("filter", "filter", "Filter"),
+        bind(
+            "select_run", "select_run", "Select", tooltip="Select the run to compare (or not)",
+            group=COMPARE,
         ),
-        Binding("L", "link", "Link", tooltip="Link the run to a story", id="link_run"),
-        Binding("U", "unlink", "Unlink", tooltip="Unlink the run from its story", id="unlink_run"),
-        Binding("r", "reload", "Refresh", show=False, id="refresh"),
-    ]
+        bind(
+            "compare_runs", "compare", "Compare", tooltip="Compare the selected runs",
+            group=COMPARE,
+        ),
+        bind("open_run_story", "open_story", "Story", tooltip="Open the run's story"),
+        bind("sort_runs", "sort", "Sort", tooltip="Sort by the next column"),
+        bind("reverse_runs", "reverse", "Reverse", show=False),
+        bind("more_runs", "more", "More", show=False, tooltip="Load the next page of runs"),
+        bind("link_run", "link", "Link", tooltip="Link the run to a story", group=LINK),
+        bind("unlink_run", "unlink", "Unlink", tooltip="Unlink the run from its story", group=LINK),
+        bind("refresh", "reload", "Refresh", show=False),
+    ]  # fmt: skip
 
     def __init__(self) -> None:
         super().__init__()
@@ -79,7 +94,7 @@ class ExperimentsScreen(Screen[None]):
             suggester=RunFilterSuggester(lambda: self.experiments),
             id="run-filter",
         )
-        yield RunTable(id="runs")
+        yield RunTable(id="runs", most_selected=MAX_COMPARED)
         yield KeyFooter()
 
     @property
@@ -163,7 +178,7 @@ class ExperimentsScreen(Screen[None]):
         return next((c for c in self.table.run_columns if c.key == self.sort[0]), None)
 
     def show_summary(self) -> None:
-        muted = "$text-muted"
+        muted, selected = "$text-muted", len(self.table.selected)
         if not self.total:
             text = Content.assemble(
                 ("No runs synced yet. ", "bold"),
@@ -174,7 +189,7 @@ class ExperimentsScreen(Screen[None]):
             more = "+" if self.has_more and self.filter.active else ""
             parts: list[str | tuple[str, str]] = [
                 (f"{len(self.shown):,}{more}", "bold"),
-                f" of {self.total:,} runs",
+                f" of {plural(self.total, 'run')}",
                 " match the filter" if self.filter.active else "",
             ]
             if self.has_more:
@@ -187,6 +202,12 @@ class ExperimentsScreen(Screen[None]):
             if column is not None:
                 order += " ↓" if self.sort and self.sort[1] else " ↑"
             parts += [("  ·  ", muted), order]
+            if selected:
+                parts += [
+                    ("  ·  ", muted),
+                    (f"{selected} selected", "bold $accent"),
+                    (" (C compares, Esc clears)", muted),
+                ]
             text = Content.assemble(*parts)
         self.query_one("#runs-summary", Static).update(text)
 
@@ -249,11 +270,30 @@ class ExperimentsScreen(Screen[None]):
         self.table.focus()
 
     def key_escape(self) -> None:
+        """Clears the filter when it is open, else the selection."""
         box = self.query_one("#run-filter", Input)
         if box.has_class("shown"):
             box.value = ""
             box.remove_class("shown")
             self.table.focus()
+        elif self.table.selected:
+            self.table.clear_selection()
+            self.show_summary()
+
+    # Selecting and comparing
+
+    def action_select_run(self) -> None:
+        """Select the run under the cursor, or leave it out again; the cursor moves on."""
+        if not self.table.toggle_highlighted():
+            message = f"At most {MAX_COMPARED} runs can be compared at once."
+            self.notify(message, severity="warning", markup=False)
+        self.show_summary()
+
+    def action_compare(self) -> None:
+        if len(self.table.selected) > 1:
+            open_compare(self.app, run_ids=list(self.table.selected))
+        else:
+            self.notify("Select at least two runs to compare (space selects one).", markup=False)
 
     # Sorting
 
@@ -313,17 +353,15 @@ class ExperimentsScreen(Screen[None]):
     @work(thread=True, group="link", exit_on_error=False)
     def _change_link(self, run: RunView, key: str, *, link: bool) -> None:
         """Thread worker: link or unlink (and write the MLflow tag, per the settings)."""
+        change = link_run if link else unlink_run
         try:
-            if link:
-                link_run(self.workspace, key, run.run_id)
-            else:
-                unlink_run(self.workspace, key, run.run_id)
-        except UserError as error:  # TrackingError included: nothing was changed
+            result = change(self.workspace, key, run.run_id)
+        except UserError as error:  # refused by the board: nothing was changed
             self.post_message(LinkChanged("", error.message))
             return
         label = one_line(run.label)
         verb = f"Linked run {label} to" if link else f"Unlinked run {label} from"
-        self.post_message(LinkChanged(f"{verb} {key.upper()}"))
+        self.post_message(LinkChanged(f"{verb} {key.upper()}", tag_warning=result.tag_warning))
 
     @on(LinkChanged)
     def link_changed(self, message: LinkChanged) -> None:
@@ -331,19 +369,26 @@ class ExperimentsScreen(Screen[None]):
             self.notify(message.error, title="Link failed", severity="error", markup=False)
             return
         self.notify(message.text, markup=False)
+        if message.tag_warning is not None:
+            self.notify(
+                f"{message.tag_warning}; the next sync tries again",
+                title="MLflow tag not written",
+                severity="warning",
+                markup=False,
+            )
         self.app.data_changed()  # type: ignore[attr-defined]
 
     @on(DataTable.RowSelected)
     def open_run(self) -> None:
-        """Enter on a linked run opens its story; on an unlinked one, the link dialog."""
+        """Enter opens the run view."""
         run = self.highlighted_run()
-        if run is None:
-            return
-        if not run.stories:
-            self.action_link()
-            return
-        self.app.push_screen(StoryDetailScreen(run.stories[0]), self._after_story)
+        if run is not None:
+            open_run(self.app, run.run_id)
 
-    def _after_story(self, edited: str | None) -> None:
-        if edited is not None:
-            self.app.data_changed()  # type: ignore[attr-defined]
+    def action_open_story(self) -> None:
+        """The run's story; for a run without one, the link dialog."""
+        run = self.highlighted_run()
+        if run is not None and run.stories:
+            open_story(self.app, run.stories[0])
+        elif run is not None:
+            self.action_link()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
@@ -25,6 +24,7 @@ from mlboard.services.gates import check_item, same_person, story_gates
 from mlboard.services.members import list_members
 from mlboard.services.stories import get_story
 from mlboard.services.workspace import Workspace
+from mlboard.tui.keys import bind
 from mlboard.tui.screens.governance_rows import (
     MODEL_COLUMNS,
     STORY_COLUMNS,
@@ -50,15 +50,15 @@ class GovernanceScreen(ReloadingScreen[GovernanceData]):
     CSS_PATH = "../governance.tcss"
     READ_GROUP = "governance"
     BINDINGS = [
-        Binding(
-            "g", "edit_checklist", "Checklist",
-            tooltip="Check items on the highlighted story's checklist", id="edit_checklist",
+        bind(
+            "edit_checklist", "edit_checklist", "Checklist",
+            tooltip="Check items on the highlighted story's checklist",
         ),
-        Binding(
-            "m", "model_card", "Model card",
-            tooltip="Preview the model card of the highlighted model", id="model_card",
+        bind(
+            "model_card", "model_card", "Model card",
+            tooltip="Preview the model card of the highlighted model",
         ),
-        Binding("r", "reload", "Refresh", tooltip="Read the gates again", id="refresh"),
+        bind("refresh", "reload", "Refresh", tooltip="Read the gates again"),
     ]  # fmt: skip
 
     def __init__(self) -> None:
@@ -165,14 +165,12 @@ class ChecklistModal(ModalScreen[bool]):
 
     CSS_PATH = "../governance.tcss"
     BINDINGS = [
-        Binding("escape", "close", "Close", id="close_checklist"),
-        Binding(
-            "ctrl+s", "check", "Check", tooltip="Check the highlighted item with the note and link",
-            id="check_item",
+        bind("close_checklist", "close", "Close"),
+        bind(
+            "check_item", "check", "Check",
+            tooltip="Check the highlighted item with the note and link",
         ),
-        Binding(
-            "u", "uncheck", "Uncheck", tooltip="Uncheck the highlighted item", id="uncheck_item"
-        ),
+        bind("uncheck_item", "uncheck", "Uncheck", tooltip="Uncheck the highlighted item"),
     ]  # fmt: skip
 
     def __init__(self, key: str) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
@@ -20,7 +19,9 @@ from textual.widgets import Markdown, Static
 from mlboard.errors import UserError
 from mlboard.services.model_card import ModelCard, build_model_card
 from mlboard.services.workspace import Workspace
+from mlboard.tui.keys import bind
 from mlboard.tui.widgets.key_footer import KeyFooter
+from mlboard.wording import plural
 
 
 class CardBuilt(Message):
@@ -40,7 +41,7 @@ def gaps_line(card: ModelCard) -> Content:
             [head, Content.styled("No gaps: every section has its record.", "$success")]
         )
     count = Content.assemble(
-        (f"{len(gaps)} TODO{'s' if len(gaps) != 1 else ''}", "bold $warning"),
+        (plural(len(gaps), "TODO"), "bold $warning"),
         (" — facts the board does not have, marked in their sections:", "$text-muted"),
     )
     sections = sorted({section.replace("_", " ") for section, _ in gaps})
@@ -63,8 +64,8 @@ class ModelCardScreen(ModalScreen[None]):
 
     CSS_PATH = "../governance.tcss"
     BINDINGS = [
-        Binding("escape,q", "close", "Close", id="close_model_card"),
-        Binding("c", "copy", "Copy", tooltip="Copy the card as Markdown", id="copy_model_card"),
+        bind("close_model_card", "close", "Close"),
+        bind("copy_model_card", "copy", "Copy", tooltip="Copy the card as Markdown"),
     ]
 
     def __init__(self, name: str, version: int | None = None) -> None:

@@ -12,16 +12,17 @@ from collections.abc import Sequence
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
 from mlboard.services.experiments import ModelVersionView, list_model_versions
+from mlboard.tui.keys import bind
 from mlboard.tui.screens.story_detail import StoryDetailScreen
 from mlboard.tui.text import cell
 from mlboard.tui.widgets.key_footer import KeyFooter
 from mlboard.tui.widgets.steady_table import SteadyTable
+from mlboard.wording import noun
 
 COLUMNS = (
     ("model", "Model", 24),
@@ -38,7 +39,7 @@ class ModelsScreen(Screen[None]):
     """Enter on a version whose run is linked opens the story."""
 
     TITLE = "mlboard · Models"
-    BINDINGS = [Binding("r", "reload", "Refresh", id="refresh")]
+    BINDINGS = [bind("refresh", "reload", "Refresh")]
 
     def __init__(self) -> None:
         super().__init__()
@@ -92,9 +93,9 @@ class ModelsScreen(Screen[None]):
         models = len({v.name for v in self.versions})
         return Content.assemble(
             (f"{models}", "bold"),
-            f" model{'s' if models != 1 else ''} · ",
+            f" {noun(models, 'model')} · ",
             (f"{len(self.versions)}", "bold"),
-            " versions · newest first",
+            f" {noun(len(self.versions), 'version')} · newest first",
         )
 
     def rows(self, versions: Sequence[ModelVersionView]) -> list[list[Text]]:

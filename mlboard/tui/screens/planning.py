@@ -3,9 +3,10 @@
 Stories move between the two lists with `]` and `[`, re-rank with `K`/`J` and get estimates with
 `e`; `D` records days off, `c` opens the charts, `S` picks another open sprint. Both lists are
 OptionLists (only the lines in view are drawn), kept in memory and updated in place after each
-move: the backlog can hold thousands of stories. The commitment on the capacity bar changes at
+move: the backlog can hold thousands of stories. The scope on the capacity bar changes at
 once (it is the sum of the sprint list's points); everything else comes from `make_plan`, which
-runs in a thread worker and answers with a message.
+runs in a thread worker and answers with a message. The bar shows the sprint's *scope* (its points
+now) and, once it has started, its *commitment* (its points at the start).
 
 The lines it draws are in `planning_rows`, its dialogs in `planning_dialogs`.
 """
@@ -34,8 +35,11 @@ from mlboard.services.planning import (
 )
 from mlboard.services.stories import StoryView, get_story, list_stories
 from mlboard.services.workspace import Workspace
+from mlboard.tui.keys import bind
 from mlboard.tui.screens.planning_dialogs import DaysOffScreen, EstimatesScreen
 from mlboard.tui.screens.planning_rows import (
+    compute_lines,
+    flow_line,
     forecast_line,
     load_lines,
     sprint_info,
@@ -44,6 +48,7 @@ from mlboard.tui.screens.planning_rows import (
 )
 from mlboard.tui.widgets.capacity_bar import CapacityBar, CapacityFigures
 from mlboard.tui.widgets.key_footer import KeyFooter
+from mlboard.wording import plural
 
 MOVE = Binding.Group("Move")  # the footer shows `] [ Move`, the palette each key's description
 RANK = Binding.Group("Rank")
@@ -73,8 +78,8 @@ class StoryList(OptionList):
     """Stories one per line; `show` replaces them, reusing the rendered lines of unchanged ones."""
 
     BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False, id="card_down"),
-        Binding("k", "cursor_up", "Up", show=False, id="card_up"),
+        bind("card_down", "cursor_down", "Down", show=False),
+        bind("card_up", "cursor_up", "Up", show=False),
     ]
 
     def __init__(self, *, id: str) -> None:
@@ -113,7 +118,7 @@ class StoryList(OptionList):
         count = len(self.stories)
         self.border_title = Content.assemble(
             name if isinstance(name, Content) else (name, "bold"),
-            f" · {count} stor{'y' if count == 1 else 'ies'} · {points:g} pts",
+            f" · {plural(count, 'story')} · {points:g} pts",
         )
 
 
@@ -122,49 +127,30 @@ class PlanningScreen(Screen[None]):
 
     CSS_PATH = "../planning.tcss"
     SUB_TITLE = "Planning"
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]  # a short terminal keeps the lists
     AUTO_FOCUS = "#plan-backlog"
     BINDINGS = [
-        Binding(
-            "right_square_bracket,greater_than_sign",
-            "plan_add",
-            "→ Sprint",
-            tooltip="Move the story into the sprint",
-            id="plan_add",
-            group=MOVE,
+        bind(
+            "plan_add", "plan_add", "→ Sprint", tooltip="Move the story into the sprint", group=MOVE
         ),
-        Binding(
-            "left_square_bracket,less_than_sign",
+        bind(
+            "plan_remove",
             "plan_remove",
             "← Backlog",
             tooltip="Move the story back to the backlog",
-            id="plan_remove",
             group=MOVE,
         ),
-        Binding(
-            "K,shift+up",
-            "rank(-1)",
-            "Rank ↑",
-            tooltip="Rank the story up",
-            id="rank_up",
-            group=RANK,
-        ),
-        Binding(
-            "J,shift+down",
-            "rank(1)",
-            "Rank ↓",
-            tooltip="Rank the story down",
-            id="rank_down",
-            group=RANK,
-        ),
-        Binding("e", "estimates", "Estimates", id="plan_estimates"),
-        Binding("D", "days_off", "Days off", id="plan_days_off"),  # d: the Data screen
-        Binding("c", "charts", "Charts", id="plan_charts"),
-        Binding("S", "choose_sprint", "Sprint…", show=False, id="plan_choose_sprint"),
-        Binding("r", "reload", "Refresh", show=False, id="plan_refresh"),
-        Binding("tab,shift+tab", "switch_list", "Other list", show=False, id="plan_switch_list"),
-        Binding("left,h", "focus_list('backlog')", "Backlog", show=False, id="plan_backlog"),
-        Binding("right,l", "focus_list('sprint')", "Sprint", show=False, id="plan_sprint"),
-        Binding("escape", "back", "Back", show=False, id="plan_back"),
+        bind("rank_up", "rank(-1)", "Rank ↑", tooltip="Rank the story up", group=RANK),
+        bind("rank_down", "rank(1)", "Rank ↓", tooltip="Rank the story down", group=RANK),
+        bind("plan_estimates", "estimates", "Estimates"),
+        bind("plan_days_off", "days_off", "Days off"),  # d: the Data screen
+        bind("plan_charts", "charts", "Charts"),
+        bind("plan_choose_sprint", "choose_sprint", "Sprint…", show=False),
+        bind("plan_refresh", "reload", "Refresh", show=False),
+        bind("plan_switch_list", "switch_list", "Other list", show=False),
+        bind("plan_backlog", "focus_list('backlog')", "Backlog", show=False),
+        bind("plan_sprint", "focus_list('sprint')", "Sprint", show=False),
+        bind("plan_back", "back", "Back", show=False),
     ]
 
     def __init__(self, sprint: str | None = None) -> None:
@@ -193,8 +179,11 @@ class PlanningScreen(Screen[None]):
         with Horizontal(id="plan-head"):
             yield self._sprint_select()
             yield Static(id="plan-sprint-info")
-        yield self.capacity_bar
+        with Horizontal(id="plan-capacity-row"):
+            yield self.capacity_bar
+            yield Static(compute_lines(None), id="plan-compute")
         yield Static(id="plan-forecast")
+        yield Static(id="plan-flow")
         with Horizontal(id="plan-lists"):
             yield self.backlog
             yield self.sprint_list
@@ -246,7 +235,7 @@ class PlanningScreen(Screen[None]):
         self.backlog.show(list_stories(ws, backlog=True))
         self.sprint_list.show(list_stories(ws, sprint=self.sprint) if self.sprint else [])
         chosen = next((s for s in self.sprints if s.name == self.sprint), None)
-        today = ws.now().astimezone().date()
+        today = ws.today()
         self.query_one("#plan-sprint-info", Static).update(sprint_info(chosen, today))
         if first:
             self.call_after_refresh(self.recompute)
@@ -272,21 +261,28 @@ class PlanningScreen(Screen[None]):
         self.app.changed_here(self)  # type: ignore[attr-defined]
 
     def recompute(self) -> None:
-        """Show the new commitment now; ask a worker for everything else."""
+        """Show the new scope now; ask a worker for everything else."""
         self.backlog.title("Backlog")
         self.sprint_list.title(Content.styled(self.sprint or "No open sprint", "bold"))
-        committed = sum(story.points or 0 for story in self.sprint_list.stories)
+        scope = sum(story.points or 0 for story in self.sprint_list.stories)
         known = self.plan if self.plan and self.plan.sprint == self.sprint else None
         self.capacity_bar.figures = CapacityFigures(
-            committed,
+            scope,
             known.capacity_points if known else None,
             known.average_velocity if known else None,
+            known.committed_points if known else None,
         )
         self._request += 1
-        self.capacity_bar.display = self.sprint is not None
+        self.query_one("#plan-capacity-row").display = self.sprint is not None
         if self.sprint is None:
             self.plan = None
-            for panel in ("#plan-forecast", "#plan-loads", "#plan-warnings"):
+            for panel in (
+                "#plan-forecast",
+                "#plan-flow",
+                "#plan-loads",
+                "#plan-warnings",
+                "#plan-compute",
+            ):
                 self.query_one(panel, Static).update("")
             return
         self._compute_plan(self.workspace, self.sprint, self._request)
@@ -307,9 +303,11 @@ class PlanningScreen(Screen[None]):
             return  # a later move asked again (its answer is on the way), or the screen closed
         plan = self.plan = message.plan
         self.capacity_bar.figures = CapacityFigures(
-            plan.committed_points, plan.capacity_points, plan.average_velocity
+            plan.scope_points, plan.capacity_points, plan.average_velocity, plan.committed_points
         )
+        self.query_one("#plan-compute", Static).update(compute_lines(plan.compute))
         self.query_one("#plan-forecast", Static).update(forecast_line(plan))
+        self.query_one("#plan-flow", Static).update(flow_line(plan))
         self.query_one("#plan-loads", Static).update(load_lines(plan.loads))
         self.query_one("#plan-warnings", Static).update(warning_lines(plan.warnings))
         self.query_one("#plan-warnings-box").border_title = f"Warnings ({len(plan.warnings)})"

@@ -7,7 +7,6 @@ from datetime import date
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
@@ -18,8 +17,10 @@ from mlboard.services.members import availability, list_members, set_days_off
 from mlboard.services.planning import OpenSprint
 from mlboard.services.stories import edit_story, get_story
 from mlboard.services.workspace import Workspace
+from mlboard.tui.keys import bind
 from mlboard.tui.screens.story_form import TEXT_FIELDS, current_text
 from mlboard.tui.widgets.key_footer import KeyFooter
+from mlboard.wording import plural
 
 ESTIMATE_FIELDS = ("points", "estimate_low", "estimate_high", "timebox_days", "gpu_hours", "target")
 TEAM = "@team"  # not a valid handle, so it can stand for "the whole team" in the member list
@@ -30,8 +31,8 @@ class EstimatesScreen(ModalScreen[str | None]):
 
     CSS_PATH = "../planning.tcss"
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="estimates_cancel"),
-        Binding("ctrl+s", "save", "Save", id="estimates_save"),
+        bind("estimates_cancel", "cancel", "Cancel"),
+        bind("estimates_save", "save", "Save"),
     ]
 
     def __init__(self, key: str) -> None:
@@ -112,8 +113,8 @@ class DaysOffScreen(ModalScreen[str | None]):
 
     CSS_PATH = "../planning.tcss"
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="days_off_cancel"),
-        Binding("ctrl+s", "save", "Save", id="days_off_save"),
+        bind("days_off_cancel", "cancel", "Cancel"),
+        bind("days_off_save", "save", "Save"),
     ]
 
     def __init__(self, sprint: OpenSprint | None, member: str | None) -> None:
@@ -127,7 +128,7 @@ class DaysOffScreen(ModalScreen[str | None]):
         members.append((Text("Whole team (holiday)"), TEAM))
         handles = [handle for _, handle in members]
         chosen = self.member if self.member in handles else handles[0]
-        today = workspace.now().astimezone().date()
+        today = workspace.today()
         with Vertical(id="days-off", classes="plan-dialog"):
             yield Static(Content.styled("Days off", "bold"), classes="dialog-heading")
             with Grid(classes="dialog-grid"):
@@ -172,7 +173,7 @@ class DaysOffScreen(ModalScreen[str | None]):
         except UserError as error:
             self.query_one("#days-off-error", Static).update(Content(error.message))
             return
-        self.dismiss(f"{'removed' if remove else 'added'} {changed} day(s) off for {who}")
+        self.dismiss(f"{'removed' if remove else 'added'} {plural(changed, 'day')} off for {who}")
 
     @on(Button.Pressed, "#days-off-cancel")
     def action_cancel(self) -> None:

@@ -11,11 +11,13 @@ from datetime import date
 
 from textual.content import Content
 
+from mlboard.analytics.workdays import days_left
 from mlboard.services.planning import MemberLoad, OpenSprint, Plan
 from mlboard.services.stories import StoryView
-from mlboard.tui.text import percent
-from mlboard.tui.widgets.capacity_bar import CapacityFigures, bar, scale_of
-from mlboard.tui.widgets.card import KIND_STYLES
+from mlboard.services.story_signals import SprintCompute
+from mlboard.tui.widgets.capacity_bar import CapacityFigures, bar, meter, scale_of
+from mlboard.tui.widgets.card import KIND_STYLES, hours
+from mlboard.wording import percent, plural
 
 STATUS_MARKS = {
     "backlog": ("○", "$text-muted"),
@@ -59,10 +61,10 @@ def sprint_info(sprint: OpenSprint | None, today: date) -> Content:
         )
     parts: list[str | tuple[str, str]] = [(sprint.name, "bold"), "  ", (sprint.state, "$accent")]
     if sprint.start and sprint.end:
-        left = max((sprint.end - today).days + 1, 0)
+        left = days_left(sprint.end, today)
         parts += [DOT, f"{sprint.start:%a %b %d} → {sprint.end:%a %b %d}"]
         if sprint.start <= today:
-            parts += [DOT, f"{left} day{'s' if left != 1 else ''} left"]
+            parts += [DOT, f"{plural(left, 'day')} left"]
     lines = [Content.assemble(*parts)]
     if sprint.goal:
         lines.append(Content.styled(sprint.goal, "italic"))
@@ -80,7 +82,7 @@ def forecast_line(plan: Plan) -> Content:
         style = "bold $error"
     parts: list[str | tuple[str, str]] = [
         ("Forecast  ", "bold"),
-        f"{plan.remaining} open stor{'y' if plan.remaining == 1 else 'ies'}",
+        f"{plural(plan.remaining, 'open story')}",
         DOT,
         f"chance to finish by {end}: ",
         (percent(chance), style),
@@ -95,6 +97,11 @@ def forecast_line(plan: Plan) -> Content:
     if plan.forecast_note:
         parts += [DOT, (plan.forecast_note, "$text-muted")]
     return Content.assemble(*parts)
+
+
+def flow_line(plan: Plan) -> Content:
+    """`Flow  Lead time median 6.2 days (85%: 11.0) · cycle time …`: how long work takes."""
+    return Content.assemble(("Flow      ", "bold"), plan.flow_summary())
 
 
 def load_lines(loads: list[MemberLoad]) -> Content:
@@ -125,3 +132,39 @@ def warning_lines(warnings: list[str]) -> Content:
     return Content("\n").join(
         [Content.assemble(("⚠ ", "bold $warning"), warning) for warning in warnings]
     )
+
+
+COMPUTE_BAR = 30
+OVER_LISTED = 3  # stories named on the compute panel; the warnings list every one
+
+
+def compute_lines(compute: SprintCompute | None) -> Content:
+    """Three lines beside the capacity bar: GPU-hours used against the sprint's budgets (the
+    sum of its stories'), a bar ($error past the budget), the stories over their own budget."""
+    title = Content.styled("GPU-hours", "bold")
+    if compute is None:
+        return Content("\n").join([title, Content.styled("…", "$text-muted")])
+    used, budget = compute.used, compute.budget
+    if budget is None:
+        figures = Content.assemble(
+            title, f"  {hours(used)} used", ("  ·  no story has a GPU budget", "$text-muted")
+        )
+        return figures
+    share = f" ({used / budget:.0%})" if budget else ""
+    over = used > budget
+    figures = Content.assemble(
+        title,
+        "  ",
+        (hours(used), "bold $error" if over else "bold"),
+        f" of {budget:g}{share}",
+    )
+    gauge = meter(used, budget, scale_of(used, budget), COMPUTE_BAR)
+    if not compute.stories_over:
+        verdict = Content.styled("✓ every story within its budget", "$success")
+    else:
+        named = ", ".join(compute.stories_over[:OVER_LISTED])
+        more = len(compute.stories_over) - OVER_LISTED
+        verdict = Content.assemble(
+            ("⚠ over budget: ", "bold $error"), named, f" +{more}" if more > 0 else ""
+        )
+    return Content("\n").join([figures, gauge, verdict])

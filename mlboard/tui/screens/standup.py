@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.message import Message
@@ -25,6 +24,7 @@ from textual.widgets import Header, Static
 from textual.worker import Worker, WorkerState
 
 from mlboard.errors import UserError
+from mlboard.tui.keys import bind
 from mlboard.tui.screens.standup_dialogs import NoteScreen, SaveDigestScreen
 from mlboard.tui.screens.standup_panels import (
     card_lines,
@@ -61,32 +61,19 @@ class DigestFailed(Message):
 
 
 class StandupScreen(Screen[None]):
-    """One person at a time (`n`/`p`), the team's ML news on the right, the sprint on top."""
+    """One person at a time (`n`/`N`), the team's ML news on the right, the sprint on top."""
 
     TITLE = "mlboard · Standup"
     CSS_PATH = "../standup.tcss"
     BINDINGS = [
-        Binding(
-            "n,right", "step(1)", "Next", tooltip="Next person", id="next_person", priority=True
-        ),
-        Binding(
-            "p,left",
-            "step(-1)",
-            "Previous",
-            tooltip="Previous person",
-            id="previous_person",
-            priority=True,
-        ),
-        Binding(
-            "t", "toggle_timer", "Timer", tooltip="Start or pause the timer", id="toggle_timer"
-        ),
-        Binding("T", "reset_timer", "Reset timer", show=False, id="reset_timer"),
-        Binding("c", "copy", "Copy", tooltip="Copy the digest as Markdown", id="copy_digest"),
-        Binding(
-            "s", "save", "Save", tooltip="Save the digest to a Markdown file", id="save_digest"
-        ),
-        Binding("w", "note", "Note", tooltip="Write this person's note", id="write_note"),
-        Binding("r", "reload", "Refresh", tooltip="Compute the digest again", id="refresh_digest"),
+        bind("next_person", "step(1)", "Next", tooltip="Next person", priority=True),
+        bind("previous_person", "step(-1)", "Previous", tooltip="Previous person", priority=True),
+        bind("toggle_timer", "toggle_timer", "Timer", tooltip="Start or pause the timer"),
+        bind("reset_timer", "reset_timer", "Reset timer", show=False),
+        bind("copy_digest", "copy", "Copy", tooltip="Copy the digest as Markdown"),
+        bind("save_digest", "save", "Save", tooltip="Save the digest to a Markdown file"),
+        bind("write_note", "note", "Note", tooltip="Write this person's note"),
+        bind("refresh_digest", "reload", "Refresh", tooltip="Compute the digest again"),
     ]
 
     def __init__(self) -> None:

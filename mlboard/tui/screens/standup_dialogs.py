@@ -7,7 +7,6 @@ from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
@@ -15,6 +14,7 @@ from textual.widgets import Input, Label, Static
 
 from mlboard.errors import UserError
 from mlboard.files import write_atomically
+from mlboard.tui.keys import bind
 from mlboard.tui.text import one_line
 from mlboard.tui.widgets.key_footer import KeyFooter
 
@@ -22,7 +22,7 @@ from mlboard.tui.widgets.key_footer import KeyFooter
 class SaveDigestScreen(ModalScreen[Path | None]):
     """Asks for a file name; dismissed with the path written, or None when cancelled."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="save_cancel")]
+    BINDINGS = [bind("save_cancel", "cancel", "Cancel")]
 
     def __init__(self, markdown: str, name: str) -> None:
         super().__init__()
@@ -63,8 +63,8 @@ class NoteScreen(ModalScreen[bool]):
 
     FIELDS = ("yesterday", "today", "blockers")
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="note_cancel"),
-        Binding("ctrl+s", "save", "Save", id="note_save"),
+        bind("note_cancel", "cancel", "Cancel"),
+        bind("note_save", "save", "Save"),
     ]
 
     def __init__(self, person: dict[str, Any]) -> None:

@@ -10,7 +10,8 @@ from textual.content import Content
 
 from mlboard.domain import STATUS_LABELS
 from mlboard.services.story_view import StoryView
-from mlboard.tui.text import one_line, percent
+from mlboard.tui.text import one_line
+from mlboard.wording import percent, plural
 
 MEETING_MINUTES = 10  # the timer turns $warning past this
 MAX_ITEMS = 12  # lines of one kind in an ML panel before "… and N more"
@@ -48,7 +49,7 @@ def sprint_pulse(sprint: dict[str, Any] | None) -> Content:
     behind = remaining is not None and ideal is not None and remaining > ideal
     parts: list[str | tuple[str, str]] = [
         (one_line(sprint["name"]), "bold"),
-        f": {left} day{'' if left == 1 else 's'} left",
+        f": {plural(left, 'day')} left",
         SEP,
         (f"{_points(remaining)} pts remaining", "$warning" if behind else ""),
         f" (ideal {_points(ideal)})",
@@ -202,13 +203,22 @@ def run_lines(ml: dict[str, Any]) -> list[Content]:
     return lines
 
 
+def _for_stories(keys: list[str]) -> list[str | tuple[str, str]]:
+    """`  · ML-12, ML-14`: the stories a model's runs count for, after its line."""
+    return [("  · ", "$text-muted"), (", ".join(keys), "bold")] if keys else []
+
+
 def model_lines(models: list[dict[str, Any]]) -> list[Content]:
-    """Plain registrations grouped by model (`fraud  registered v3, v4`); aliases one a line."""
+    """Plain registrations grouped by model (`fraud  registered v3, v4`); aliases one a line;
+    each naming the stories whose runs made them."""
     registered: dict[str, list[str]] = defaultdict(list)
+    stories: dict[str, dict[str, None]] = defaultdict(dict)
     lines = []
     for model in models:
         if model["event"] == "registered" and not model["aliases"]:
-            registered[one_line(model["name"])].append(f"v{model['version']}")
+            name = one_line(model["name"])
+            registered[name].append(f"v{model['version']}")
+            stories[name].update(dict.fromkeys(model["stories"]))
             continue
         verb = " registered" if model["event"] == "registered" else " aliases now"
         lines.append(
@@ -217,12 +227,18 @@ def model_lines(models: list[dict[str, Any]]) -> list[Content]:
                 (f"{one_line(model['name'])} v{model['version']}", "bold"),
                 verb,
                 (" " + one_line("@" + ", @".join(model["aliases"])), "$text-accent"),
+                *_for_stories(model["stories"]),
             )
         )
     for name, versions in registered.items():
         shown = ", ".join(versions[:4]) + (f" … ({len(versions)})" if len(versions) > 4 else "")
         lines.append(
-            Content.assemble(("◆ ", "$text-accent"), (name, "bold"), f" registered {shown}")
+            Content.assemble(
+                ("◆ ", "$text-accent"),
+                (name, "bold"),
+                f" registered {shown}",
+                *_for_stories(list(stories[name])),
+            )
         )
     return lines
 
@@ -280,7 +296,14 @@ def ml_lines(ml: dict[str, Any], *, quiet: str) -> Content:
                 for w in ml["overfitting"]
             ],
         ),
-        (f"Models ({len(ml['models'])} versions)", model_lines(ml["models"])),
+        (
+            "GPU budget and plateaus",
+            [
+                Content.assemble(("⚠ ", "$warning"), one_line(w["message"]))
+                for w in ml["story_warnings"]
+            ],
+        ),
+        (f"Models ({plural(len(ml['models']), 'version')})", model_lines(ml["models"])),
     ]
     lines: list[Content] = []
     for title, items in sections:

@@ -1,5 +1,7 @@
 """A story in full: every field, the description, its runs against the target, and history.
 
+Enter on one of its runs opens the run view; `C` compares its finished runs.
+
 The evidence (runs, best against target, warnings, charts) is read in a worker: on a team with
 tens of thousands of runs it takes longer than the story itself, which shows at once. The charts
 (plotext) are mounted only for a story with a target and runs reporting it, so opening any other
@@ -10,12 +12,12 @@ from __future__ import annotations
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
 
 from mlboard.analytics.training_signals import MetricPoint
 from mlboard.services.evidence import Evidence, story_evidence
@@ -30,10 +32,13 @@ from mlboard.services.stories import (
     story_history,
 )
 from mlboard.services.workspace import Workspace
+from mlboard.tui.keys import bind
+from mlboard.tui.screens.opening import open_compare, open_run
 from mlboard.tui.screens.story_form import StoryFormScreen
 from mlboard.tui.text import one_line
 from mlboard.tui.widgets.card import metric_value
 from mlboard.tui.widgets.key_footer import KeyFooter
+from mlboard.wording import plural
 
 MAX_RUNS_LISTED = 30
 STATUS_STYLES = {"FINISHED": "$success", "FAILED": "$error", "KILLED": "$warning"}
@@ -56,7 +61,7 @@ def story_fields(story: StoryView) -> list[tuple[str, object]]:
         ("Kind", story.kind),
         ("Points", story.points),
         ("Estimate", estimate),
-        ("Timebox", f"{story.timebox_days:g} days" if story.timebox_days else None),
+        ("Timebox", plural(story.timebox_days, "day") if story.timebox_days else None),
         ("GPU budget", f"{story.gpu_hours:g} h" if story.gpu_hours else None),
         ("Target", story.target),
         ("Assignee", story.assignee_name or story.assignee),
@@ -106,33 +111,41 @@ def verdict(evidence: Evidence) -> Content:
 def warning_lines(evidence: Evidence) -> list[Content]:
     return [
         Content.assemble(("⚠ ", "bold $warning"), one_line(warning.message))
-        for warning in evidence.warnings
+        for warning in [*evidence.warnings, *evidence.story_warnings]
     ]
 
 
-def run_lines(evidence: Evidence) -> list[Content]:
-    """Linked runs in start order; ★ marks the best, the target metric's value on each."""
+def runs_heading(evidence: Evidence) -> Content:
+    return Content.assemble(
+        (f"Runs ({len(evidence.runs)})", "bold"),
+        ("  ·  Tab to the list, Enter opens a run, C compares the finished ones", "$text-muted"),
+    )
+
+
+def run_options(evidence: Evidence) -> list[Option]:
+    """Linked runs in start order, one option each (its id the run's); ★ marks the best, the
+    target metric's value on each."""
     metric = evidence.target.metric if evidence.target else None
-    lines = [Content.styled(f"Runs ({len(evidence.runs)})", "bold")]
+    options = []
     for run in evidence.runs[:MAX_RUNS_LISTED]:
         best = run.run_id == evidence.best_run_id
         value = run.metrics.get(metric) if metric else None
         started = run.start.astimezone().strftime("%b %d %H:%M") if run.start else ""
-        lines.append(
-            Content.assemble(
-                ("★ " if best else "  ", "bold $success"),
-                (f"{one_line(run.label, 28):<28}", "bold" if best else ""),
-                "  ",
-                (f"{run.status:<9}", STATUS_STYLES.get(run.status, "$text-muted")),
-                (f"{metric} {metric_value(value)}" if value is not None else "", ""),
-                ("  " if value is not None else "", ""),
-                (f"{started}  {one_line(run.experiment_name)}", "$text-muted"),
-            )
+        line = Content.assemble(
+            ("★ " if best else "  ", "bold $success"),
+            (f"{one_line(run.label, 28):<28}", "bold" if best else ""),
+            "  ",
+            (f"{run.status:<9}", STATUS_STYLES.get(run.status, "$text-muted")),
+            (f"{metric} {metric_value(value)}" if value is not None else "", ""),
+            ("  " if value is not None else "", ""),
+            (f"{started}  {one_line(run.experiment_name)}", "$text-muted"),
         )
+        options.append(Option(line, id=run.run_id))
     hidden = len(evidence.runs) - MAX_RUNS_LISTED
     if hidden > 0:
-        lines.append(Content.styled(f"  … and {hidden} more (Experiments screen)", "$text-muted"))
-    return lines
+        more = Content.styled(f"  … and {hidden} more (Experiments screen)", "$text-muted")
+        options.append(Option(more, disabled=True))
+    return options
 
 
 def best_run_steps(ws: Workspace, key: str, evidence: Evidence) -> list[MetricPoint]:
@@ -190,9 +203,12 @@ class StoryDetailScreen(ModalScreen[str | None]):
     """Dismissed with the story's key when it was edited here, so the board can refresh."""
 
     BINDINGS = [
-        Binding("escape,q", "close", "Close", id="close_story"),
-        Binding("e", "edit", "Edit", id="edit_story"),
-        Binding("c", "checklist", "Checklist", id="edit_checklist"),
+        bind("close_story", "close", "Close"),
+        bind("edit_story", "edit", "Edit"),
+        bind("edit_checklist", "checklist", "Checklist"),
+        bind(
+            "compare_story", "compare", "Compare runs", tooltip="Compare the story's finished runs"
+        ),
     ]
 
     def __init__(self, key: str) -> None:
@@ -208,7 +224,8 @@ class StoryDetailScreen(ModalScreen[str | None]):
             yield Static(id="story-verdict")
             yield Static(id="story-gates")
             yield Horizontal(id="story-charts")
-            yield Static(id="story-runs")
+            yield Static(id="story-runs-title")
+            yield OptionList(id="story-runs")
             yield Static(id="story-history")
         yield KeyFooter()
 
@@ -252,11 +269,13 @@ class StoryDetailScreen(ModalScreen[str | None]):
 
     def show_evidence(self, evidence: Evidence, steps: list[MetricPoint]) -> None:
         summary = self.query_one("#story-verdict", Static)
-        runs = self.query_one("#story-runs", Static)
         summary.display = bool(evidence.runs or evidence.target)
         summary.update(Content("\n").join([verdict(evidence), *warning_lines(evidence)]))
-        runs.display = bool(evidence.runs)
-        runs.update(Content("\n").join(run_lines(evidence)) if evidence.runs else "")
+        title = self.query_one("#story-runs-title", Static)
+        runs = self.query_one("#story-runs", OptionList)
+        title.display = runs.display = bool(evidence.runs)
+        title.update(runs_heading(evidence))
+        runs.set_options(run_options(evidence))
         self.show_charts(evidence, steps)
 
     def show_charts(self, evidence: Evidence, steps: list[MetricPoint]) -> None:
@@ -279,6 +298,14 @@ class StoryDetailScreen(ModalScreen[str | None]):
 
     def action_close(self) -> None:
         self.dismiss(self.key if self.edited else None)
+
+    @on(OptionList.OptionSelected, "#story-runs")
+    def open_run(self, event: OptionList.OptionSelected) -> None:
+        if event.option_id is not None:
+            open_run(self.app, event.option_id)
+
+    def action_compare(self) -> None:
+        open_compare(self.app, story=self.key)
 
     def action_edit(self) -> None:
         self.app.push_screen(StoryFormScreen(self.key), self._after_edit)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
@@ -16,6 +15,7 @@ from mlboard.services.members import list_members
 from mlboard.services.sprints import open_sprint_names
 from mlboard.services.stories import StoryView, create_story, edit_story, get_story
 from mlboard.services.story_fields import as_event_text
+from mlboard.tui.keys import bind
 from mlboard.tui.widgets.key_footer import KeyFooter
 
 TEXT_FIELDS = (
@@ -45,8 +45,8 @@ class StoryFormScreen(ModalScreen[str | None]):
     """Dismissed with the story key once saved, or None when cancelled."""
 
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="form_cancel"),
-        Binding("ctrl+s", "save", "Save", id="form_save"),
+        bind("form_cancel", "cancel", "Cancel"),
+        bind("form_save", "save", "Save"),
     ]
 
     def __init__(self, key: str | None, *, sprint: str | None = None) -> None:

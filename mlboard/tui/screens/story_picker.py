@@ -11,7 +11,6 @@ from collections.abc import Sequence
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
@@ -19,6 +18,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from mlboard.tui.keys import bind
 from mlboard.tui.widgets.key_footer import KeyFooter
 
 MAX_MATCHES = 50
@@ -43,9 +43,9 @@ class StoryPickerScreen(ModalScreen[str | None]):
     """Dismissed with the chosen story key, or None on Escape."""
 
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="picker_cancel"),
-        Binding("down", "move(1)", "Next match", show=False, id="picker_next"),
-        Binding("up", "move(-1)", "Previous match", show=False, id="picker_previous"),
+        bind("picker_cancel", "cancel", "Cancel"),
+        bind("picker_next", "move(1)", "Next match", show=False),
+        bind("picker_previous", "move(-1)", "Previous match", show=False),
     ]
 
     def __init__(self, heading: Content, choices: Sequence[tuple[str, str]]) -> None:

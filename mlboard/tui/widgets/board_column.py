@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.events import Resize
@@ -21,6 +20,7 @@ from textual.widgets.option_list import Option
 from mlboard.domain import StoryStatus
 from mlboard.services.board import CardFacts
 from mlboard.services.story_view import StoryView
+from mlboard.tui.keys import bind
 from mlboard.tui.widgets.card import render_card
 
 
@@ -34,8 +34,8 @@ class CardList(OptionList):
     """
 
     BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False, id="card_down"),
-        Binding("k", "cursor_up", "Up", show=False, id="card_up"),
+        bind("card_down", "cursor_down", "Down", show=False),
+        bind("card_up", "cursor_up", "Up", show=False),
     ]
 
     def __init__(self, *, id: str) -> None:

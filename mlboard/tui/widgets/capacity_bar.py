@@ -1,13 +1,13 @@
-"""Committed points against capacity and average velocity, as a bar a whole room can read.
+"""The sprint's scope against capacity and average velocity, as a bar a whole room can read.
 
-    Committed 36 pts of 28.9 capacity (125%) · average velocity 24.3 · 7.1 pts over capacity
+    Scope 36 pts of 28.9 capacity (125%) · committed 33 at the start · average velocity 24.3 · …
     ███████████████████████████████████████┊██████████┃████████████████░░░░░░░░░
                                            ▲ velocity 24.3   ▲ capacity 28.9
 
-The bar is filled up to the commitment, in $error past the capacity line; `┃` marks capacity and
-`┊` the average velocity. Everything is computed from three numbers, so the screen can move the
-commitment at once (it is the sum of the sprint's points) and fill in capacity and velocity when
-its plan worker answers.
+The bar is filled up to the scope (the points in the sprint now), in $error past the capacity
+line; `┃` marks capacity and `┊` the average velocity. The commitment (what the sprint held when
+it started) is named beside it once the sprint has started. The screen moves the scope at once
+(it is the sum of the sprint list's points) and fills in the rest when its plan worker answers.
 """
 
 from __future__ import annotations
@@ -25,13 +25,14 @@ HEADROOM = 1.1  # the scale runs 10% past the largest figure, so no marker sits 
 
 @dataclass(frozen=True, slots=True)
 class CapacityFigures:
-    committed: float
+    scope: float  # the points against capacity: the sprint's now, or a member's assigned ones
     capacity: float | None = None  # None until the plan is known
     velocity: float | None = None  # None also when no sprint has closed yet
+    committed: float | None = None  # the sprint's points at its start; None before it
 
     @property
     def over(self) -> bool:
-        return self.capacity is not None and self.committed > self.capacity
+        return self.capacity is not None and self.scope > self.capacity
 
 
 def _fmt(value: float) -> str:
@@ -60,22 +61,21 @@ def meter(value: float, limit: float | None, scale: float, width: int) -> Conten
 
 
 def headline(figures: CapacityFigures) -> Content:
-    """The numbers: committed, capacity, load, average velocity and the headroom left."""
-    committed_style = "bold $error" if figures.over else "bold"
-    parts: list[str | tuple[str, str]] = [
-        "Committed ",
-        (f"{_fmt(figures.committed)} pts", committed_style),
-    ]
+    """The numbers: scope, capacity, load, commitment, average velocity and the headroom left."""
+    scope_style = "bold $error" if figures.over else "bold"
+    parts: list[str | tuple[str, str]] = ["Scope ", (f"{_fmt(figures.scope)} pts", scope_style)]
     capacity = figures.capacity
     if capacity is None:
         parts.append((" · capacity …", "$text-muted"))
         return Content.assemble(*parts)
     parts += [" of ", (f"{_fmt(capacity)}", "bold"), " capacity"]
     if capacity:
-        parts.append((f" ({figures.committed / capacity:.0%})", committed_style))
+        parts.append((f" ({figures.scope / capacity:.0%})", scope_style))
+    if figures.committed is not None:
+        parts += [("  ·  ", "$text-muted"), f"committed {_fmt(figures.committed)} at the start"]
     velocity = "—" if figures.velocity is None else _fmt(figures.velocity)
     parts += [("  ·  ", "$text-muted"), "average velocity ", (velocity, "bold $accent")]
-    gap = capacity - figures.committed
+    gap = capacity - figures.scope
     if gap < 0:
         parts += [("  ·  ", "$text-muted"), (f"{_fmt(-gap)} pts over capacity", "bold $error")]
     else:
@@ -88,8 +88,8 @@ def bar(figures: CapacityFigures, width: int, scale: float | None = None) -> Con
     at the right end) lets several bars share one, as the per-member load does."""
     if width < 1:
         return Content("")
-    scale = scale or scale_of(figures.committed, figures.capacity, figures.velocity)
-    body = meter(figures.committed, figures.capacity, scale, width)
+    scale = scale or scale_of(figures.scope, figures.capacity, figures.velocity)
+    body = meter(figures.scope, figures.capacity, scale, width)
     marks: dict[int, tuple[str, str]] = {}
     if figures.velocity is not None:
         marks[column(figures.velocity, scale, width)] = (VELOCITY_MARK, "bold $accent")
@@ -120,7 +120,7 @@ def labels(figures: CapacityFigures, width: int) -> Content:
     Each label starts at its marker, or ends at it when that is what keeps both on the line
     apart; when the markers are too close for both, a legend of the marker glyphs is shown.
     """
-    scale = scale_of(figures.committed, figures.capacity, figures.velocity)
+    scale = scale_of(figures.scope, figures.capacity, figures.velocity)
     wanted: list[tuple[int, str, str]] = []
     if figures.velocity is not None:
         text = f"velocity {_fmt(figures.velocity)}"
@@ -165,8 +165,8 @@ class CapacityBar(Widget):
     figures: reactive[CapacityFigures] = reactive(CapacityFigures(0.0))
 
     @property
-    def committed(self) -> float:
-        return self.figures.committed
+    def scope(self) -> float:
+        return self.figures.scope
 
     @property
     def capacity(self) -> float | None:

@@ -1,8 +1,9 @@
 """How a story looks on the board: a few lines of styled, always-literal text.
 
-A card is a pure function of the story and its facts (best run against target, warnings, data
-blockers, Definition-of-Done gates, inherited sensitivity), so the board fetches the facts of
-the whole sprint in one read and re-renders any card without touching the database.
+A card is a pure function of the story and its facts (best run against target, warnings,
+GPU-hours, the newest model version, data blockers, Definition-of-Done gates, inherited
+sensitivity), so the board fetches the facts of the whole sprint in one read and re-renders any
+card without touching the database.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from mlboard.tui.text import one_line
 
 if TYPE_CHECKING:
     from mlboard.services.evidence import Evidence
+    from mlboard.services.experiments import ModelVersionView
 
 KIND_STYLES = {
     "experiment": "$accent",
@@ -51,11 +53,39 @@ def target_progress(story: StoryView, evidence: Evidence | None) -> list[str | t
     return [(reached, "$warning")]
 
 
+def hours(value: float) -> str:
+    """GPU-hours as a card shows them: one decimal below 100, whole hours above."""
+    return f"{value:.1f}" if abs(value) < 100 else f"{value:,.0f}"
+
+
+def gpu_budget(evidence: Evidence | None) -> list[str | tuple[str, str]]:
+    """`⚡ 12.5/40 GPU-h` for a story with a GPU budget; in $error once over it."""
+    compute = evidence.compute if evidence else None
+    if compute is None or compute.gpu_hours_budget is None:
+        return []
+    text = f"⚡ {hours(compute.gpu_hours_used)}/{compute.gpu_hours_budget:g} GPU-h"
+    return [(text, "bold $error" if compute.over_budget else "$text-muted")]
+
+
+def model_badge(model: ModelVersionView | None) -> list[str | tuple[str, str]]:
+    """`◈ fraud-detector v3 @champion`: the newest version the story's runs registered."""
+    if model is None:
+        return []
+    badge: list[str | tuple[str, str]] = [
+        (f"◈ {one_line(model.name, 28)} v{model.version}", "$accent")
+    ]
+    if model.aliases:
+        aliases = one_line(" ".join(f"@{alias}" for alias in model.aliases), 28)
+        badge.append((f" {aliases}", "bold $accent"))
+    return badge
+
+
 SENSITIVE = {"personal": "◆ personal data", "special_category": "◆ special-category data"}
 
 
 def render_card(story: StoryView, facts: CardFacts | None = None) -> Content:
-    """Key, kind and points; the title; then owner, target progress, warnings and blockers.
+    """Key, kind and points; the title; owner, target progress and warnings; GPU-hours against
+    the budget and the newest model version; then blockers.
 
     Built with `Content.assemble`, which takes text literally: a title like `[red]x` is shown as
     typed and control characters are stripped.
@@ -77,11 +107,14 @@ def render_card(story: StoryView, facts: CardFacts | None = None) -> Content:
     progress = target_progress(story, evidence)
     if progress:
         details += ["  " if details else "", *progress]
-    if evidence is not None and evidence.warnings:
-        details += ["  " if details else "", (f"⚠ {len(evidence.warnings)}", "bold $warning")]
+    if evidence is not None and evidence.warning_count:
+        details += ["  " if details else "", (f"⚠ {evidence.warning_count}", "bold $warning")]
     lines = [first, Content.assemble(story.title)]
     if details:
         lines.append(Content.assemble(*details))
+    compute, model = gpu_budget(evidence), model_badge(facts.model)
+    if compute or model:
+        lines.append(Content.assemble(*compute, "  " if compute and model else "", *model))
     if story.blocked:
         lines.append(
             Content.assemble(("⊘ blocked: ", "bold $error"), (story.blocked_reason, "$error"))

@@ -6,6 +6,11 @@ styling them costs more than repainting the whole screen, so switching between t
 took twice as long as it needed to. The keys shown are a pure function of the active bindings,
 so the footer compares them and keeps its widgets when nothing it shows has changed; and the
 footer of a screen in the background is not rebuilt at all.
+
+A screen reports its bindings several times while it settles (mounted, focused, a list
+highlighted), each before the rebuild the first one asked for has run. At most one rebuild is
+on its way at a time, and it shows the keys of that moment: the footer is rebuilt once, not once
+per report — a late second rebuild used to replace the keys after the screen looked settled.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ class KeyFooter(Footer):
     def __init__(self) -> None:
         super().__init__()
         self._shown: Hashable = None
+        self._rebuilding = False
 
     def _keys(self, screen: Screen[object]) -> Hashable:
         """Everything of the active bindings that the footer shows (or hides)."""
@@ -31,13 +37,23 @@ class KeyFooter(Footer):
             if binding.show
         )  # fmt: skip
 
+    @property
+    def settled(self) -> bool:
+        """The keys shown are the screen's keys now, and no rebuild is on its way."""
+        return not self._rebuilding and self._shown == self._keys(self.screen)
+
+    async def recompose(self) -> None:
+        self._rebuilding = False  # whether or not it can run: the next change schedules anew
+        await super().recompose()
+
     def compose(self) -> ComposeResult:
         self._shown = self._keys(self.screen) if self._bindings_ready else None
         yield from super().compose()
 
     def bindings_changed(self, screen: Screen[object]) -> None:
-        if not screen.is_current:
-            return  # a hidden screen's keys change with the app's mode, and are back once shown
+        if not screen.is_current or self._rebuilding:
+            return  # a hidden screen's keys are back once shown; a rebuild reads them anew
         if self._shown is not None and self._keys(screen) == self._shown:
             return
-        super().bindings_changed(screen)
+        super().bindings_changed(screen)  # schedules a rebuild while the app has focus
+        self._rebuilding = self.app.app_focus

@@ -1,9 +1,10 @@
-"""Charts of a story's target metric: across its runs, and over the steps of its best run.
+"""Charts of metrics: a story's target across its runs and over the steps of its best run; one
+metric's history for one run or several runs overlaid (the run and compare views).
 
-Imported only when a story has something to chart (the story detail mounts these lazily), so
-the board's first paint never pays for plotext. Axis titles use metric names only: run names are
-user text and are shown by the detail screen as literal Content, never fed to plotext's ANSI
-output.
+Imported only when a view has something to chart (the screens mount these lazily), so the
+board's first paint never pays for plotext. Names are user text and plotext writes ANSI itself:
+what reaches it goes through `text.plain` (printable characters only), and the screens show the
+run names in full as literal Content.
 """
 
 from __future__ import annotations
@@ -14,15 +15,30 @@ from textual_plotext import PlotextPlot
 
 from mlboard.analytics.training_signals import MetricPoint, TrendPoint
 from mlboard.domain import Target
+from mlboard.tui.text import plain
 
 VALUE_COLOR = "cyan"
 BEST_COLOR = "green"
 TARGET_COLOR = "red"
+MAX_LEGEND = 10  # runs named in an overlay's legend; more would cover the lines
+MAX_STEP_TICKS = 12
+FINE_LINES = 5  # an overlay of more runs is drawn at character resolution (see show_histories)
+MAX_POINTS = 300  # per line of an overlay: more than a terminal chart has columns for
 
 
-def _limits(values: Sequence[float], target: float) -> tuple[float, float]:
+def thinned(points: Sequence[MetricPoint], most: int = MAX_POINTS) -> Sequence[MetricPoint]:
+    """At most `most` points, evenly spread, first and last kept: a run that logged 50,000 steps
+    is drawn as fast as one that logged 300, and looks the same at a terminal's resolution."""
+    if len(points) <= most:
+        return points
+    stride = (len(points) - 1) / (most - 1)
+    return [points[round(index * stride)] for index in range(most)]
+
+
+def _limits(values: Sequence[float], target: float | None) -> tuple[float, float]:
     """Y limits that keep both the data and the target line in view, with a small margin."""
-    low, high = min(*values, target), max(*values, target)
+    line = [] if target is None else [target]
+    low, high = min([*values, *line]), max([*values, *line])
     margin = (high - low) * 0.1 or abs(high) * 0.1 or 1.0
     return low - margin, high + margin
 
@@ -68,4 +84,37 @@ class MetricChart(PlotextPlot):
         plt.plot([point.step for point in points], values, color=VALUE_COLOR, marker="hd")
         plt.hline(target.value, TARGET_COLOR)
         plt.ylim(*_limits(values, target.value))
+        self.refresh()
+
+    def show_histories(
+        self,
+        series: Sequence[tuple[str, Sequence[MetricPoint]]],
+        metric: str,
+        target: Target | None = None,
+    ) -> None:
+        """`metric` step by step for each (run label, history), overlaid in plotext's colours;
+        the target as a rule when it is the target's metric. Labels name the runs in the legend
+        (up to MAX_LEGEND of them)."""
+        self._start(f"{plain(metric, 60)} by step", "step")
+        plt = self.plt
+        named = len(series) <= MAX_LEGEND
+        # plotext draws a line in half characters ("hd") at ~10 ms a run: twenty would hold the
+        # view back a fifth of a second, and so many lines are told apart by colour anyway
+        marker = "hd" if len(series) <= FINE_LINES else "sd"
+        values: list[float] = []
+        steps: set[int] = set()
+        for label, logged in series:
+            points = thinned(logged)
+            ys = [point.value for point in points]
+            values += ys
+            xs = [point.step for point in points]
+            steps.update(xs)
+            plt.plot(xs, ys, marker=marker, label=plain(label, 20) if named else None)
+        if len(steps) <= MAX_STEP_TICKS:  # a few steps: each its own tick, never 0.25
+            plt.xticks(sorted(steps))
+        line = target.value if target is not None and target.metric == metric else None
+        if line is not None:
+            plt.hline(line, TARGET_COLOR)
+        if values:
+            plt.ylim(*_limits(values, line))
         self.refresh()

@@ -16,10 +16,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from rich.text import Text
-from textual.binding import Binding
 from textual.message import Message
 
 from mlboard.services.experiments import RunView
+from mlboard.tui.keys import bind
 from mlboard.tui.text import one_line
 from mlboard.tui.widgets.card import metric_value
 from mlboard.tui.widgets.steady_table import SteadyTable
@@ -97,10 +97,10 @@ class RunTable(SteadyTable):
     """Rows keyed by run id; colours come from the app's theme when rows are built."""
 
     BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False, id="run_down"),
-        Binding("k", "cursor_up", "Up", show=False, id="run_up"),
-        Binding("home,g", "scroll_top", "First", show=False, id="run_first"),
-        Binding("end,G", "scroll_bottom", "Last", show=False, id="run_last"),
+        bind("run_down", "cursor_down", "Down", show=False),
+        bind("run_up", "cursor_up", "Up", show=False),
+        bind("run_first", "scroll_top", "First", show=False),
+        bind("run_last", "scroll_bottom", "Last", show=False),
     ]
 
     class NearEnd(Message):
@@ -113,10 +113,13 @@ class RunTable(SteadyTable):
             super().__init__()
             self.rows = rows
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, id: str | None = None, most_selected: int = 0) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self.run_columns: list[RunColumn] = []
         self.now: datetime | None = None
+        self.selected: dict[str, None] = {}  # run ids, in the order they were selected
+        self.most_selected = most_selected
+        self._labels: dict[str, str] = {}  # each shown run's name, to mark it again
         self._colors: dict[str, str] = {}
 
     def set_columns(self, metrics: Sequence[str]) -> None:
@@ -140,6 +143,40 @@ class RunTable(SteadyTable):
             self._colors = dict(self.app.theme_variables)
         return self._colors.get(name, "")
 
+    def name_cell(self, run_id: str, label: str) -> Text:
+        """The run's name, after a ✓ when it is selected."""
+        self._labels[run_id] = label
+        name = Text(one_line(label), overflow="ellipsis", no_wrap=True)
+        if run_id in self.selected:
+            name = Text.assemble(("✓ ", f"bold {self._color('accent')}"), name)
+            name.overflow, name.no_wrap = "ellipsis", True
+        return name
+
+    def toggle_highlighted(self) -> bool:
+        """Select the run under the cursor (or leave it out again) and move the cursor on, as
+        file managers do; False when `most_selected` runs are selected already."""
+        run_id = self.highlighted_key
+        if run_id is None:
+            return True
+        if run_id in self.selected:
+            del self.selected[run_id]
+        elif len(self.selected) >= self.most_selected:
+            return False
+        else:
+            self.selected[run_id] = None
+        self._remark(run_id)
+        self.action_cursor_down()
+        return True
+
+    def clear_selection(self) -> None:
+        was, self.selected = self.selected, {}
+        for run_id in was:
+            self._remark(run_id)
+
+    def _remark(self, run_id: str) -> None:
+        if run_id in self.rows:
+            self.update_cell(run_id, "run", self.name_cell(run_id, self._labels[run_id]))
+
     def cells(self, run: RunView) -> list[Text]:
         muted = self._color("text-muted")
         start = run.start.astimezone().strftime("%b %d %H:%M") if run.start else ""
@@ -147,7 +184,7 @@ class RunTable(SteadyTable):
         if run.end is None and run.start is not None and span:
             span += "…"
         cells = [
-            Text(one_line(run.label), overflow="ellipsis", no_wrap=True),
+            self.name_cell(run.run_id, run.label),
             Text(one_line(run.experiment_name), overflow="ellipsis", no_wrap=True),
             Text(run.status, style=self._color(STATUS_COLORS.get(run.status, "text-muted"))),
             Text(one_line(run.user), overflow="ellipsis", no_wrap=True),
@@ -174,6 +211,7 @@ class RunTable(SteadyTable):
     def show_runs(self, runs: Sequence[RunView], keep: str | None = None) -> None:
         """Replace the rows in one go, keeping the cursor on run `keep` if it is still there."""
         self.clear()
+        self._labels = {}
         self.append_runs(runs)
         if keep is not None and keep in self.rows:
             self.move_cursor(row=self.get_row_index(keep), animate=False, scroll=True)
