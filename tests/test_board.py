@@ -309,3 +309,29 @@ async def test_a_board_drawn_from_its_file_notices_changes_made_since(workspace)
             assert keys_in(app, "review") == ["ML-1"]
     finally:
         app.close_workspace()
+
+
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Etc/GMT+12"])
+async def test_a_board_drawn_from_its_file_counts_days_in_the_team_time_zone(workspace, zone):
+    """26 hours apart, the two zones are never on the same date: each board counts the days
+    left from its own team's date, not the machine's."""
+    from dataclasses import replace
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from mlboard.services.sprints import add_sprint, start_sprint
+    from mlboard.tui.app import board_app
+
+    machine_today = datetime.now(UTC).date()
+    end = machine_today + timedelta(days=5)
+    add_sprint(workspace, "S1", start=str(machine_today - timedelta(days=5)), end=str(end))
+    start_sprint(workspace, "S1")
+    app = board_app(replace(workspace.settings, timezone=zone))
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            team_today = datetime.now(UTC).astimezone(ZoneInfo(zone)).date()
+            summary = str(app.screen.query_one("#sprint-summary").render())
+            assert f"{(end - team_today).days + 1} days left" in summary
+    finally:
+        app.close_workspace()

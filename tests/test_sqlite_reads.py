@@ -105,6 +105,17 @@ def test_a_bad_filter_is_the_same_one_line_error(sample_workspace, filters, mess
     assert read.value.message.startswith(message)
 
 
+def test_a_handle_typed_in_another_form_finds_the_same_member(sample_workspace):
+    """`@josé` typed with a decomposed é (as a Mac sends it), spaces around: the member `josé`."""
+    add_member(sample_workspace, "josé", "José Lima")
+    typed = " @jose\u0301 "
+    same(light(sample_workspace, "list_stories", assignee=typed), [])
+    same(
+        light(sample_workspace, "list_stories", assignee=typed),
+        list_stories(sample_workspace, assignee=typed),
+    )
+
+
 def test_a_light_read_writes_nothing(sample_workspace):
     path = Path(sample_workspace.settings.database)
     sample_workspace.close()  # no connection of the services left open beside the file
