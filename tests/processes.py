@@ -27,6 +27,19 @@ def child_env(home: Path, **values: str) -> dict[str, str]:
     return {"PATH": "/usr/bin:/bin", "HOME": str(home), "PYTHONPATH": str(SOURCE), **kept, **values}
 
 
+def run_mlboard(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`mlboard ARGS` as its executable, in `cwd` (its home too), for the user `tester`: its
+    exit code and what it printed."""
+    return subprocess.run(
+        [sys.executable, "-m", "mlboard", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=child_env(cwd, MLBOARD_USER="tester"),
+        check=False,
+    )
+
+
 def script_answer(script: str, *args: str, cwd: Path) -> dict:
     """Run `script` in a fresh interpreter in `cwd` (its home too); the JSON it printed last."""
     result = subprocess.run(

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-import subprocess
-import sys
 from contextlib import closing
 
 import pytest
@@ -18,19 +16,7 @@ from mlboard.store import migrations
 from mlboard.tui import SCREENS
 from mlboard.tui.app import MlboardApp, board_app
 
-from processes import child_env, script_answer
-
-
-def mlboard(folder, *args: str) -> subprocess.CompletedProcess[str]:
-    """The executable run in `folder`, as a user would: its exit code and what it printed."""
-    return subprocess.run(
-        [sys.executable, "-m", "mlboard", *args],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        env=child_env(folder, MLBOARD_USER="tester"),
-        check=False,
-    )
+from processes import run_mlboard, script_answer
 
 
 @pytest.mark.parametrize(
@@ -58,7 +44,7 @@ def test_every_screen_can_be_opened_by_name():
 
 
 def test_an_unknown_screen_is_one_line_naming_the_choices(tmp_path):
-    result = mlboard(tmp_path, "--screen", "kanban", "--db", "x.db")
+    result = run_mlboard("--screen", "kanban", "--db", "x.db", cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "error: --screen: no screen called 'kanban'; choose one of "
@@ -79,7 +65,7 @@ async def test_the_app_opens_on_the_screen_asked_for(sample_workspace, screen):
 
 
 def test_screen_does_not_go_with_a_command(tmp_path):
-    result = mlboard(tmp_path, "--screen", "standup", "--db", "x.db", "where")
+    result = run_mlboard("--screen", "standup", "--db", "x.db", "where", cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip() == "error: --screen opens the TUI; it does not go with `where`"
 
@@ -107,7 +93,7 @@ def test_a_newer_database_is_refused_in_one_line(tmp_path):
     with sqlite3.connect(path) as connection:
         connection.execute("UPDATE alembic_version SET version_num = '9999'")
     connection.close()
-    result = mlboard(tmp_path, "--db", str(path))
+    result = run_mlboard("--db", str(path), cwd=tmp_path)
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1
     assert "written by a newer mlboard (schema 9999" in result.stderr
@@ -141,7 +127,7 @@ def test_a_bad_filter_of_a_listing_is_one_line(tmp_path):
     from mlboard.store.engine import open_database
 
     open_database(str(tmp_path / "team.db")).dispose()
-    result = mlboard(tmp_path, "--db", "team.db", "story", "list", "--status", "x")
+    result = run_mlboard("--db", "team.db", "story", "list", "--status", "x", cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "error: status: unknown status 'x' (choose from backlog, todo, in_progress, review, done)"
@@ -187,10 +173,11 @@ def test_a_database_failure_after_opening_is_one_line_and_exit_1(tmp_path):
     """A table dropped behind mlboard's back: SQLAlchemy's error becomes one `database:` line,
     not a traceback."""
     database = str(tmp_path / "board.db")
-    assert mlboard(tmp_path, "--db", database, "story", "add", "Churn model").returncode == 0
+    added = run_mlboard("--db", database, "story", "add", "Churn model", cwd=tmp_path)
+    assert added.returncode == 0
     with closing(sqlite3.connect(database)) as connection:
         connection.execute("DROP TABLE story")
-    result = mlboard(tmp_path, "--db", database, "story", "list")
+    result = run_mlboard("--db", database, "story", "list", cwd=tmp_path)
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == ["error: database: no such table: story"]
     assert result.stdout == ""
