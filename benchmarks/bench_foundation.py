@@ -1,6 +1,7 @@
 """Wall times of the foundation against the budgets of DESIGN.md ("Budgets").
 
     python benchmarks/bench_foundation.py [--db /tmp/mlboard-scale.db] [--runs 5] [--profile]
+        [--peer-venv /tmp/mlboard-peers] [--checkout DIR ...]
 
 Builds the scale workspace if it is missing or incomplete (`workspace.py`), the demo workspace
 with `mlboard demo --no-open`, then times (median and min of `--runs` runs each):
@@ -8,11 +9,18 @@ with `mlboard demo --no-open`, then times (median and min of `--runs` runs each)
 - `mlboard --help`, and checks in a separate `-X importtime` run that it imports neither
   mlflow nor pandas;
 - `mlboard --db DB story list --format json` and `sprint list --format json`, whole process;
-- the board's first paint on the large database and on the demo one: in-process
-  (`first_paint.py`: `App.run_test`, from app construction until the columns hold their cards)
-  and whole process: `mlboard --db DB` in a pseudo-terminal, from launch until a card shows in
-  what it wrote (`terminal.py`), with the peak RSS. Both run in children, so this process stays
-  small: the kernel never reports a child's peak RSS below its parent's.
+- the board's first paint on the large database: in-process (`first_paint.py`: `App.run_test`,
+  from app construction until the columns hold their cards) and whole process: `mlboard --db
+  DB` in a pseudo-terminal, from launch until a card shows in what it wrote (`terminal.py`),
+  with the peak RSS. Both run in children, so this process stays small: the kernel never
+  reports a child's peak RSS below its parent's;
+- the board's first paint on the demo against kanban-tui's 60-task board and a trivial
+  Textual app (`peers.py`), their runs interleaved so that both see the same machine;
+- the simple commands (`sprint list`, `story list`, `story move`) on the demo against
+  `mlboard --help`, interleaved the same way.
+
+`--checkout DIR` (repeatable) measures the mlboard of each checkout side by side, each put
+first on PYTHONPATH: the same run then shows a change's before and after.
 
 It is a report, not a test: a missed budget is marked MISS and the exit code is still 0.
 Figures depend on the machine (DESIGN.md's budgets are for 2 cores).
@@ -22,21 +30,24 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import itertools
 import json
 import os
+import re
 import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from first_paint import clock
+from peers import DEFAULT_VENV, Peer, floor, kanban_tui
 from terminal import first_paint
-from workspace import count_rows, ensure_scale_workspace, first_data
+from workspace import count_rows, ensure_scale_workspace, first_data, story_in
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -60,6 +71,7 @@ class Sample:
 class Budget:
     seconds: float
     rss_mb: float | None = None
+    why: str = ""  # how a relative budget was derived: "0.55× kanban-tui"
 
 
 @dataclass(frozen=True)
@@ -95,13 +107,16 @@ class Row:
         return "MISS" if over_time or over_memory or self.broken else "OK"
 
     def render(self, width: int) -> str:
-        budget = f"(budget {self.budget.seconds:.2f} s)" if self.budget else "(no budget)"
+        budget = "(no budget)"
+        if self.budget:
+            why = f" = {self.budget.why}" if self.budget.why else ""
+            budget = f"(budget {self.budget.seconds:.2f} s{why})"
         memory = f"{self.peak_mb:4.0f} MB" if self.peak_mb is not None else "     -"
         if self.budget and self.budget.rss_mb is not None:
             memory += f" (budget {self.budget.rss_mb:.0f} MB)"
         line = (
             f"{self.label:<{width}}  {self.median:5.2f} s  min {self.fastest:5.2f}  "
-            f"{budget:<18} {self.verdict:<4}  {memory}"
+            f"{budget:<24} {self.verdict:<4}  {memory}"
         )
         return line + (f"   {self.note}" if self.note else "")
 
@@ -133,7 +148,7 @@ def own_peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_child(argv: Sequence[str]) -> ChildRun:
+def run_child(argv: Sequence[str], env: Mapping[str, str] | None = None) -> ChildRun:
     """Run a command to completion and return its times, output and its own peak RSS.
 
     `os.wait4` gives the rusage of this one child; `getrusage(RUSAGE_CHILDREN)` would give the
@@ -144,7 +159,9 @@ def run_child(argv: Sequence[str]) -> ChildRun:
     floor = own_peak_mb()
     with tempfile.TemporaryFile() as errors:
         started = clock()
-        process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=errors)
+        process = subprocess.Popen(
+            argv, stdout=subprocess.PIPE, stderr=errors, env={**os.environ, **(env or {})}
+        )
         assert process.stdout is not None
         stdout = process.stdout.read()
         process.stdout.close()
@@ -262,7 +279,6 @@ def ensure_demo(folder: Path) -> Path:
 Line = Row | Note
 LABEL_WIDTH = 49
 LARGE = Budget(1.5, 300)
-DEMO = Budget(0.6, 120)
 
 
 def measure_help(runs: int) -> list[Line]:
@@ -298,12 +314,144 @@ def measure_board(db: Path, what: str, runs: int, budget: Budget) -> list[Line]:
     ]
 
 
-def measure_demo(folder: Path, runs: int) -> list[Line]:
+# -- the demo: against the peers, and the simple commands against --help --------------------
+
+PEER_SHARE = 0.55  # DESIGN.md: the demo's first paint within 0.55x kanban-tui's 60-task board
+FALLBACK_PAINT = 0.45  # that share of kanban-tui's 0.81-0.89 s here, if it cannot be installed
+DEMO_RSS_MB = 120
+HELP_SHARE = 2.0  # DESIGN.md: a simple command within twice `mlboard --help`
+
+
+@dataclass(frozen=True)
+class Checkout:
+    """The mlboard measured: the installed one (no name), or a checkout put on PYTHONPATH."""
+
+    name: str = ""
+    env: Mapping[str, str] = field(default_factory=dict)
+
+    def label(self, text: str) -> str:
+        return f"{text} [{self.name}]" if self.name else text
+
+
+def checkouts_of(paths: Sequence[Path]) -> list[Checkout]:
+    return [Checkout(p.name, {"PYTHONPATH": str(p.resolve())}) for p in paths] or [Checkout()]
+
+
+def interleaved(runs: int, measures: Mapping[str, Callable[[], Sample]]) -> dict[str, list[Sample]]:
+    """`runs` samples of each measurement taken in turns, after one untimed warm-up of each:
+    a change in the machine's load then weighs on every program alike."""
+    for measure in measures.values():
+        measure()
+    samples: dict[str, list[Sample]] = {label: [] for label in measures}
+    for _ in range(runs):
+        for label, measure in measures.items():
+            samples[label].append(measure())
+    return samples
+
+
+def paint_sample(argv: Sequence[str], shown: re.Pattern[bytes], env: Mapping[str, str]) -> Sample:
+    paint = first_paint(argv, shown, env=env)
+    return Sample(paint.seconds, paint.rss_mb)
+
+
+def peer_sample(peer: Peer) -> Sample:
+    paint = peer.paint()
+    return Sample(paint.seconds, paint.rss_mb)
+
+
+def process_sample(argv: Sequence[str], env: Mapping[str, str]) -> Sample:
+    child = run_child(argv, env)
+    return Sample(child.ended - child.started, child.rss_mb)
+
+
+def measure_demo_paint(
+    db: Path, runs: int, peer_venv: Path, checkouts: Sequence[Checkout]
+) -> list[Line]:
+    """The demo board's first paint, kanban-tui's 60-task board and the floor, in turns."""
+    lines: list[Line] = []
+    with tempfile.TemporaryDirectory(prefix="mlboard-peer-") as folder:
+        peers = [floor()]
+        try:
+            peers.insert(0, kanban_tui(peer_venv, Path(folder)))
+        except (RuntimeError, subprocess.CalledProcessError) as error:
+            lines.append(Note("kanban-tui", f"not measured ({error}): budget {FALLBACK_PAINT} s"))
+        measures: dict[str, Callable[[], Sample]] = {
+            peer.name: lambda peer=peer: peer_sample(peer) for peer in peers
+        }
+        cards, argv = first_data(db, "board"), [MLBOARD, "--db", str(db)]
+        label = f"board first paint (demo, {count_rows(db, 'story')} stories)"
+        for checkout in checkouts:
+            measures[checkout.label(label)] = lambda c=checkout: paint_sample(argv, cards, c.env)
+        samples = interleaved(runs, measures)
+    medians = {name: statistics.median(s.seconds for s in found) for name, found in samples.items()}
+    kanban = next((peer.name for peer in peers if peer.name.startswith("kanban-tui")), None)
+    if kanban:
+        budget = Budget(PEER_SHARE * medians[kanban], DEMO_RSS_MB, f"{PEER_SHARE}x kanban-tui")
+    else:
+        budget = Budget(FALLBACK_PAINT, DEMO_RSS_MB, "fallback")
+    for peer in peers:
+        lines.append(Row(peer.name, samples[peer.name], note="peer, same terminal method"))
+    for checkout in checkouts:
+        name = checkout.label(label)
+        ratios = [f"{medians[name] / medians[peer.name]:.2f}x {peer.name.split(',')[0]}"
+                  for peer in peers]  # fmt: skip
+        lines.append(Row(name, samples[name], budget, note=", ".join(ratios)))
+    return lines
+
+
+def measure_demo_commands(db: Path, runs: int, checkouts: Sequence[Checkout]) -> list[Line]:
+    """`sprint list`, `story list` and `story move` (text, as people run them) against
+    `mlboard --help`, in turns. The moves go back and forth on a copy of the demo database."""
+    lines: list[Line] = []
+    with tempfile.TemporaryDirectory(prefix="mlboard-moves-") as folder:
+        moves_db = Path(folder) / "moves.db"
+        shutil.copyfile(db, moves_db)
+        key, statuses = story_in(db, "todo"), itertools.cycle(["in_progress", "todo"])
+        commands = {
+            "mlboard --help": lambda: ["--help"],
+            "sprint list (demo)": lambda: ["--db", str(db), "sprint", "list"],
+            "story list (demo)": lambda: ["--db", str(db), "story", "list"],
+            f"story move {key} (demo)": lambda: [
+                "--db", str(moves_db), "story", "move", key, next(statuses)
+            ],
+        }  # fmt: skip
+        measures: dict[str, Callable[[], Sample]] = {}
+        for checkout in checkouts:
+            for text, args in commands.items():
+                measures[checkout.label(text)] = lambda c=checkout, a=args: process_sample(
+                    [MLBOARD, *a()], c.env
+                )
+        samples = interleaved(runs, measures)
+    for checkout in checkouts:
+        help_label = checkout.label("mlboard --help")
+        help_median = statistics.median(s.seconds for s in samples[help_label])
+        lines.append(Row(help_label, samples[help_label], Budget(0.3), note="in the same turns"))
+        budget = Budget(HELP_SHARE * help_median, why=f"{HELP_SHARE:g}x --help")
+        for text in list(commands)[1:]:
+            label = checkout.label(text)
+            row = Row(label, samples[label], budget)
+            lines.append(replace(row, note=f"{row.median / help_median:.2f}x --help"))
+    return lines
+
+
+def measure_demo(
+    folder: Path, runs: int, peer_venv: Path, checkouts: Sequence[Checkout]
+) -> list[Line]:
     try:
         db = ensure_demo(folder)
     except ChildFailed as error:
         return [Note("board first paint (demo)", f"skipped: mlboard demo failed: {error}")]
-    return measure_board(db, f"demo, {count_rows(db, 'story')} stories", runs, DEMO)
+    inside, cards, first = time_first_paint_in_process(db, runs)
+    stories = count_rows(db, "story")
+    return [
+        Row(
+            f"board first paint (demo, {stories} stories), in-process",
+            inside,
+            note=f"{cards} cards; first run {first:.2f} s",
+        ),
+        *guarded("demo vs peers", lambda: measure_demo_paint(db, runs, peer_venv, checkouts)),
+        *guarded("simple commands", lambda: measure_demo_commands(db, runs, checkouts)),
+    ]
 
 
 def guarded(label: str, measure: Callable[[], list[Line]]) -> list[Line]:
@@ -320,6 +468,16 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--demo-dir", type=Path, default=Path("/tmp/bench-demo"))
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--profile", action="store_true", help="cProfile one warm paint too")
+    parser.add_argument(
+        "--peer-venv", type=Path, default=DEFAULT_VENV, help="venv for kanban-tui (made once)"
+    )
+    parser.add_argument(
+        "--checkout",
+        type=Path,
+        action="append",
+        default=[],
+        help="measure this checkout's mlboard too (repeatable; first on PYTHONPATH)",
+    )
     return parser.parse_args(argv)
 
 
@@ -339,7 +497,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         lambda: guarded("story list", lambda: [measure_list(db, "story", runs)]),
         lambda: guarded("sprint list", lambda: [measure_list(db, "sprint", runs)]),
         lambda: guarded("board first paint", lambda: measure_board(db, large, runs, LARGE)),
-        lambda: measure_demo(args.demo_dir.expanduser().resolve(), runs),
+        lambda: measure_demo(
+            args.demo_dir.expanduser().resolve(), runs, args.peer_venv, checkouts_of(args.checkout)
+        ),
     ]
     for measure in measurements:
         for line in measure():

@@ -20,7 +20,7 @@ import struct
 import sys
 import termios
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 SIZE = (160, 50)
@@ -50,14 +50,19 @@ def first_paint(
     size: tuple[int, int] = SIZE,
     timeout: float = 30.0,
     quit_keys: bytes = b"q",
+    env: Mapping[str, str] | None = None,
 ) -> Paint:
-    """Run `argv` in a `size` terminal; time launch → `wait_for` on screen; then quit it."""
+    """Run `argv` in a `size` terminal; time launch → `wait_for` on screen; then quit it.
+
+    `env` is added to the program's environment (the peers' config folders, a checkout on
+    PYTHONPATH)."""
     columns, rows = size
     began = time.monotonic()
     pid, fd = os.forkpty()
     if pid == 0:  # the child: a terminal of the right size, then the program
         try:
             fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+            os.environ.update(env or {})
             os.environ["TERM"] = "xterm-256color"
             os.execvp(argv[0], list(argv))
         finally:

@@ -72,3 +72,16 @@ def first_data(db: Path, screen: str) -> re.Pattern[bytes]:
             rows = connection.execute("SELECT name FROM member WHERE active").fetchall()
             return _any_of([name for (name,) in rows])
     raise ValueError(f"no first-data text known for the {screen} screen")
+
+
+def story_in(db: Path, status: str) -> str:
+    """The key of a story of the active sprint in `status` (one a benchmark can move and back)."""
+    with read_only(db) as connection:
+        row = connection.execute(
+            "SELECT story.key FROM story JOIN sprint ON story.sprint_id = sprint.id"
+            " WHERE sprint.state = 'active' AND story.status = ? ORDER BY story.id LIMIT 1",
+            (status,),
+        ).fetchone()
+    if row is None:
+        raise ValueError(f"no story in {status} in the active sprint of {db}")
+    return str(row[0])

@@ -9,6 +9,7 @@ exit code, never a traceback or a box, and never a control character from the te
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -49,13 +50,21 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         board = board_args(args)
         if board is not None:
+            gc.disable()  # start-up's objects live on: the board enables it after the first frame
             from mlboard.config import load_settings
             from mlboard.tui import check_screen
+            from mlboard.tui.first_read import read_first
 
             screen = check_screen(board.screen)
+            settings = load_settings(board.database)
+            if settings.keymap:  # a key given to two bindings is refused before anything starts
+                from mlboard.tui.keys import check_keymap
+
+                check_keymap(settings)
+            first = read_first(settings, screen)  # before Textual: a helper may read meanwhile
             from mlboard.tui.app import run_board
 
-            run_board(load_settings(board.database), screen)
+            run_board(settings, screen, first)
         else:
             sys.exit(run_cli(args))
     except KeyboardInterrupt:
@@ -70,9 +79,9 @@ def run_cli(args: Sequence[str]) -> int:
     In its standalone mode Typer would print the parser's errors itself, over several lines;
     without it they are raised (`typer.TyperException`), and `typer.Exit` becomes a return value.
     """
-    from mlboard.cli import app
+    from mlboard.cli import app_for
 
-    code = app(args=list(args), prog_name="mlboard", standalone_mode=False)
+    code = app_for(args)(args=list(args), prog_name="mlboard", standalone_mode=False)
     return code if isinstance(code, int) else 0
 
 

@@ -253,3 +253,85 @@ async def test_cards_are_drawn_again_when_the_terminal_is_resized(sample_workspa
         await pilot.resize_terminal(*SIZE)
         await pilot.pause()
         assert cards.virtual_size.height == wide
+
+
+async def test_a_board_drawn_from_its_file_works_as_one_drawn_from_the_services(workspace):
+    """`mlboard` paints the board from a light read of the file and opens the database after
+    the first frame: the same cards, then their facts, and moves that write."""
+    from mlboard.services.data.pipelines import record_run
+    from mlboard.services.data.status import depend
+    from mlboard.services.planning.sprints import add_sprint, start_sprint
+    from mlboard.tui.app import board_app
+
+    add_sprint(workspace, "S1")
+    create_story(workspace, "Features", {"sprint": "S1", "kind": "data"})
+    create_story(workspace, "Churn model", {"sprint": "S1", "kind": "model"})
+    start_sprint(workspace, "S1")
+    record_run(workspace, "features", "failed", error="disk full")
+    depend(workspace, "ML-1", "features")
+    app = board_app(workspace.settings)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            assert keys_in(app, "todo") == ["ML-1", "ML-2"]
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            first_card = column(app, "todo").cards.get_option_at_index(0).prompt
+            assert "⛁ blocked by data" in str(first_card)
+            await press_on_card(pilot, app, "ML-2", "right_square_bracket")
+            assert get_story(workspace, "ML-2").status == "in_progress"
+            assert keys_in(app, "in_progress") == ["ML-2"]
+    finally:
+        app.close_workspace()
+
+
+async def test_a_board_drawn_from_its_file_notices_changes_made_since(workspace):
+    """The snapshot's change marker is the one the poll compares: nothing changed, nothing is
+    read again; a change made elsewhere shows."""
+    from mlboard.services.planning.sprints import add_sprint, start_sprint
+    from mlboard.services.stories.records import move_story
+    from mlboard.tui.app import board_app
+
+    add_sprint(workspace, "S1")
+    create_story(workspace, "Features", {"sprint": "S1"})
+    start_sprint(workspace, "S1")
+    app = board_app(workspace.settings)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            app.poll_changes()
+            assert app.data_version == 0
+            move_story(workspace, "ML-1", "review")
+            app.poll_changes()
+            await pilot.pause()
+            assert app.data_version == 1
+            assert keys_in(app, "review") == ["ML-1"]
+    finally:
+        app.close_workspace()
+
+
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Etc/GMT+12"])
+async def test_a_board_drawn_from_its_file_counts_days_in_the_team_time_zone(workspace, zone):
+    """26 hours apart, the two zones are never on the same date: each board counts the days
+    left from its own team's date, not the machine's."""
+    from dataclasses import replace
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from mlboard.services.planning.sprints import add_sprint, start_sprint
+    from mlboard.tui.app import board_app
+
+    machine_today = datetime.now(UTC).date()
+    end = machine_today + timedelta(days=5)
+    add_sprint(workspace, "S1", start=str(machine_today - timedelta(days=5)), end=str(end))
+    start_sprint(workspace, "S1")
+    app = board_app(replace(workspace.settings, timezone=zone))
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            team_today = datetime.now(UTC).astimezone(ZoneInfo(zone)).date()
+            summary = str(app.screen.query_one("#sprint-summary").render())
+            assert f"{(end - team_today).days + 1} days left" in summary
+    finally:
+        app.close_workspace()

@@ -14,24 +14,13 @@ from mlboard.cli import app
 from mlboard.errors import UserError
 
 from cli_runs import Mlboard, mlboard_in
-from processes import child_env
+from processes import child_env, run_mlboard
 
 
 @pytest.fixture
 def mlboard(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Mlboard:
     """Run `mlboard --db <tmp db> ARGS` in-process; return the result."""
     return mlboard_in(tmp_path, monkeypatch)
-
-
-def run_process(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "mlboard", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env=child_env(cwd, MLBOARD_USER="tester"),
-        check=False,
-    )
 
 
 def ok(result) -> str:
@@ -192,8 +181,8 @@ def test_user_errors_become_exceptions_with_exit_code_two(mlboard):
 )
 def test_bad_input_is_one_line_on_stderr_and_exit_two(tmp_path, args, message):
     database = str(tmp_path / "b.db")
-    assert run_process("--db", database, "story", "add", "first", cwd=tmp_path).returncode == 0
-    result = run_process("--db", database, *args, cwd=tmp_path)
+    assert run_mlboard("--db", database, "story", "add", "first", cwd=tmp_path).returncode == 0
+    result = run_mlboard("--db", database, *args, cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.startswith(message)
     assert len(result.stderr.strip().splitlines()) == 1
@@ -203,11 +192,11 @@ def test_bad_input_is_one_line_on_stderr_and_exit_two(tmp_path, args, message):
 def test_a_non_database_file_is_refused(tmp_path):
     bogus = tmp_path / "notes.txt"
     bogus.write_text("hello, not a database\n")
-    result = run_process("--db", str(bogus), "story", "list", cwd=tmp_path)
+    result = run_mlboard("--db", str(bogus), "story", "list", cwd=tmp_path)
     assert result.returncode == 2
     assert "is not a SQLite database" in result.stderr
     assert bogus.read_text() == "hello, not a database\n"
-    missing = run_process("--db", str(tmp_path / "no" / "such.db"), "story", "list", cwd=tmp_path)
+    missing = run_mlboard("--db", str(tmp_path / "no" / "such.db"), "story", "list", cwd=tmp_path)
     assert (missing.returncode, "does not exist" in missing.stderr) == (2, True)
 
 

@@ -1,11 +1,13 @@
 """The `mlboard` commands. Thin: parse arguments, call a service, print the result.
 
 Services (and through them SQLAlchemy) are imported inside commands, so `mlboard --help` stays
-fast. Errors are reported by `mlboard.launcher`, the executable's entry point.
+fast, and a command line registers only the command it runs (`app_for`). Errors are reported by
+`mlboard.launcher`, the executable's entry point.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Annotated
 
 import typer
@@ -14,7 +16,7 @@ from mlboard.cli.state import CliState
 from mlboard.errors import UserError
 from mlboard.tui import SCREENS
 
-app = typer.Typer(
+app_root = typer.Typer(
     name="mlboard",
     help="A terminal sprint board for ML teams. Without a command, opens the board.",
     no_args_is_help=False,
@@ -33,7 +35,7 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback(invoke_without_command=True)
+@app_root.callback(invoke_without_command=True)
 def root(
     ctx: typer.Context,
     db: Annotated[
@@ -60,51 +62,187 @@ def root(
         raise UserError(f"--screen opens the TUI; it does not go with `{ctx.invoked_subcommand}`")
 
 
-def _register() -> None:
-    from mlboard.cli import (
-        audit,
-        config,
-        governance,
-        members,
-        monitoring,
-        pipelines,
-        planning,
-        run_reports,
-        runs,
-        serve,
-        sprints,
-        standup,
-        stories,
-        transfer,
-        workspace,
-    )
+# Each command's module is imported, and its Typer commands built, only when that command runs
+# (or for the full help): building every command's parameters takes longer than a simple
+# command's own work. `app` (below) is the whole CLI, registered in this order.
 
-    app.add_typer(members.app, name="member")
-    app.add_typer(sprints.app, name="sprint")
-    app.add_typer(stories.app, name="story")
-    app.add_typer(transfer.import_app, name="import")
-    app.command("export")(transfer.export)
-    app.add_typer(pipelines.app, name="pipeline")
-    app.add_typer(monitoring.drift_app, name="drift")
-    app.add_typer(monitoring.alert_app, name="alert")
-    app.add_typer(standup.app, name="standup")
-    app.add_typer(audit.app, name="audit")
-    app.command("sync")(runs.sync)
-    app.command("plan")(planning.plan)
+
+def _members() -> None:
+    from mlboard.cli import members
+
+    app_root.add_typer(members.app, name="member")
+
+
+def _sprints() -> None:
+    from mlboard.cli import planning, sprints
+
     sprints.app.command("report")(planning.report)
+    app_root.add_typer(sprints.app, name="sprint")
+
+
+def _stories() -> None:
+    from mlboard.cli import governance, run_reports, runs, stories
+
     stories.app.command("link")(runs.link)
     stories.app.command("unlink")(runs.unlink)
     stories.app.command("compare")(run_reports.story_compare)
-    app.add_typer(run_reports.app, name="run")
     stories.app.command("check")(governance.check)
     stories.app.command("gates")(governance.gates)
-    app.add_typer(governance.model_app, name="model")
-    app.add_typer(governance.dataset_app, name="dataset")
-    app.command("init")(workspace.init)
-    app.command("demo")(workspace.demo)
-    app.command("where")(workspace.where)
-    app.add_typer(config.app, name="config")
-    app.command("serve")(serve.serve)
+    app_root.add_typer(stories.app, name="story")
 
 
-_register()
+def _import() -> None:
+    from mlboard.cli import transfer
+
+    app_root.add_typer(transfer.import_app, name="import")
+
+
+def _export() -> None:
+    from mlboard.cli import transfer
+
+    app_root.command("export")(transfer.export)
+
+
+def _pipelines() -> None:
+    from mlboard.cli import pipelines
+
+    app_root.add_typer(pipelines.app, name="pipeline")
+
+
+def _drift() -> None:
+    from mlboard.cli import monitoring
+
+    app_root.add_typer(monitoring.drift_app, name="drift")
+
+
+def _alerts() -> None:
+    from mlboard.cli import monitoring
+
+    app_root.add_typer(monitoring.alert_app, name="alert")
+
+
+def _standup() -> None:
+    from mlboard.cli import standup
+
+    app_root.add_typer(standup.app, name="standup")
+
+
+def _audit() -> None:
+    from mlboard.cli import audit
+
+    app_root.add_typer(audit.app, name="audit")
+
+
+def _sync() -> None:
+    from mlboard.cli import runs
+
+    app_root.command("sync")(runs.sync)
+
+
+def _plan() -> None:
+    from mlboard.cli import planning
+
+    app_root.command("plan")(planning.plan)
+
+
+def _runs() -> None:
+    from mlboard.cli import run_reports
+
+    app_root.add_typer(run_reports.app, name="run")
+
+
+def _models() -> None:
+    from mlboard.cli import governance
+
+    app_root.add_typer(governance.model_app, name="model")
+
+
+def _datasets() -> None:
+    from mlboard.cli import governance
+
+    app_root.add_typer(governance.dataset_app, name="dataset")
+
+
+def _workspace(name: str) -> Callable[[], None]:
+    def register() -> None:
+        from mlboard.cli import workspace
+
+        app_root.command(name)(getattr(workspace, name))
+
+    return register
+
+
+def _config() -> None:
+    from mlboard.cli import config
+
+    app_root.add_typer(config.app, name="config")
+
+
+def _serve() -> None:
+    from mlboard.cli import serve
+
+    app_root.command("serve")(serve.serve)
+
+
+COMMANDS: dict[str, Callable[[], None]] = {
+    "member": _members,
+    "sprint": _sprints,
+    "story": _stories,
+    "import": _import,
+    "export": _export,
+    "pipeline": _pipelines,
+    "drift": _drift,
+    "alert": _alerts,
+    "standup": _standup,
+    "audit": _audit,
+    "sync": _sync,
+    "plan": _plan,
+    "run": _runs,
+    "model": _models,
+    "dataset": _datasets,
+    "init": _workspace("init"),
+    "demo": _workspace("demo"),
+    "where": _workspace("where"),
+    "config": _config,
+    "serve": _serve,
+}
+_registered: set[str] = set()
+_ROOT_OPTIONS_WITH_VALUES = ("--db", "--screen")
+
+
+def register(*names: str) -> typer.Typer:
+    """Add the commands `names` (all of them if none is named) to the root app, once each."""
+    for name in names or tuple(COMMANDS):
+        if name not in _registered:
+            _registered.add(name)
+            COMMANDS[name]()
+    return app_root
+
+
+def command_name(args: Sequence[str]) -> str | None:
+    """The command `args` run (`sprint` in `--db team.db sprint list`); None when that takes the
+    full parser to say (help, --version, a typo it will suggest a fix for)."""
+    rest = list(args)
+    while rest:
+        arg = rest.pop(0)
+        if arg in _ROOT_OPTIONS_WITH_VALUES:
+            if not rest:
+                return None
+            rest.pop(0)
+        elif not arg.startswith(tuple(f"{option}=" for option in _ROOT_OPTIONS_WITH_VALUES)):
+            return arg if arg in COMMANDS else None
+    return None
+
+
+def app_for(args: Sequence[str]) -> typer.Typer:
+    """The root app with only the command `args` name registered (every one when it takes the
+    full parser to say which)."""
+    name = command_name(args)
+    return register(*([name] if name else []))
+
+
+def __getattr__(name: str) -> typer.Typer:
+    """`mlboard.cli.app`: the whole CLI, every command registered (tests, the full help)."""
+    if name == "app":
+        return register()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -63,9 +63,11 @@ def list_(
     wide: Wide = False,
 ) -> None:
     """List sprints with committed (at the start), scope (now) and completed points."""
-    from mlboard.services.planning.sprints import list_sprints
+    sprints = ctx.obj.read_quickly(lambda reads: reads.list_sprints())
+    if sprints is None:
+        from mlboard.services.planning.sprints import list_sprints
 
-    sprints = list_sprints(ctx.obj.workspace())
+        sprints = list_sprints(ctx.obj.workspace())
     if fmt is Format.JSON:
         print_json([s.as_json() for s in sprints])
         return

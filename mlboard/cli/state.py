@@ -9,11 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from mlboard.config import Settings
+    from mlboard.services.sqlite_reads import FileReads
     from mlboard.services.workspace import Workspace
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -44,3 +47,10 @@ class CliState:
                 self.settings(), clock=self.clock or utc_now, create_folder=create_folder
             )
         return self._workspace
+
+    def read_quickly(self, read: Callable[[FileReads], T]) -> T | None:
+        """`read` on the database file with sqlite3 alone, when its schema is current (listings
+        then skip importing SQLAlchemy); None when the workspace must be opened instead."""
+        from mlboard.services.sqlite_reads import read_file
+
+        return read_file(self.settings().database, read)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.text import Text
@@ -291,16 +291,14 @@ def list_(
     wide: Wide = False,
 ) -> None:
     """List stories in rank order."""
-    from mlboard.services.stories.records import list_stories
+    filters: dict[str, Any] = {
+        "sprint": sprint, "backlog": backlog, "status": status, "assignee": assignee, "kind": kind
+    }  # fmt: skip
+    stories = ctx.obj.read_quickly(lambda reads: reads.list_stories(**filters))
+    if stories is None:
+        from mlboard.services.stories.records import list_stories
 
-    stories = list_stories(
-        ctx.obj.workspace(),
-        sprint=sprint,
-        backlog=backlog,
-        status=status,
-        assignee=assignee,
-        kind=kind,
-    )
+        stories = list_stories(ctx.obj.workspace(), **filters)
     if fmt is Format.JSON:
         print_json([story.as_json() for story in stories])
         return

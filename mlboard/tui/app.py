@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import gc
 import os
+import threading
 from collections.abc import Callable, Iterable
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.screen import Screen
+from textual.widget import AwaitMount
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from mlboard.config import Settings
+from mlboard.config import Settings, local_zone
 from mlboard.services.changes import change_marker
-from mlboard.services.workspace import Workspace, open_workspace
+from mlboard.services.stories.board import BoardData
+from mlboard.tui.first_read import FirstRead, read_first
 from mlboard.tui.keys import bind, check_keymap
+from mlboard.tui.modes import PREPARED, SCREENS, prepare_screens, screen_factory
 from mlboard.tui.navigation import OpenCompare, OpenRun, OpenStory
 from mlboard.tui.screens.board import BoardScreen
 from mlboard.tui.sync_worker import (
@@ -24,48 +32,9 @@ from mlboard.tui.sync_worker import (
     sync_all,
 )
 
-
-def _experiments_screen() -> Screen[None]:
-    """Imported on first switch: the board's first paint does not pay for the run table."""
-    from mlboard.tui.screens.experiments import ExperimentsScreen
-
-    return ExperimentsScreen()
-
-
-def _models_screen() -> Screen[None]:
-    from mlboard.tui.screens.models import ModelsScreen
-
-    return ModelsScreen()
-
-
-def _planning_screen() -> Screen[None]:
-    from mlboard.tui.screens.planning import PlanningScreen
-
-    return PlanningScreen()
-
-
-def _standup_screen() -> Screen[None]:
-    from mlboard.tui.screens.standup import StandupScreen
-
-    return StandupScreen()
-
-
-def _data_screen() -> Screen[None]:
-    from mlboard.tui.screens.data import DataScreen
-
-    return DataScreen()
-
-
-def _governance_screen() -> Screen[None]:
-    from mlboard.tui.screens.governance import GovernanceScreen
-
-    return GovernanceScreen()
-
-
-def _audit_screen() -> Screen[None]:
-    from mlboard.tui.screens.audit import AuditScreen
-
-    return AuditScreen()
+if TYPE_CHECKING:
+    from mlboard.services.standup.screen_data import Standup
+    from mlboard.services.workspace import Workspace
 
 
 CHANGE_POLL_SECONDS = 2.0  # how soon others' changes (CLI, sync job, lineage events) appear
@@ -77,20 +46,16 @@ class MlboardApp(App[None]):
     Each screen is a mode with its own stack (a story opened from the board stays open there
     while you look at experiments). `data_version` counts changes made behind a screen's back
     (a sync, a link); screens compare it with what they last loaded when they are shown again.
+
+    Given `settings` and the `first` screen's data read without SQLAlchemy (`first_read`)
+    instead of an open workspace, the first screen draws that and the workspace opens on first
+    use, after the first frame: the board's evidence read opens it in its worker thread. The
+    screens named in `prepare` are built ahead once the first one is drawn.
     """
 
     CSS_PATH = "app.tcss"
     TITLE = "mlboard"
-    MODES = {
-        "board": BoardScreen,
-        "experiments": _experiments_screen,
-        "models": _models_screen,
-        "planning": _planning_screen,
-        "standup": _standup_screen,
-        "data": _data_screen,
-        "governance": _governance_screen,
-        "audit": _audit_screen,
-    }
+    MODES = {"board": BoardScreen, **{mode: screen_factory(mode) for mode in SCREENS}}
     DEFAULT_MODE = "board"
     BINDINGS = [
         bind("show_board", "switch_mode('board')", "Board"),
@@ -107,25 +72,96 @@ class MlboardApp(App[None]):
         bind("quit", "quit", "Quit"),
     ]
 
-    def __init__(self, workspace: Workspace, screen: str = "board") -> None:
+    def __init__(
+        self,
+        workspace: Workspace | None = None,
+        screen: str = "board",
+        *,
+        settings: Settings | None = None,
+        first: FirstRead | None = None,
+        prepare: Iterable[str] = (),
+    ) -> None:
         # The mode the app opens on (`mlboard --screen standup` at standup time); Textual reads
         # it while initialising, so it is set first.
         self.DEFAULT_MODE = screen  # type: ignore[misc]
         super().__init__()
-        self.workspace = workspace
+        if workspace is None and settings is None:
+            raise TypeError("MlboardApp needs a workspace, or the settings to open one")
+        self.settings: Settings = workspace.settings if workspace is not None else settings  # type: ignore[union-attr,assignment]
+        self._workspace = workspace
+        self._opening = threading.Lock()
+        self._first = first
+        self._marker = first.marker if first else None
         self.data_version = 0
         self._before_first_frame: list[Callable[[], object]] | None = []
+        self._after_start_up: list[Callable[[], object]] = []
+        self._prepare = tuple(prepare)
+
+    @property
+    def workspace(self) -> Workspace:
+        """The open database, opened here on first use when the app started from a snapshot
+        (any thread; one opens it, the others wait for it)."""
+        with self._opening:
+            if self._workspace is None:
+                from mlboard.services.workspace import open_workspace
+
+                self._workspace = open_workspace(self.settings)
+            return self._workspace
+
+    def close_workspace(self) -> None:
+        if self._workspace is not None:
+            self._workspace.close()
+
+    def now(self) -> datetime:
+        """The workspace's clock; an app started from a snapshot has the real one from the start."""
+        return self._workspace.now() if self._workspace is not None else datetime.now(UTC)
+
+    def today(self) -> date:
+        """The team's date now (`Workspace.today`), without opening the workspace for it."""
+        if self._workspace is not None:
+            return self._workspace.today()
+        return self.now().astimezone(local_zone(self.settings.timezone)).date()
+
+    def take_first_board(self) -> BoardData | None:
+        """The board read before the app started, once: the board's first paint draws it."""
+        board = self._first.board if self._first else None
+        if board is not None:
+            self._first = replace(self._first, board=None)  # type: ignore[arg-type]
+        return board
+
+    def take_first_standup(self) -> Callable[[], Standup | None] | None:
+        """The standup read while the app started, once (a call that waits for it)."""
+        standup = self._first.standup if self._first else None
+        if standup is not None:
+            self._first = replace(self._first, standup=None)  # type: ignore[arg-type]
+        return standup
 
     def on_mount(self) -> None:
-        self.set_keymap(dict(self.workspace.settings.keymap))
-        self._marker = change_marker(self.workspace)
+        self.set_keymap(dict(self.settings.keymap))
+        if self._marker is None:
+            self._marker = change_marker(self.workspace)
         self.set_interval(CHANGE_POLL_SECONDS, self.poll_changes)
 
     def on_ready(self) -> None:
-        """The first frame is laid out (and shown at the next refresh): start what waited."""
+        """The first frame is laid out (and shown at the next refresh): start what waited, then
+        build the other screens people switch to first."""
         waiting, self._before_first_frame = self._before_first_frame or [], None
         for callback in waiting:
             self.call_after_refresh(callback)
+        self.call_after_refresh(self._prepare_screens)
+
+    @work(group="prepare", exclusive=True, exit_on_error=False)
+    async def _prepare_screens(self) -> None:
+        try:
+            await prepare_screens(self, self._prepare)
+        finally:
+            for callback in self._after_start_up:
+                callback()
+
+    def after_start_up(self, callback: Callable[[], object]) -> None:
+        """Run `callback` once start-up's work is done: the first screen drawn with its data,
+        the other screens people switch to first built ahead."""
+        self._after_start_up.append(callback)
 
     def after_first_frame(self, callback: Callable[[], object]) -> None:
         """Run `callback` once the first frame is displayed (after the next refresh, later on).
@@ -139,8 +175,26 @@ class MlboardApp(App[None]):
         else:
             self._before_first_frame.append(callback)
 
+    def switch_mode(self, mode: str) -> AwaitMount:
+        """Show `mode`'s screen, read again first if others changed the data since it was read.
+
+        A screen built ahead, or left a while ago, compares what it read with the data then
+        (`data_version`, on being shown); one tiny query here makes sure a change made in
+        another terminal a moment ago counts, rather than waiting for the next poll.
+        """
+        moving = mode != self.current_mode and self._marker is not None
+        if moving and change_marker(self.workspace) != self._marker:
+            self._catch_up()
+        return super().switch_mode(mode)
+
     def poll_changes(self) -> None:
-        """Reload the screens when someone else changed the data (one tiny query otherwise)."""
+        """Reload the screens when someone else changed the data (one tiny query otherwise).
+
+        Not before the workspace is open: the first screen's reads open it (and its marker was
+        read before them), so a change made meanwhile is seen at the next poll.
+        """
+        if self._workspace is None:
+            return
         if change_marker(self.workspace) != self._marker:
             self.data_changed()
 
@@ -201,7 +255,7 @@ class MlboardApp(App[None]):
         return any(w.group == "sync" and w.is_running for w in self.workers)
 
     def action_sync(self) -> None:
-        uris = self.workspace.settings.tracking_uris
+        uris = self.settings.tracking_uris
         if not uris:
             self.notify(NO_TRACKING_URI, title="Nothing to sync", severity="warning", markup=False)
             return
@@ -232,7 +286,7 @@ class MlboardApp(App[None]):
     def _sync_finished(self, message: SyncFinished) -> None:
         self.sub_title = ""
         summary = message.summary
-        if len(summary.failures) < len(self.workspace.settings.tracking_uris):
+        if len(summary.failures) < len(self.settings.tracking_uris):
             self.notify(summary.describe(), title="Synced", markup=False)
         if summary.changed or summary.model_versions:
             self.data_changed()
@@ -269,14 +323,49 @@ class MlboardApp(App[None]):
             )
 
 
-def run_board(settings: Settings, screen: str = "board") -> None:
-    """Open the workspace of `settings` and run the app on `screen` until the user quits.
+def board_app(
+    settings: Settings, screen: str = "board", first: FirstRead | None = None, **options: Any
+) -> MlboardApp:
+    """The app on `screen` for the database of `settings`.
 
-    A keymap that gives one key to two bindings is refused first, before anything is opened.
+    The board and the standup draw their first frame from a read made without SQLAlchemy
+    (`first_read`; the executable makes it before importing Textual) when the file's schema is
+    current. Otherwise (another screen, PostgreSQL, a schema to upgrade or refuse) the
+    workspace opens first, as before.
+    """
+    first = first or read_first(settings, screen)
+    if first is not None:
+        return MlboardApp(settings=settings, screen=screen, first=first, **options)
+    from mlboard.services.workspace import open_workspace
+
+    return MlboardApp(open_workspace(settings), screen, **options)
+
+
+def run_board(
+    settings: Settings, screen: str = "board", first: FirstRead | None = None, **run: Any
+) -> None:
+    """Run the app on `screen` until the user quits (`run` goes to `App.run`: the benchmarks
+    drive the app headless this way, through the same start-up).
+
+    A keymap that gives one key to two bindings is refused first, before the app starts.
+
+    The executable starts with the cyclic garbage collector off (`mlboard.launcher`): start-up
+    creates a few hundred thousand long-lived objects (modules, classes, styles, screens and
+    their data) that it would scan again and again, in pauses of a tenth of a second. It is on
+    again from the first frame; once the other screens are built, one collection clears what
+    start-up left behind and freezes the rest (`gc.freeze`), so that later collections, during
+    a switch or a key press, scan only what came after.
     """
     check_keymap(settings)
-    workspace = open_workspace(settings)
+    app = board_app(settings, screen, first, prepare=PREPARED)
+    app.after_first_frame(gc.enable)
+    app.after_start_up(_freeze_start_up)
     try:
-        MlboardApp(workspace, screen).run()
+        app.run(**run)
     finally:
-        workspace.close()
+        app.close_workspace()
+
+
+def _freeze_start_up() -> None:
+    gc.collect()
+    gc.freeze()

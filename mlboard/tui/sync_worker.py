@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
 from mlboard.errors import UserError
-from mlboard.services.workspace import Workspace
 from mlboard.wording import plural
+
+if TYPE_CHECKING:
+    from mlboard.services.workspace import Workspace
 
 NO_TRACKING_URI = (
     "No MLflow tracking URI is configured. Set MLFLOW_TRACKING_URI, or tracking_uri in "

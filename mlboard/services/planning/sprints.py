@@ -2,55 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import date, timedelta
 
 from sqlmodel import Session, col, select
 
-from mlboard.analytics.workdays import days_left
-from mlboard.domain import SprintState, StoryStatus, iso
+from mlboard.domain import SprintState, StoryStatus
 from mlboard.errors import UserError
 from mlboard.services.planning import points as sprint_points
+from mlboard.services.planning.sprint_view import SprintView
 from mlboard.services.stories.lookup import find_sprint
 from mlboard.services.stories.records import apply_changes
 from mlboard.services.workspace import Workspace
 from mlboard.store.tables import Sprint, Story
 
 DEFAULT_LENGTH = timedelta(days=13)  # two weeks: ends the day before the same weekday, 2 weeks on
-
-
-@dataclass(frozen=True, slots=True)
-class SprintView:
-    name: str
-    state: str
-    goal: str
-    start: date | None
-    end: date | None
-    started_at: datetime | None
-    closed_at: datetime | None
-    committed_points: float | None  # at the start (Jira's commitment); None before it
-    completed_points: float
-    stories: int
-    scope_points: float  # in it now
-
-    def as_json(self) -> dict[str, Any]:
-        """The stable JSON shape documented in the README (`sprint list --format json`)."""
-        return {
-            "name": self.name,
-            "state": self.state,
-            "start": iso(self.start),
-            "end": iso(self.end),
-            "goal": self.goal,
-            "committed_points": self.committed_points,
-            "scope_points": self.scope_points,
-            "completed_points": self.completed_points,
-            "stories": self.stories,
-        }
-
-    def days_left(self, today: date) -> int | None:
-        """Calendar days from today to the end, the end day included; never negative."""
-        return None if self.end is None else days_left(self.end, today)
 
 
 def _parse_date(text: str | None, what: str) -> date | None:
@@ -129,7 +94,9 @@ def close_sprint(ws: Workspace, name: str, *, carry_over_to: str | None = None) 
 
 
 def _active(session: Session) -> Sprint | None:
-    return session.exec(select(Sprint).where(Sprint.state == SprintState.ACTIVE)).first()
+    return session.exec(
+        select(Sprint).where(Sprint.state == SprintState.ACTIVE).order_by(col(Sprint.id))
+    ).first()
 
 
 def active_sprint_name(ws: Workspace) -> str | None:

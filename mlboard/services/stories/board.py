@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from mlboard.domain import StoryKind, parse_choice
-from mlboard.services.experiments.runs import ModelVersionView
-from mlboard.services.governance.evidence import Evidence
-from mlboard.services.planning.sprints import SprintView, active_sprint_name, get_sprint
-from mlboard.services.stories.records import StoryView, list_stories
+from mlboard.services.planning.sprint_view import SprintView
+from mlboard.services.stories.view import StoryView
 from mlboard.services.team.handles import typed_handle
-from mlboard.services.workspace import Workspace
+
+if TYPE_CHECKING:
+    from mlboard.services.experiments.runs import ModelVersionView
+    from mlboard.services.governance.evidence import Evidence
+    from mlboard.services.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -24,8 +27,24 @@ class BoardData:
     stories: list[StoryView]
 
 
+@dataclass(frozen=True)
+class BoardSnapshot:
+    """The active sprint's board and the change marker, read in one transaction: what the
+    board's first paint draws, and what the change poll compares with afterwards."""
+
+    board: BoardData
+    marker: tuple[object, ...]
+
+
 def load_board(ws: Workspace, sprint: str | None = None) -> BoardData:
-    """The named sprint, else the active one; no sprint at all gives an empty board."""
+    """The named sprint, else the active one; no sprint at all gives an empty board.
+
+    The queries are imported here: the board's first paint reads the same data without
+    SQLAlchemy (`sqlite_reads`) and draws these views before the database layer is loaded.
+    """
+    from mlboard.services.planning.sprints import active_sprint_name, get_sprint
+    from mlboard.services.stories.records import list_stories
+
     name = sprint or active_sprint_name(ws)
     if name is None:
         return BoardData(None, [])

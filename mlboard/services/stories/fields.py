@@ -20,6 +20,7 @@ from mlboard.domain import (
     parse_choice,
     parse_target,
 )
+from mlboard.errors import UserError
 from mlboard.text_safety import single_line
 
 MAX_TITLE = 500
@@ -101,6 +102,17 @@ FIELDS: dict[str, FieldSpec] = {
         FieldSpec("blocked", _reason, "blocked_reason"),
     )
 }
+
+
+def parse_field(field: str, text: str) -> Any:
+    """The stored value of `field` from user text; a bad field or value is a UserError."""
+    spec = FIELDS.get(field)
+    if spec is None:
+        raise UserError(f"unknown story field {field!r} (fields: {', '.join(FIELDS)})")
+    try:
+        return spec.parse(text)
+    except ValueError as error:
+        raise UserError(f"{field}: {error}") from None
 
 
 def as_event_text(value: object) -> str | None:

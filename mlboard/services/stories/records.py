@@ -12,67 +12,13 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from mlboard.domain import StoryStatus, Target, iso, parse_target
+from mlboard.domain import StoryStatus, parse_target
 from mlboard.errors import UserError
-from mlboard.services.stories.fields import FIELDS, as_event_text
+from mlboard.services.stories.fields import FIELDS, as_event_text, parse_field
 from mlboard.services.stories.lookup import find_member, find_sprint, find_story
+from mlboard.services.stories.view import StoryView
 from mlboard.services.workspace import Workspace
 from mlboard.store.tables import Member, Sprint, Story, StoryEvent
-
-
-@dataclass(frozen=True, slots=True)
-class StoryView:
-    """A story as the CLI, the TUI and exports show it: plain values, names instead of ids."""
-
-    key: str
-    title: str
-    description: str
-    kind: str
-    status: str
-    blocked: bool
-    blocked_reason: str
-    points: float | None
-    estimate_low: float | None
-    estimate_high: float | None
-    timebox_days: float | None
-    gpu_hours: float | None
-    target: Target | None
-    assignee: str | None
-    assignee_name: str | None
-    sprint: str | None
-    rank: float
-    sensitivity: str
-    created_at: datetime
-    updated_at: datetime
-    started_at: datetime | None
-    done_at: datetime | None
-    events: int
-
-    def as_json(self) -> dict[str, Any]:
-        """The stable JSON shape documented in the README (`story show --format json`)."""
-        return {
-            "key": self.key,
-            "title": self.title,
-            "description": self.description,
-            "kind": self.kind,
-            "status": self.status,
-            "points": self.points,
-            "estimate": {"low": self.estimate_low, "high": self.estimate_high},
-            "timebox_days": self.timebox_days,
-            "gpu_hours": self.gpu_hours,
-            "assignee": self.assignee,
-            "sprint": self.sprint,
-            "blocked": self.blocked,
-            "blocked_reason": self.blocked_reason or None,
-            "target": self.target.as_json() if self.target else None,
-            "sensitivity": self.sensitivity,
-            "rank": self.rank,
-            "created_at": self.created_at.isoformat(),
-            "updated_at": self.updated_at.isoformat(),
-            "started_at": iso(self.started_at),
-            "done_at": iso(self.done_at),
-            "events": self.events,
-        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +56,10 @@ def _view(story: Story, member: Member | None, sprint: Sprint | None, events: in
         done_at=story.done_at,
         events=events,
     )
+
+
+# Backlog order; the id settles ties, so every read (`sqlite_reads` too) lists them alike.
+STORY_ORDER = (col(Story.rank), col(Story.number), col(Story.id))
 
 
 def _story_query():  # type: ignore[no-untyped-def]
@@ -150,12 +100,12 @@ def list_stories(
         if backlog:
             query = query.where(col(Story.sprint_id).is_(None))
         if status is not None:
-            query = query.where(Story.status == _parse("status", status))
+            query = query.where(Story.status == parse_field("status", status))
         if assignee is not None:
             query = query.where(Story.assignee_id == find_member(session, assignee).id)
         if kind is not None:
-            query = query.where(Story.kind == _parse("kind", kind))
-        rows = session.exec(query.order_by(col(Story.rank), col(Story.number))).all()
+            query = query.where(Story.kind == parse_field("kind", kind))
+        rows = session.exec(query.order_by(*STORY_ORDER)).all()
         return [_view(*row) for row in rows]
 
 
@@ -168,16 +118,6 @@ def story_history(ws: Workspace, key: str) -> list[EventView]:
             .order_by(col(StoryEvent.at), col(StoryEvent.id))
         ).all()
         return [EventView(e.at, e.actor, e.field, e.old, e.new) for e in events]
-
-
-def _parse(field: str, text: str) -> Any:
-    spec = FIELDS.get(field)
-    if spec is None:
-        raise UserError(f"unknown story field {field!r} (fields: {', '.join(FIELDS)})")
-    try:
-        return spec.parse(text)
-    except ValueError as error:
-        raise UserError(f"{field}: {error}") from None
 
 
 def _next_number(session: Session, prefix: str) -> int:
@@ -227,7 +167,7 @@ def add_story(
     story = Story(
         key=key,
         number=number,
-        title=_parse("title", title),
+        title=parse_field("title", title),
         kind="experiment",
         status=StoryStatus.BACKLOG.value,
         rank=_bottom_rank(session),
@@ -237,7 +177,7 @@ def add_story(
     if "sprint" in fields and "status" not in fields and fields["sprint"].strip():
         story.status = StoryStatus.TODO.value
     for field, text in fields.items():
-        _assign(session, story, field, _parse(field, text), at)
+        _assign(session, story, field, parse_field(field, text), at)
     _check_estimate_range(story)
     session.add(story)
     session.flush()
@@ -271,7 +211,7 @@ def apply_changes(
     history recorded elsewhere (Jira import, the sample team) are not.
     """
     at = at or ws.now()
-    parsed = {field: _parse(field, text) for field, text in changes.items()}
+    parsed = {field: parse_field(field, text) for field, text in changes.items()}
     was_done = story.status == StoryStatus.DONE
     written = 0
     for field, value in parsed.items():

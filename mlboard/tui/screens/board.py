@@ -15,7 +15,7 @@ from textual.widgets import Header, Input, OptionList, Static
 
 from mlboard.domain import StoryStatus
 from mlboard.errors import UserError
-from mlboard.services.planning.sprints import SprintView
+from mlboard.services.planning.sprint_view import SprintView
 from mlboard.services.stories.board import (
     BoardData,
     BoardFilter,
@@ -24,7 +24,6 @@ from mlboard.services.stories.board import (
     load_board,
     parse_filter,
 )
-from mlboard.services.stories.records import step_story
 from mlboard.tui.keys import bind
 from mlboard.tui.text import one_line
 from mlboard.tui.widgets.board_column import BoardColumn, CardList
@@ -102,7 +101,7 @@ class BoardScreen(Screen[None]):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.reload()
+        self.reload(board=self.app.take_first_board())  # type: ignore[attr-defined]
         busiest = next((c for c in self.columns[1:] if c.stories), self.columns[1])
         busiest.cards.focus()
 
@@ -114,15 +113,18 @@ class BoardScreen(Screen[None]):
     def workspace(self):  # type: ignore[no-untyped-def]
         return self.app.workspace  # type: ignore[attr-defined]
 
-    def reload(self, select: str | None = None, *, evidence: bool = True) -> None:
-        """Read the board again and redraw it, keeping the highlighted cards.
+    def reload(
+        self, select: str | None = None, *, evidence: bool = True, board: BoardData | None = None
+    ) -> None:
+        """Read the board again (or draw `board`, read already) and redraw it, keeping the
+        highlighted cards.
 
         The evidence of every story (best run against target, warnings) is read for the whole
         sprint at once, in a worker: on a team with tens of thousands of runs it takes longer
         than the board itself, so cards show their targets first and their progress when it
         arrives. A move between columns does not change it, so `evidence=False` skips it.
         """
-        self.board = load_board(self.workspace)
+        self.board = board if board is not None else load_board(self.workspace)
         if evidence:
             self.data_seen = getattr(self.app, "data_version", 0)
             self._evidence_request += 1
@@ -169,7 +171,7 @@ class BoardScreen(Screen[None]):
         for column in self.columns:
             column.show([s for s in stories if s.status == column.status], select, self.evidence)
         done = sum(s.points or 0 for s in self.board.stories if s.status == StoryStatus.DONE)
-        today = self.workspace.today()
+        today = self.app.today()  # type: ignore[attr-defined]
         summary = sprint_summary(self.board.sprint, done, today)
         if self.filter.active:
             summary += Content.assemble(
@@ -194,6 +196,8 @@ class BoardScreen(Screen[None]):
         columns[(index + offset) % len(columns)].cards.focus()
 
     def action_move(self, offset: int) -> None:
+        from mlboard.services.stories.records import step_story
+
         key = self.selected_key()
         if key is None:
             return

@@ -115,11 +115,12 @@ class ExperimentsScreen(Screen[None]):
     def on_mount(self) -> None:
         """A screenful of runs first, the rest of the first page right after the first frame:
         measuring and laying out 500 rows would hold the first paint back for a tenth of a
-        second."""
-        self.limit = FIRST_SCREEN
+        second. A screen built ahead, out of sight, reads the whole page at once."""
+        self.limit = FIRST_SCREEN if self.is_current else PAGE
         self.load()
         self.table.focus()
-        self.app.after_first_frame(self._fill_first_page)  # type: ignore[attr-defined]
+        if self.limit < PAGE:
+            self.app.after_first_frame(self._fill_first_page)  # type: ignore[attr-defined]
 
     def _fill_first_page(self) -> None:
         """Up to a whole page, unless a filter or the scroll has loaded one since."""

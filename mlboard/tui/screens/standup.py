@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -24,14 +24,11 @@ from textual.widgets import Header, Static
 from textual.worker import Worker, WorkerState
 
 from mlboard.errors import UserError
-from mlboard.services.workspace import Workspace
 from mlboard.tui.keys import bind
 from mlboard.tui.screens.standup_dialogs import NoteScreen, SaveDigestScreen
 from mlboard.tui.screens.standup_panels import (
-    Standup,
     card_lines,
     heading,
-    load_standup,
     ml_for,
     ml_lines,
     person_lines,
@@ -41,6 +38,10 @@ from mlboard.tui.screens.standup_panels import (
 )
 from mlboard.tui.text import one_line
 from mlboard.tui.widgets.key_footer import KeyFooter
+
+if TYPE_CHECKING:
+    from mlboard.services.standup.screen_data import Standup
+    from mlboard.services.workspace import Workspace
 
 DIGEST_DOWNLOAD = "standup digest"  # the name a browser download of the digest is delivered by
 
@@ -120,11 +121,20 @@ class StandupScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="standup", exit_on_error=False)
     def _compute(self, request: int) -> None:
-        """Thread worker: reads only, and hands the result over in a message."""
+        """Thread worker: reads only, and hands the result over in a message. The first
+        time, the digest may have been read already while the app started (`first_read`)."""
+        first = self.app.take_first_standup()  # type: ignore[attr-defined]
         try:
-            self.post_message(DigestLoaded(load_standup(self.workspace), request))
+            standup = first() if first is not None else None
+            if standup is None:
+                workspace = self.workspace  # opening it loads the database layer, once
+                from mlboard.services.standup.screen_data import load_standup
+
+                standup = load_standup(workspace)
         except UserError as error:
             self.post_message(DigestFailed(error.message, request))
+            return
+        self.post_message(DigestLoaded(standup, request))
 
     @on(DigestLoaded)
     def digest_loaded(self, message: DigestLoaded) -> None:
@@ -169,7 +179,7 @@ class StandupScreen(Screen[None]):
         if standup is None:
             return
         data = standup.data
-        self.query_one("#standup-window", Static).update(window_line(standup.digest.window.since))
+        self.query_one("#standup-window", Static).update(window_line(standup.since))
         self.query_one("#standup-pulse", Static).update(sprint_pulse(data["sprint"]))
         self.query_one("#team-ml", Static).update(
             ml_lines(
@@ -276,7 +286,7 @@ class StandupScreen(Screen[None]):
         """To a file named in a dialog; in a browser tab, a download (nothing on the server)."""
         if not (standup := self._loaded()):
             return
-        name = f"standup-{standup.digest.window.today:%Y-%m-%d}.md"
+        name = f"standup-{standup.today:%Y-%m-%d}.md"
         if not self.app.served:  # type: ignore[attr-defined]
             self.app.push_screen(SaveDigestScreen(standup.markdown, name), self._saved)
             return

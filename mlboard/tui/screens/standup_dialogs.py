@@ -14,7 +14,6 @@ from textual.widgets import Input, Label, Static
 
 from mlboard.errors import UserError
 from mlboard.files import write_atomically
-from mlboard.services.standup.digest import write_note
 from mlboard.tui.keys import bind
 from mlboard.tui.text import one_line
 from mlboard.tui.widgets.key_footer import KeyFooter
@@ -101,6 +100,8 @@ class NoteScreen(ModalScreen[bool]):
             self.focus_next(Input)
 
     def action_save(self) -> None:
+        from mlboard.services.standup.digest import write_note
+
         values = {field: self.query_one(f"#note-{field}", Input).value for field in self.FIELDS}
         try:
             write_note(self.app.workspace, self.person["member"], **values)  # type: ignore[attr-defined]

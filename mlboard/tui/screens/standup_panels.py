@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from textual.content import Content
 
 from mlboard.domain import STATUS_LABELS
-from mlboard.services.planning.sprints import active_sprint_name
-from mlboard.services.standup.digest import Digest, standup_digest
-from mlboard.services.standup.text import digest_markdown
-from mlboard.services.stories.records import StoryView, list_stories
-from mlboard.services.workspace import Workspace
+from mlboard.services.stories.view import StoryView
 from mlboard.tui.text import one_line
 from mlboard.wording import percent, plural
 
@@ -23,27 +18,6 @@ MAX_ITEMS = 12  # lines of one kind in an ML panel before "… and N more"
 CARD_ORDER = ("in_progress", "review", "todo", "backlog", "done")
 STATUS_STYLES = {"in_progress": "$text-primary", "review": "$text-accent", "done": "$success"}
 SEP = ("  ·  ", "$text-muted")
-
-
-@dataclass(frozen=True)
-class Standup:
-    """What the screen shows: the digest (as JSON and Markdown) and each person's cards."""
-
-    digest: Digest
-    data: dict[str, Any]
-    markdown: str
-    sprint: str | None
-    cards: dict[str, list[StoryView]]
-
-
-def load_standup(ws: Workspace) -> Standup:
-    digest = standup_digest(ws)
-    sprint = active_sprint_name(ws)
-    cards: dict[str, list[StoryView]] = defaultdict(list)
-    for story in list_stories(ws, sprint=sprint) if sprint else []:
-        if story.assignee:
-            cards[story.assignee].append(story)
-    return Standup(digest, digest.as_json(), digest_markdown(digest), sprint, dict(cards))
 
 
 # ---------------------------------------------------------------- what the panels say

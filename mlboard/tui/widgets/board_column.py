@@ -19,7 +19,7 @@ from textual.widgets.option_list import Option
 
 from mlboard.domain import StoryStatus
 from mlboard.services.stories.board import CardFacts
-from mlboard.services.stories.records import StoryView
+from mlboard.services.stories.view import StoryView
 from mlboard.tui.keys import bind
 from mlboard.tui.widgets.card import render_card
 
@@ -41,6 +41,24 @@ class CardList(OptionList):
     def __init__(self, *, id: str) -> None:
         super().__init__(id=id, markup=False)
         self._cards_width: int | None = None
+        self._drawn_rules: object = None
+        self._drawn_state: tuple[object, ...] = ()
+
+    def notify_style_update(self) -> None:
+        """Draw the lines again only if their look may have changed.
+
+        Textual applies the stylesheet to every widget of a screen shown again, and OptionList
+        then draws every visible line anew: most of the time of a switch back to the board. The
+        lines look as the stylesheet's rules (a new theme or new CSS makes new ones), the list's
+        classes and its focus (the highlighted card's colours) say; only a change of those draws
+        them again. Cards themselves redraw when they change (`show`) or the width does.
+        """
+        rules, state = self.app.stylesheet.rules, (self.has_focus, frozenset(self.classes))
+        if rules is not self._drawn_rules or state != self._drawn_state:
+            self._drawn_rules, self._drawn_state = rules, state
+            super().notify_style_update()
+            return
+        super(OptionList, self).notify_style_update()  # the style caches only: no repaint
 
     def render_lines(self, crop: Region) -> list[Strip]:
         width = self.scrollable_content_region.width

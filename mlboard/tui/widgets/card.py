@@ -8,13 +8,17 @@ card without touching the database.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.content import Content
 
-from mlboard.services.experiments.runs import ModelVersionView
-from mlboard.services.governance.evidence import Evidence
 from mlboard.services.stories.board import CardFacts
-from mlboard.services.stories.records import StoryView
+from mlboard.services.stories.view import StoryView
 from mlboard.tui.text import one_line
+
+if TYPE_CHECKING:
+    from mlboard.services.experiments.runs import ModelVersionView
+    from mlboard.services.governance.evidence import Evidence
 
 KIND_STYLES = {
     "experiment": "$accent",
