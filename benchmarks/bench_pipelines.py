@@ -85,7 +85,7 @@ def run_states(workspace) -> dict[str, str | None]:  # type: ignore[no-untyped-d
 
 
 def bench_file(args: argparse.Namespace) -> None:
-    from mlboard.services.data.pipelines import ingest_payload
+    from mlboard.services.data.lineage_ingest import ingest_payload
 
     events = events_for(args.runs, args.jobs)
     data = ("\n".join(json.dumps(e) for e in events) + "\n").encode()

@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 from mlboard.cli import app
 from mlboard.config import Settings
 from mlboard.errors import UserError
+from mlboard.services.data.lineage_ingest import ingest_payload
 from mlboard.services.data.lineage_server import PATH, make_server
-from mlboard.services.data.pipelines import ingest_payload
 from mlboard.services.experiments.sync import sync
 from mlboard.services.governance.audit import audit_entries, chain_head, verify_audit
 from mlboard.services.planning.sprints import add_sprint

@@ -25,13 +25,9 @@ from mlboard.demo.metrics import (
     log_loss,
     roc_auc,
 )
-from mlboard.demo.runs import (
-    PARENT_TAG,
-    DemoRuns,
-    _as_uri,
-    build_demo_runs,
-    rng_for,
-)
+from mlboard.demo.run_writer import PARENT_TAG
+from mlboard.demo.runs import DemoRuns, _as_uri, build_demo_runs
+from mlboard.demo.sample_runs import rng_for
 from mlboard.demo.training import train_logistic
 from mlboard.demo.training_data import make_churn_data, make_fraud_data
 from mlboard.domain import STORY_TAG, parse_target

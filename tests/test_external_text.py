@@ -30,7 +30,8 @@ from textual.widgets import DataTable, Input, OptionList, Static
 
 from mlboard.services.data.alerts import evaluate_alerts
 from mlboard.services.data.drift import run_drift_check
-from mlboard.services.data.pipelines import ingest_payload, set_pipeline
+from mlboard.services.data.lineage_ingest import ingest_payload
+from mlboard.services.data.pipelines import set_pipeline
 from mlboard.services.experiments.sync import sync
 from mlboard.services.governance.gates import check_item
 from mlboard.services.stories.records import create_story

@@ -169,7 +169,7 @@ def test_the_models_match_the_migrations(head_engine: Engine) -> None:
     assert {"member", "sprint", "story", "storyevent"} <= set(metadata.tables)
     differences = schema_differences(head_engine, metadata)
     assert differences == [], (
-        "the tables in mlboard/store/tables.py differ from the migrations; "
+        "the tables in mlboard/store/tables/ differ from the migrations; "
         f"add a migration: {differences}"
     )
 

@@ -21,13 +21,8 @@ from mlboard.errors import UserError
 from mlboard.integrations.openlineage_event import parse_event
 from mlboard.integrations.openlineage_payload import parse_payload
 from mlboard.integrations.openlineage_runs import roll_up
-from mlboard.services.data.pipelines import (
-    apply_events,
-    ingest_events,
-    ingest_payload,
-    record_run,
-    set_pipeline,
-)
+from mlboard.services.data.lineage_ingest import apply_events, ingest_events, ingest_payload
+from mlboard.services.data.pipelines import record_run, set_pipeline
 from mlboard.services.data.status import (
     data_blockers,
     depend,

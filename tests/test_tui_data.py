@@ -16,7 +16,8 @@ from sqlmodel import select
 
 from mlboard.services.data.alerts import evaluate_alerts, list_alerts
 from mlboard.services.data.drift import run_drift_check
-from mlboard.services.data.pipelines import ingest_payload, record_run, set_pipeline
+from mlboard.services.data.lineage_ingest import ingest_payload
+from mlboard.services.data.pipelines import record_run, set_pipeline
 from mlboard.services.stories.records import list_stories
 from mlboard.services.workspace import Workspace
 from mlboard.store.tables import Alert, Pipeline, PipelineRun

@@ -3,7 +3,7 @@
 A comparison answers "what changed between these runs, and did it help?": parameters equal in
 every run are set aside (and counted), the rest are listed per run; metrics are listed per run
 with the best one marked. Better is the story target's direction for the target metric, and
-the name's for the others (`training_signals.higher_is_better`: loss, error, rmse, latency…
+the name's for the others (`metric_pairs.higher_is_better`: loss, error, rmse, latency…
 are lower-is-better, everything else higher). MLflow's system metrics (`system/…`: CPU, GPU,
 memory) describe the machine, not the model, and have no best.
 """
@@ -14,7 +14,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from mlboard.analytics.training_signals import higher_is_better
+from mlboard.analytics.metric_pairs import higher_is_better
 from mlboard.domain import Target
 
 SYSTEM_PREFIX = "system/"

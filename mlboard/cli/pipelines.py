@@ -23,7 +23,7 @@ from mlboard.cli.output import (
 from mlboard.wording import plural
 
 if TYPE_CHECKING:
-    from mlboard.services.data.pipelines import IngestResult
+    from mlboard.services.data.lineage_ingest import IngestResult
     from mlboard.services.data.status import PipelineStatus, RunView
 
 app = typer.Typer(help="Data pipelines: runs, freshness, lineage events.", no_args_is_help=True)
@@ -58,7 +58,7 @@ def ingest(
     the same, and the exit code is 2.
     """
     from mlboard.errors import UserError
-    from mlboard.services.data.pipelines import ingest_file, ingest_total
+    from mlboard.services.data.lineage_ingest import ingest_file, ingest_total
 
     if sources.count("-") > 1:
         raise UserError("- is given more than once: standard input can be read only once")

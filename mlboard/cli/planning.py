@@ -19,7 +19,7 @@ from mlboard.cli.output import (
 from mlboard.wording import percent, plural
 
 if TYPE_CHECKING:
-    from mlboard.services.planning.plan import Plan
+    from mlboard.services.planning.plan_record import Plan
     from mlboard.services.planning.report import SprintReport
 
 FormatOption = Annotated[Format, typer.Option("--format", help="text, md or json.")]

@@ -1,6 +1,6 @@
 """OpenLineage run events folded into one row per run, as the board shows pipeline runs.
 
-`roll_up` is the definition the store's incremental ingest (`mlboard.services.data.pipelines`)
+`roll_up` is the definition the store's incremental ingest (`mlboard.services.data.lineage_ingest`)
 follows event by event; the tests hold the two to the same result.
 """
 

@@ -14,19 +14,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mlboard.analytics import training_signals as ts
-from mlboard.analytics.training_signals import (
+from mlboard.analytics.metric_pairs import (
     TRAIN_WORDS,
     VAL_WORDS,
     MetricPair,
-    MetricPoint,
     PairRules,
+    higher_is_better,
+    pair_metrics,
+)
+from mlboard.analytics.training_signals import (
+    MetricPoint,
     RunSummary,
     RunWarning,
     best_run,
     checks_since_best,
-    higher_is_better,
     overfitting,
-    pair_metrics,
     run_health,
     target_met,
     trend,

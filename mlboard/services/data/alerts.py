@@ -16,7 +16,7 @@ Monitoring runs (the metric-regression convention): an MLflow run that evaluates
 model in production carries the tags `mlboard.monitor = <registered model name>`,
 `mlboard.monitor.metric = <metric key>` and `mlboard.monitor.threshold = <number>`, e.g.
 `churn-classifier`, `val_auc`, `0.85`. Once synced, the latest FINISHED such run per model and
-metric decides: a metric where higher is better (`training_signals.higher_is_better`: auc,
+metric decides: a metric where higher is better (`metric_pairs.higher_is_better`: auc,
 accuracy, f1, ...) regresses when it falls below the threshold; a loss or error metric when it
 rises above it. Runs without the metric or with a threshold that is not a number are ignored.
 
@@ -36,7 +36,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from mlboard.analytics.training_signals import higher_is_better
+from mlboard.analytics.metric_pairs import higher_is_better
 from mlboard.domain import StoryStatus, format_number, iso
 from mlboard.errors import UserError
 from mlboard.services.data.status import statuses

@@ -204,7 +204,7 @@ class _Handler(GuardedHandler):
         from sqlalchemy.exc import SQLAlchemyError
 
         from mlboard.integrations.openlineage_payload import parse_payload
-        from mlboard.services.data.pipelines import ingest_events
+        from mlboard.services.data.lineage_ingest import ingest_events
 
         events, errors = parse_payload(body, "body")
         if errors:

@@ -13,7 +13,8 @@ from sqlmodel import Session, col, select
 
 from mlboard.domain import iso
 from mlboard.errors import UserError
-from mlboard.services.data.pipelines import FINISHED, chunks, find_pipeline, full_name
+from mlboard.services.data.lineage_ingest import chunks
+from mlboard.services.data.pipelines import FINISHED, find_pipeline, full_name
 from mlboard.services.workspace import Workspace
 from mlboard.store.tables import Pipeline, PipelineRun, UTCDateTime
 

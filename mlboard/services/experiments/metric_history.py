@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from sqlalchemy import delete, insert
 from sqlmodel import Session, col, select
 
-from mlboard.analytics.training_signals import MetricPoint, pair_metrics
+from mlboard.analytics.metric_pairs import pair_metrics
+from mlboard.analytics.training_signals import MetricPoint
 from mlboard.domain import parse_target
 from mlboard.integrations.mlflow_sync import TrackingError, TrackingStore
 from mlboard.services.experiments.runs import story_runs

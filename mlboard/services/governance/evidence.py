@@ -16,13 +16,13 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from mlboard.analytics.metric_pairs import pair_metrics
 from mlboard.analytics.plateau import Plateau
 from mlboard.analytics.training_signals import (
     RunWarning,
     TrendPoint,
     best_run,
     overfitting,
-    pair_metrics,
     run_health,
     target_met,
     trend,

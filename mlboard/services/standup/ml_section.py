@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import or_
 from sqlmodel import col, select
 
-from mlboard.analytics.training_signals import best_run, overfitting, pair_metrics, run_health
+from mlboard.analytics.metric_pairs import pair_metrics
+from mlboard.analytics.training_signals import best_run, overfitting, run_health
 from mlboard.domain import iso, parse_target
 from mlboard.services.experiments.metric_history import load_histories
 from mlboard.services.experiments.runs import (
