@@ -16,17 +16,20 @@ import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, tzinfo
+from datetime import time
 from pathlib import Path
 from typing import Any
 
+# The rules and value meanings live a floor lower; the services and the TUI read them from here.
+from mlboard.config_rules import ACCEPTED_BELOW_TARGET as ACCEPTED_BELOW_TARGET
+from mlboard.config_rules import COMPUTED_ITEMS, DoneRules, PlateauRules
 from mlboard.config_trust import NEEDS_TRUST, ConfigTrust, TrustState, digest
+from mlboard.config_values import DEFAULT_PREFIX, key_prefix_problem, sqlite_path, time_zone_problem
+from mlboard.config_values import local_zone as local_zone
 from mlboard.domain import Sensitivity, StoryKind
 from mlboard.errors import UserError
 
 APP_NAME = "mlboard"
-DEFAULT_PREFIX = "ML"
-_PREFIX = re.compile(r"[A-Z][A-Z0-9_]{0,9}")
 # Each setting's accepted types; `tracking_uri` may name one store or a list of them.
 _KNOWN_KEYS: dict[str, tuple[type, ...]] = {
     "database": (str,),
@@ -41,11 +44,6 @@ _KNOWN_KEYS: dict[str, tuple[type, ...]] = {
 _KNOWN_TABLES = {"keymap", "done", "plateau"}
 
 
-# The Definition-of-Done checklist items every board knows; teams add their own in config.
-STANDARD_ITEMS = ("model_card", "bias_evaluation", "privacy_review", "approval")
-ACCEPTED_BELOW_TARGET = "accepted_below_target"
-# Gates decided by the board's own data, never checked by hand.
-COMPUTED_ITEMS = ("linked_run", "target_met")
 _ITEM = re.compile(r"[a-z][a-z0-9_]{0,49}")
 _DONE_KEYS: dict[str, type] = {
     "sensitive_kinds": list,
@@ -57,29 +55,6 @@ _DONE_KEYS: dict[str, type] = {
 }
 _KINDS = tuple(kind.value for kind in StoryKind)
 _LEVELS = tuple(level.value for level in Sensitivity)
-
-
-@dataclass(frozen=True)
-class DoneRules:
-    """The Definition of Done as data (`[tool.mlboard.done]`): which items gate a move to done.
-
-    Kept as plain data so the rules can be shown (`story gates`), tested and changed by a team
-    without touching code; the defaults are the ones a regulated team starts from.
-    """
-
-    sensitive_kinds: tuple[str, ...] = ("deploy", "model")
-    sensitive_levels: tuple[str, ...] = ("personal", "special_category")
-    sensitive_items: tuple[str, ...] = STANDARD_ITEMS
-    experiment_needs_run: bool = True
-    target_needs_met_or_accepted: bool = True
-    kinds: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-
-    def items(self) -> tuple[str, ...]:
-        """Every item a person may check: the standard ones and those this team configured."""
-        extra = [item for items in self.kinds.values() for item in items]
-        return tuple(
-            dict.fromkeys((*STANDARD_ITEMS, ACCEPTED_BELOW_TARGET, *self.sensitive_items, *extra))
-        )
 
 
 def done_rules(table: Mapping[str, Any], where: str) -> DoneRules:
@@ -143,18 +118,6 @@ def _items(values: Any, where: str, key: str) -> tuple[str, ...]:
                 "(see done.experiment_needs_run and done.target_needs_met_or_accepted)"
             )
     return tuple(dict.fromkeys(values))
-
-
-@dataclass(frozen=True)
-class PlateauRules:
-    """When a story's runs have stopped paying (`[tool.mlboard.plateau]`; see
-    `analytics.plateau`): `patience` runs in a row that moved the best value by less than
-    `min_delta` (in the metric's units), or, when that is not set, by less than
-    `min_delta_fraction` of the distance from the first run's value to the target."""
-
-    patience: int = 5
-    min_delta: float | None = None
-    min_delta_fraction: float = 0.01
 
 
 def plateau_rules(table: Mapping[str, Any], where: str) -> PlateauRules:
@@ -415,44 +378,17 @@ def _check_location(source: str, location: str) -> None:
 
 
 def _check_prefix(source: str, prefix: str) -> None:
-    if not _PREFIX.fullmatch(prefix):
-        raise UserError(
-            f"{source}: invalid key prefix {prefix!r}: use 1-10 capital letters or digits, "
-            "starting with a letter (e.g. ML)"
-        )
+    if problem := key_prefix_problem(prefix):
+        raise UserError(f"{source}: {problem}")
 
 
 def _check_zone(source: str, name: str) -> None:
-    try:
-        local_zone(name)
-    except UserError as error:
-        raise UserError(f"{source}: {error.message}") from None
-
-
-def local_zone(name: str | None = None) -> tzinfo:
-    """The team's time zone: the `timezone` setting (IANA name), else this machine's."""
-    if name:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise UserError(f"unknown time zone {name!r} (e.g. Europe/Paris, UTC)") from None
-    zone = datetime.now().astimezone().tzinfo
-    return zone if zone is not None else UTC
+    if problem := time_zone_problem(name):
+        raise UserError(f"{source}: {problem}")
 
 
 def _listed(value: object) -> list[object]:
     return value if isinstance(value, list) else [value]
-
-
-def sqlite_path(uri: str) -> str | None:
-    """The file of a `sqlite:///…` URL as written (relative or absolute); None for other URLs
-    and for in-memory databases."""
-    if not uri.startswith("sqlite:///"):
-        return None
-    path = uri.removeprefix("sqlite:///").partition("?")[0]
-    return None if path in ("", ":memory:") else path
 
 
 def _store_relative_to(config_file: Path | None, uri: str) -> str:
