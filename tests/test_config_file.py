@@ -15,6 +15,7 @@ from mlboard.config import load_settings
 from mlboard.errors import UserError
 
 import toml_writer
+from cli_runs import where_in
 
 # Every key a user can write, nested ones dotted, and a misspelt one at each level.
 KEYS = [
@@ -39,20 +40,6 @@ def config_text(key: str, value: str, pyproject: bool) -> str:
     return (f"[{section}]\n" if section else "") + f"{name} = {value}\n"
 
 
-def mlboard_where(folder: Path, monkeypatch, capsys) -> tuple[int, str, str]:
-    """`mlboard where` run as the executable runs it, in `folder`."""
-    from mlboard.launcher import main
-
-    monkeypatch.chdir(folder)
-    monkeypatch.setattr("sys.argv", ["mlboard", "where"])
-    for name in ("MLBOARD_DB", "MLBOARD_KEY_PREFIX", "MLBOARD_USER", "MLBOARD_TIMEZONE"):
-        monkeypatch.delenv(name, raising=False)
-    with pytest.raises(SystemExit) as exit_:
-        main()
-    out, err = capsys.readouterr()
-    return exit_.value.code, out, err
-
-
 @pytest.mark.parametrize("pyproject", [False, True], ids=["mlboard.toml", "pyproject.toml"])
 @pytest.mark.parametrize("value", NO_SETTING_TAKES)
 @pytest.mark.parametrize("key", KEYS)
@@ -63,7 +50,7 @@ def test_any_wrong_value_at_any_key_is_one_line_in_mlboards_words(
     config = folder / ("pyproject.toml" if pyproject else "mlboard.toml")
     config.write_text(config_text(key, value, pyproject), encoding="utf-8")
 
-    code, out, err = mlboard_where(folder, monkeypatch, capsys)
+    code, out, err = where_in(folder, monkeypatch, capsys)
 
     location = f"{config} [tool.mlboard]" if pyproject else str(config)
     assert (code, out) == (2, "")
