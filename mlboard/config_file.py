@@ -230,8 +230,7 @@ class Table(BaseModel):
 
     @classmethod
     def known(cls) -> str:
-        """What follows `unknown setting 'done.x'`: the keys the table has, as a team reads
-        them in the README."""
+        """What follows `unknown setting 'done.x'`: the keys the table has, in their order."""
         return f" (known: {', '.join(cls.model_fields)})"
 
 
@@ -364,7 +363,7 @@ def _sentence(mistake: ErrorDetails) -> str:
         return f"unknown setting {_key(loc[:-1])}{cause}"
     if loc[-1] == "[key]":  # a bad key of a table is the table's mistake: 'done.kinds' has …
         loc = loc[:-2]
-    return f"{_key(loc)}{cause if cause is not None else ': ' + mistake['msg']}"
+    return f"{_key(loc)}{cause}"
 
 
 def _cause(mistake: ErrorDetails) -> Exception | None:
