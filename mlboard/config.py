@@ -10,176 +10,24 @@ the user trusts it (`mlboard.config_trust`); flags and variables are the user's 
 from __future__ import annotations
 
 import getpass
-import math
 import os
-import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, tzinfo
 from pathlib import Path
 from typing import Any
 
+# The rules and value meanings live a floor lower, shared with the file's model; the services
+# and the TUI read them from here.
+from mlboard.config_rules import ACCEPTED_BELOW_TARGET as ACCEPTED_BELOW_TARGET
+from mlboard.config_rules import COMPUTED_ITEMS as COMPUTED_ITEMS
+from mlboard.config_rules import DoneRules, PlateauRules
 from mlboard.config_trust import NEEDS_TRUST, ConfigTrust, TrustState, digest
-from mlboard.domain import Sensitivity, StoryKind
+from mlboard.config_values import DEFAULT_PREFIX, key_prefix_problem, sqlite_path, time_zone_problem
+from mlboard.config_values import local_zone as local_zone
 from mlboard.errors import UserError
 
 APP_NAME = "mlboard"
-DEFAULT_PREFIX = "ML"
-_PREFIX = re.compile(r"[A-Z][A-Z0-9_]{0,9}")
-# Each setting's accepted types; `tracking_uri` may name one store or a list of them.
-_KNOWN_KEYS: dict[str, tuple[type, ...]] = {
-    "database": (str,),
-    "key_prefix": (str,),
-    "user": (str,),
-    "tracking_uri": (str, list),
-    "standup_time": (str,),
-    "link_writes_tag": (bool,),
-    "timezone": (str,),
-    "alerts_open_stories": (bool,),
-}
-_KNOWN_TABLES = {"keymap", "done", "plateau"}
-
-
-# The Definition-of-Done checklist items every board knows; teams add their own in config.
-STANDARD_ITEMS = ("model_card", "bias_evaluation", "privacy_review", "approval")
-ACCEPTED_BELOW_TARGET = "accepted_below_target"
-# Gates decided by the board's own data, never checked by hand.
-COMPUTED_ITEMS = ("linked_run", "target_met")
-_ITEM = re.compile(r"[a-z][a-z0-9_]{0,49}")
-_DONE_KEYS: dict[str, type] = {
-    "sensitive_kinds": list,
-    "sensitive_levels": list,
-    "sensitive_items": list,
-    "experiment_needs_run": bool,
-    "target_needs_met_or_accepted": bool,
-    "kinds": dict,
-}
-_KINDS = tuple(kind.value for kind in StoryKind)
-_LEVELS = tuple(level.value for level in Sensitivity)
-
-
-@dataclass(frozen=True)
-class DoneRules:
-    """The Definition of Done as data (`[tool.mlboard.done]`): which items gate a move to done.
-
-    Kept as plain data so the rules can be shown (`story gates`), tested and changed by a team
-    without touching code; the defaults are the ones a regulated team starts from.
-    """
-
-    sensitive_kinds: tuple[str, ...] = ("deploy", "model")
-    sensitive_levels: tuple[str, ...] = ("personal", "special_category")
-    sensitive_items: tuple[str, ...] = STANDARD_ITEMS
-    experiment_needs_run: bool = True
-    target_needs_met_or_accepted: bool = True
-    kinds: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-
-    def items(self) -> tuple[str, ...]:
-        """Every item a person may check: the standard ones and those this team configured."""
-        extra = [item for items in self.kinds.values() for item in items]
-        return tuple(
-            dict.fromkeys((*STANDARD_ITEMS, ACCEPTED_BELOW_TARGET, *self.sensitive_items, *extra))
-        )
-
-
-def done_rules(table: Mapping[str, Any], where: str) -> DoneRules:
-    """Build the rules from the `done` table, naming the file and key of any mistake."""
-    for key, value in table.items():
-        if key not in _DONE_KEYS:
-            known = ", ".join(_DONE_KEYS)
-            raise UserError(f"{where}: unknown setting 'done.{key}' (known: {known})")
-        if not isinstance(value, _DONE_KEYS[key]):
-            wanted = {list: "list", bool: "true or false", dict: "table"}[_DONE_KEYS[key]]
-            raise UserError(f"{where}: 'done.{key}' must be a {wanted}, not {type(value).__name__}")
-    kinds = {}
-    for kind, items in table.get("kinds", {}).items():
-        _words([kind], _KINDS, where, "done.kinds", "a story kind")
-        kinds[kind] = _items(items, where, f"done.kinds.{kind}")
-    defaults = DoneRules()
-    return DoneRules(
-        sensitive_kinds=_words(
-            table.get("sensitive_kinds", defaults.sensitive_kinds), _KINDS, where,
-            "done.sensitive_kinds", "a story kind",
-        ),
-        sensitive_levels=_words(
-            table.get("sensitive_levels", defaults.sensitive_levels), _LEVELS, where,
-            "done.sensitive_levels", "a sensitivity",
-        ),
-        sensitive_items=_items(
-            table.get("sensitive_items", defaults.sensitive_items), where, "done.sensitive_items"
-        ),
-        experiment_needs_run=table.get("experiment_needs_run", defaults.experiment_needs_run),
-        target_needs_met_or_accepted=table.get(
-            "target_needs_met_or_accepted", defaults.target_needs_met_or_accepted
-        ),
-        kinds=kinds,
-    )  # fmt: skip
-
-
-def _words(
-    values: Any, allowed: tuple[str, ...], where: str, key: str, what: str
-) -> tuple[str, ...]:
-    for value in values:
-        if value not in allowed:
-            raise UserError(
-                f"{where}: '{key}' has {value!r}, which is not {what} "
-                f"(choose from {', '.join(allowed)})"
-            )
-    return tuple(values)
-
-
-def _items(values: Any, where: str, key: str) -> tuple[str, ...]:
-    """Checklist item names: snake_case ids, and not one of the gates the board computes."""
-    if not isinstance(values, list | tuple):
-        raise UserError(f"{where}: '{key}' must be a list of item names, e.g. [\"rollback_plan\"]")
-    for value in values:
-        if not isinstance(value, str) or not _ITEM.fullmatch(value):
-            raise UserError(
-                f"{where}: '{key}' has {value!r}: item names are snake_case, e.g. rollback_plan"
-            )
-        if value in COMPUTED_ITEMS:
-            raise UserError(
-                f"{where}: '{key}' has {value!r}, which the board decides from runs "
-                "(see done.experiment_needs_run and done.target_needs_met_or_accepted)"
-            )
-    return tuple(dict.fromkeys(values))
-
-
-@dataclass(frozen=True)
-class PlateauRules:
-    """When a story's runs have stopped paying (`[tool.mlboard.plateau]`; see
-    `analytics.plateau`): `patience` runs in a row that moved the best value by less than
-    `min_delta` (in the metric's units), or, when that is not set, by less than
-    `min_delta_fraction` of the distance from the first run's value to the target."""
-
-    patience: int = 5
-    min_delta: float | None = None
-    min_delta_fraction: float = 0.01
-
-
-def plateau_rules(table: Mapping[str, Any], where: str) -> PlateauRules:
-    """Build the rules from the `plateau` table, naming the file and key of any mistake."""
-    wanted = {
-        "patience": "a whole number ≥ 1",
-        "min_delta": "a number ≥ 0",
-        "min_delta_fraction": "a number ≥ 0",
-    }
-    for key, value in table.items():
-        if key not in wanted:
-            raise UserError(
-                f"{where}: unknown setting 'plateau.{key}' (known: {', '.join(wanted)})"
-            )
-        whole = isinstance(value, int) and not isinstance(value, bool)
-        number = whole or (isinstance(value, float) and math.isfinite(value))
-        fits = whole and value >= 1 if key == "patience" else number and value >= 0
-        if not fits:
-            raise UserError(f"{where}: 'plateau.{key}' must be {wanted[key]}, not {value!r}")
-    defaults = PlateauRules()
-    return PlateauRules(
-        patience=table.get("patience", defaults.patience),
-        min_delta=float(table["min_delta"]) if "min_delta" in table else None,
-        min_delta_fraction=float(table.get("min_delta_fraction", defaults.min_delta_fraction)),
-    )
 
 
 @dataclass(frozen=True)
@@ -204,12 +52,14 @@ class Settings:
 
 @dataclass(frozen=True)
 class ConfigFile:
-    """A config file as read once: its mlboard table and the digest of the bytes it came from,
-    so what is trusted is exactly what is obeyed."""
+    """A config file as read once: its mlboard table, the settings it sets (checked and typed,
+    `mlboard.config_file`) and the digest of the bytes it came from, so what is trusted is
+    exactly what is obeyed."""
 
     path: Path
     table: dict[str, Any]
     digest: str
+    values: Mapping[str, Any]
 
     @property
     def sets(self) -> tuple[str, ...]:
@@ -248,8 +98,9 @@ def read_config_file(path: Path) -> ConfigFile | None:
         data = tool.get("mlboard") if isinstance(tool, dict) else None
         if not isinstance(data, dict):
             return None
-    _check_table(path, data)
-    return ConfigFile(path, data, digest(content))
+    from mlboard.config_file import checked_settings  # pydantic: only when there is a file
+
+    return ConfigFile(path, data, digest(content), checked_settings(data, config_location(path)))
 
 
 def default_database() -> Path:
@@ -276,7 +127,7 @@ def load_settings(
     """
     environ = os.environ if environ is None else environ
     found = find_config_file((cwd or Path.cwd()).resolve())
-    config_file, table = (found.path, found.table) if found else (None, {})
+    config_file, values = (found.path, found.values) if found else (None, {})
     if db is not None and not db.strip():
         raise UserError("--db is empty: give a file path or a SQLAlchemy URL")
     overridden = {
@@ -295,18 +146,20 @@ def load_settings(
         database, origin = db, "--db"
     elif environ.get("MLBOARD_DB"):
         database, origin = environ["MLBOARD_DB"], "MLBOARD_DB"
-    elif "database" in table and config_file is not None:
-        database, origin = _relative_to(config_file, table["database"]), str(config_file)
+    elif "database" in values and config_file is not None:
+        database, origin = _relative_to(config_file, values["database"]), str(config_file)
     else:
         database, origin = str(default_database()), "default"
 
-    if environ.get("MLBOARD_KEY_PREFIX"):
-        _check_prefix("MLBOARD_KEY_PREFIX", environ["MLBOARD_KEY_PREFIX"])
-    if environ.get("MLBOARD_TIMEZONE"):
-        _check_zone("MLBOARD_TIMEZONE", environ["MLBOARD_TIMEZONE"])
-    prefix = environ.get("MLBOARD_KEY_PREFIX") or table.get("key_prefix", DEFAULT_PREFIX)
-    actor = environ.get("MLBOARD_USER") or table.get("user") or _login_name()
-    configured = table.get("tracking_uri", [])
+    for variable, problem in (
+        ("MLBOARD_KEY_PREFIX", key_prefix_problem),
+        ("MLBOARD_TIMEZONE", time_zone_problem),
+    ):
+        if environ.get(variable) and (why := problem(environ[variable])):
+            raise UserError(f"{variable}: {why}")
+    prefix = environ.get("MLBOARD_KEY_PREFIX") or values.get("key_prefix", DEFAULT_PREFIX)
+    actor = environ.get("MLBOARD_USER") or values.get("user") or _login_name()
+    configured = values.get("tracking_uri", [])
     if tracking_uris or environ.get("MLFLOW_TRACKING_URI"):
         uris = tuple(tracking_uris) or (environ["MLFLOW_TRACKING_URI"],)
     else:
@@ -319,14 +172,14 @@ def load_settings(
         database_origin=origin,
         key_prefix=prefix,
         actor=actor,
-        keymap=dict(table.get("keymap", {})),
+        keymap=dict(values.get("keymap", {})),
         tracking_uris=uris,
-        link_writes_tag=table.get("link_writes_tag", True),
-        timezone=environ.get("MLBOARD_TIMEZONE") or table.get("timezone"),
-        alerts_open_stories=table.get("alerts_open_stories", False),
-        standup_time=table.get("standup_time", "09:30"),
-        done=done_rules(table.get("done", {}), config_location(config_file)),
-        plateau=plateau_rules(table.get("plateau", {}), config_location(config_file)),
+        link_writes_tag=values.get("link_writes_tag", True),
+        timezone=environ.get("MLBOARD_TIMEZONE") or values.get("timezone"),
+        alerts_open_stories=values.get("alerts_open_stories", False),
+        standup_time=values.get("standup_time", "09:30"),
+        done=values.get("done", DoneRules()),
+        plateau=values.get("plateau", PlateauRules()),
         config_file=config_file,
         config_trust=trust,
     )
@@ -335,124 +188,6 @@ def load_settings(
 def config_location(path: Path | None) -> str:
     """How an error names the config file: `pyproject.toml [tool.mlboard]`, or the file."""
     return f"{path} [tool.mlboard]" if path and path.name == "pyproject.toml" else str(path)
-
-
-def _check_table(path: Path, table: Mapping[str, Any]) -> None:
-    """Reject misspelt or mistyped settings with the file and key named."""
-    where = config_location(path)
-    for key, value in table.items():
-        if key not in _KNOWN_KEYS.keys() | _KNOWN_TABLES:
-            known = ", ".join(sorted(_KNOWN_KEYS.keys() | _KNOWN_TABLES))
-            raise UserError(f"{where}: unknown setting {key!r} (known: {known})")
-        if key == "keymap":
-            if not isinstance(value, dict) or not all(
-                isinstance(keys, str) for keys in value.values()
-            ):
-                raise UserError(f"{where}: 'keymap' must map binding ids to keys, e.g. move_next")
-            _check_binding_ids(where, value)
-        elif key in _KNOWN_KEYS and not isinstance(value, _KNOWN_KEYS[key]):
-            wanted = " or ".join(kind.__name__ for kind in _KNOWN_KEYS[key])
-            raise UserError(f"{where}: {key!r} must be a {wanted}, not {type(value).__name__}")
-        elif key == "tracking_uri" and not all(isinstance(uri, str) for uri in _listed(value)):
-            raise UserError(f"{where}: 'tracking_uri' must be a URI or a list of URIs")
-        elif key in ("done", "plateau") and not isinstance(value, dict):
-            raise UserError(f"{where}: {key!r} must be a table ([tool.mlboard.{key}])")
-        _check_value(f"{where}: {key!r}", key, value)
-
-
-def _check_binding_ids(where: str, keymap: Mapping[str, str]) -> None:
-    """A misspelt binding id would remap nothing, silently: refuse it as any unknown setting.
-    An empty key, too: it would unbind nothing and bind nothing."""
-    from mlboard.keymap import DEFAULT_KEYS
-
-    for binding_id, keys in keymap.items():
-        if binding_id not in DEFAULT_KEYS:
-            from difflib import get_close_matches
-
-            close = get_close_matches(binding_id, DEFAULT_KEYS, n=1)
-            hint = f"did you mean {close[0]}?" if close else "the README lists them per screen"
-            raise UserError(
-                f"{where}: unknown setting 'keymap.{binding_id}': no key binding has that id "
-                f"({hint})"
-            )
-        if not all(key.strip() for key in keys.split(",")):
-            raise UserError(f"{where}: 'keymap.{binding_id}' has an empty key: name one, e.g. 'x'")
-
-
-def _check_value(source: str, key: str, value: Any) -> None:
-    """A setting of the right type may still be unusable: say so now, naming where it came
-    from, rather than when a command first reads it."""
-    if key in ("database", "user") and not value.strip():
-        raise UserError(f"{source} is empty")
-    if key == "tracking_uri" and not all(uri.strip() for uri in _listed(value)):
-        raise UserError(f"{source} has an empty URI")
-    if key == "database":
-        _check_location(source, value)
-    elif key == "tracking_uri":
-        for uri in _listed(value):
-            _check_location(source, sqlite_path(uri) or "")
-    elif key == "key_prefix":
-        _check_prefix(source, value)
-    elif key == "standup_time":
-        try:
-            time.fromisoformat(value)
-        except ValueError:
-            raise UserError(f"{source} is {value!r}, not a time like 09:30") from None
-    elif key == "timezone":
-        _check_zone(source, value)
-
-
-def _check_location(source: str, location: str) -> None:
-    """A path the file names beside itself: one the file system could hold, a `~user` that
-    exists."""
-    if "\x00" in location:
-        raise UserError(f"{source} contains a NUL character")
-    if "://" not in location:
-        try:
-            Path(location).expanduser()
-        except RuntimeError:
-            raise UserError(f"{source}: no home folder for {location.split('/')[0]!r}") from None
-
-
-def _check_prefix(source: str, prefix: str) -> None:
-    if not _PREFIX.fullmatch(prefix):
-        raise UserError(
-            f"{source}: invalid key prefix {prefix!r}: use 1-10 capital letters or digits, "
-            "starting with a letter (e.g. ML)"
-        )
-
-
-def _check_zone(source: str, name: str) -> None:
-    try:
-        local_zone(name)
-    except UserError as error:
-        raise UserError(f"{source}: {error.message}") from None
-
-
-def local_zone(name: str | None = None) -> tzinfo:
-    """The team's time zone: the `timezone` setting (IANA name), else this machine's."""
-    if name:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise UserError(f"unknown time zone {name!r} (e.g. Europe/Paris, UTC)") from None
-    zone = datetime.now().astimezone().tzinfo
-    return zone if zone is not None else UTC
-
-
-def _listed(value: object) -> list[object]:
-    return value if isinstance(value, list) else [value]
-
-
-def sqlite_path(uri: str) -> str | None:
-    """The file of a `sqlite:///…` URL as written (relative or absolute); None for other URLs
-    and for in-memory databases."""
-    if not uri.startswith("sqlite:///"):
-        return None
-    path = uri.removeprefix("sqlite:///").partition("?")[0]
-    return None if path in ("", ":memory:") else path
 
 
 def _store_relative_to(config_file: Path | None, uri: str) -> str:

@@ -63,6 +63,30 @@ def mlboard_in(
     return Mlboard(str(folder / "cli.db"), clock)
 
 
+def where_in(
+    folder: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    *flags: str,
+    **environ: str,
+) -> tuple[int | str | None, str, str]:
+    """`mlboard [FLAGS] where` through the executable's entry point in `folder`, with only
+    `environ` set of MLBOARD_*: its exit code, stdout and stderr."""
+    from mlboard.launcher import main
+
+    monkeypatch.chdir(folder)
+    for name in ("MLBOARD_DB", "MLBOARD_USER", "MLBOARD_KEY_PREFIX", "MLBOARD_TIMEZONE"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("COLUMNS", "300")
+    monkeypatch.setattr("sys.argv", ["mlboard", *flags, "where"])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    out, err = capsys.readouterr()
+    return exit_.value.code, out, err
+
+
 def read_help_pages() -> dict[tuple[str, ...], str]:
     """Every command's and group's help page, as the launcher prints it on an 80-column
     terminal, found by following the help pages themselves: (), ("story",), ("story", "add")…"""

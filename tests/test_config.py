@@ -14,7 +14,7 @@ import mlboard.config
 from mlboard.config import Settings, load_settings
 from mlboard.errors import UserError
 
-from cli_runs import trust_config
+from cli_runs import trust_config, where_in
 
 REAL_DEFAULT_DATABASE = mlboard.config.default_database
 
@@ -345,19 +345,10 @@ def test_a_bad_value_of_any_setting_exits_2_naming_the_file_and_key(
     base: Path, key: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Through the executable's entry point, as `mlboard where` in the folder of the file."""
-    from mlboard.launcher import main
-
     line, expected = BAD_VALUES[key]
     config = write(base / "mlboard.toml", line + "\n")
-    monkeypatch.chdir(base)
-    monkeypatch.setattr("sys.argv", ["mlboard", "where"])
-    for name in ("MLBOARD_DB", "MLBOARD_KEY_PREFIX", "MLBOARD_USER", "MLBOARD_TIMEZONE"):
-        monkeypatch.delenv(name, raising=False)
-    with pytest.raises(SystemExit) as exit_:
-        main()
-    assert exit_.value.code == 2
-    out, err = capsys.readouterr()
-    assert out == ""
+    code, out, err = where_in(base, monkeypatch, capsys)
+    assert (code, out) == (2, "")
     assert err.startswith(f"error: {config}: {expected}")
     assert len(err.strip().splitlines()) == 1
 
@@ -491,19 +482,9 @@ def test_mistakes_in_the_plateau_table_name_the_file_and_key(tmp_path, table, me
 
 def where(base: Path, monkeypatch, capsys, *flags: str, **environ: str) -> list[str]:
     """What `mlboard [FLAGS] where` prints in `base`, with only `environ` set of MLBOARD_*."""
-    from mlboard.launcher import main
-
-    monkeypatch.chdir(base)
-    for name in ("MLBOARD_DB", "MLBOARD_USER", "MLBOARD_KEY_PREFIX", "MLBOARD_TIMEZONE"):
-        monkeypatch.delenv(name, raising=False)
-    for name, value in environ.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("COLUMNS", "300")
-    monkeypatch.setattr("sys.argv", ["mlboard", *flags, "where"])
-    with pytest.raises(SystemExit) as exit_:
-        main()
-    assert exit_.value.code in (0, None)
-    return capsys.readouterr().out.splitlines()
+    code, out, _ = where_in(base, monkeypatch, capsys, *flags, **environ)
+    assert code in (0, None)
+    return out.splitlines()
 
 
 def test_where_says_which_database_and_config_and_why(base: Path, monkeypatch, capsys) -> None:

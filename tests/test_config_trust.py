@@ -174,6 +174,17 @@ def test_settings_that_say_nothing_about_where_data_goes_need_no_trust(repo: Pat
     assert "CV-1" in ok("--db", "../b.db", "story", "list")
 
 
+def test_a_file_with_a_mistake_anywhere_is_not_trusted(repo: Path) -> None:
+    """The whole file is checked as it is read, `[done]` too: trusting a broken file would only
+    move the refusal to the next command."""
+    config = repo / "mlboard.toml"
+    config.write_text('database = "../b.db"\n[done]\nsensitive_kinds = ["paperwork"]\n')
+    mistake = f"{config}: 'done.sensitive_kinds' has 'paperwork', which is not a story kind"
+    assert refused("config", "trust").startswith(mistake)
+    config.write_text('database = "../b.db"\n[done]\nsensitive_kinds = ["model"]\n')
+    assert "sets database;" in refused("story", "list")  # nothing was trusted
+
+
 def test_flags_and_variables_override_an_untrusted_file_without_trust(
     repo: Path, listener: Listener, monkeypatch: pytest.MonkeyPatch
 ) -> None:

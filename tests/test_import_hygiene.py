@@ -32,7 +32,7 @@ def test_help_does_not_open_a_database_or_import_sqlalchemy(tmp_path):
         "from mlboard.launcher import main\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "print('LOADED', ' '.join(m for m in ('sqlalchemy', 'sqlmodel', 'textual', 'mlflow', "
-        "'pandas') if m in sys.modules))"
+        "'pandas', 'pydantic') if m in sys.modules))"
     )
     result = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=tmp_path
@@ -183,3 +183,24 @@ def test_the_standup_is_shown_before_the_app_loads_the_database_layer(sample_wor
     seen = script_answer(FIRST_STANDUP, database, *DATABASE_LAYER, cwd=tmp_path)
     assert seen["people"] > 0
     assert seen["loaded"] == []
+def test_only_a_config_file_to_check_imports_pydantic(tmp_path):
+    """Pydantic and the file's model cost about 0.1 s: a folder without a config file (and
+    `import mlboard.config` alone) never pays for them; one with a file does, to check it."""
+    script = (
+        "import sys\n"
+        "from mlboard.config import load_settings\n"
+        "print('pydantic' in sys.modules, end=' ')\n"
+        "load_settings('x.db')\n"
+        "print('pydantic' in sys.modules)"
+    )
+
+    def pydantic_loaded(folder):
+        return subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=folder
+        ).stdout.strip()
+
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "team").mkdir()
+    (tmp_path / "team" / "mlboard.toml").write_text('key_prefix = "DS"\n')
+    assert pydantic_loaded(tmp_path / "plain") == "False False"
+    assert pydantic_loaded(tmp_path / "team") == "False True"
