@@ -372,11 +372,11 @@ async def test_a_plan_from_a_stale_request_is_ignored(sample_workspace):
         screen = await open_planning(app, pilot)
         stale = make_plan(sample_workspace, "Sprint 24")
         plan_story(sample_workspace, "ML-22", "Sprint 24")
-        screen.reload()
+        screen.refresh_data()
         await settle(app, pilot)
-        from mlboard.tui.screens.planning import PlanComputed
+        from mlboard.tui.screens.screen_base import Loaded
 
-        screen.post_message(PlanComputed(stale, request=screen._request - 1))
+        screen.post_message(Loaded(stale, request=screen._request - 1))
         await pilot.pause()
         assert screen.plan.scope_points == 44.0 == screen.capacity_bar.scope
 

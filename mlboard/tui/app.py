@@ -184,7 +184,7 @@ class MlboardApp(App[None]):
         """
         moving = mode != self.current_mode and self._marker is not None
         if moving and change_marker(self.workspace) != self._marker:
-            self._catch_up()
+            self.catch_up()
         return super().switch_mode(mode)
 
     def poll_changes(self) -> None:
@@ -208,21 +208,15 @@ class MlboardApp(App[None]):
         else:
             self.action_show_help_panel()
 
-    def _catch_up(self) -> None:
+    def catch_up(self) -> None:
         """Read the change marker, then count a change: what the screens read after this holds
         every change up to the marker, so the poll does not reload them for it again."""
         self._marker = change_marker(self.workspace)
         self.data_version += 1
 
-    def changed_here(self, screen: Screen[object]) -> None:
-        """`screen` wrote to the database and shows the result itself: the other screens read
-        again when shown, and the change poll does not reload this one for it."""
-        self._catch_up()
-        screen.data_seen = self.data_version  # type: ignore[attr-defined]
-
     def data_changed(self) -> None:
         """Runs or links changed: redraw the visible stack now, the other screens when shown."""
-        self._catch_up()
+        self.catch_up()
         for screen in self.screen_stack:
             refresh = getattr(screen, "refresh_data", None)
             if refresh is not None and screen.is_mounted:

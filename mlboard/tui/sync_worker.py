@@ -26,20 +26,18 @@ NO_TRACKING_URI = (
 )
 
 
+@dataclass
 class SyncProgress(Message):
     """A step of the sync, in a few words, for the header."""
 
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text
+    text: str
 
 
+@dataclass
 class SyncFailed(Message):
     """One tracking store (or the history fetch) failed; the message names it."""
 
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text
+    text: str
 
 
 @dataclass
@@ -70,10 +68,9 @@ class SyncSummary:
         )
 
 
+@dataclass
 class SyncFinished(Message):
-    def __init__(self, summary: SyncSummary) -> None:
-        super().__init__()
-        self.summary = summary
+    summary: SyncSummary
 
 
 def short_uri(uri: str, width: int = 40) -> str:

@@ -9,6 +9,7 @@ either how many entries it checked or the first thing it found.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 from rich.text import Text
 from textual import on, work
@@ -43,10 +44,9 @@ ACTION_COLORS = {"insert": "success", "update": "warning", "delete": "error"}
 SEP = ("  ·  ", "$text-muted")
 
 
+@dataclass
 class AuditVerified(Message):
-    def __init__(self, verification: Verification) -> None:
-        super().__init__()
-        self.verification = verification
+    verification: Verification
 
 
 def entry_cells(entry: AuditView, colors: dict[str, str]) -> list[Text]:
@@ -201,7 +201,7 @@ class AuditScreen(ReloadingScreen[list[AuditView]]):
     @on(Input.Changed, "#audit-filter")
     def filter_changed(self, event: Input.Changed) -> None:
         self.query_text = event.value.strip()
-        self.reload()
+        self.refresh_data()
 
     @on(Input.Submitted, "#audit-filter")
     def filter_submitted(self) -> None:

@@ -9,9 +9,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
-from textual.message import Message
-from textual.screen import Screen
-from textual.widgets import Header, Input, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 
 from mlboard.domain import StoryStatus
 from mlboard.errors import UserError
@@ -25,8 +23,9 @@ from mlboard.services.stories.board import (
     parse_filter,
 )
 from mlboard.tui.keys import bind
-from mlboard.tui.text import one_line
+from mlboard.tui.screens.screen_base import Loaded, ScreenBase
 from mlboard.tui.widgets.board_column import BoardColumn, CardList
+from mlboard.tui.widgets.filter_input import FilterInput
 from mlboard.tui.widgets.key_footer import KeyFooter
 from mlboard.wording import plural
 
@@ -56,16 +55,7 @@ def sprint_summary(sprint: SprintView | None, done_points: float, today: date) -
     return Content.assemble(*parts)
 
 
-class EvidenceLoaded(Message):
-    """The sprint's evidence, read in a worker; `request` tells a stale answer from a fresh one."""
-
-    def __init__(self, evidence: Mapping[str, CardFacts], request: int) -> None:
-        super().__init__()
-        self.evidence = evidence
-        self.request = request
-
-
-class BoardScreen(Screen[None]):
+class BoardScreen(ScreenBase):
     """Columns of cards; focus moves with arrows (or h/j/k/l), cards move with `[` and `]`."""
 
     BINDINGS = [
@@ -84,14 +74,14 @@ class BoardScreen(Screen[None]):
         self.board = BoardData(None, [])
         self.filter = BoardFilter()
         self.evidence: Mapping[str, CardFacts] = {}
-        self.data_seen = -1
         self._evidence_request = 0
         self._return_to: BoardColumn | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(id="sprint-summary")
-        yield Input(
+        yield FilterInput(
+            parse_filter,
             placeholder="Filter: words, @member, kind:data — Enter to apply, Esc to clear",
             id="filter",
         )
@@ -101,17 +91,13 @@ class BoardScreen(Screen[None]):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.reload(board=self.app.take_first_board())  # type: ignore[attr-defined]
+        self.reload(board=self.host.take_first_board())
         busiest = next((c for c in self.columns[1:] if c.stories), self.columns[1])
         busiest.cards.focus()
 
     @property
     def columns(self) -> list[BoardColumn]:
         return list(self.query(BoardColumn))
-
-    @property
-    def workspace(self):  # type: ignore[no-untyped-def]
-        return self.app.workspace  # type: ignore[attr-defined]
 
     def reload(
         self, select: str | None = None, *, evidence: bool = True, board: BoardData | None = None
@@ -126,11 +112,11 @@ class BoardScreen(Screen[None]):
         """
         self.board = board if board is not None else load_board(self.workspace)
         if evidence:
-            self.data_seen = getattr(self.app, "data_version", 0)
+            self.mark_read()
             self._evidence_request += 1
             keys = [s.key for s in self.board.stories]
             request = self._evidence_request
-            self.app.after_first_frame(lambda: self._read_evidence(keys, request))  # type: ignore[attr-defined]
+            self.host.after_first_frame(lambda: self._read_evidence(keys, request))
         self.redraw(select)
 
     def _read_evidence(self, keys: list[str], request: int) -> None:
@@ -142,36 +128,29 @@ class BoardScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="evidence", exit_on_error=False)
     def _load_evidence(self, keys: list[str], request: int) -> None:
         """Thread worker: reads only, and hands the result to `evidence_loaded`."""
-        self.post_message(EvidenceLoaded(card_facts(self.workspace, keys), request))
+        self.post_message(Loaded(card_facts(self.workspace, keys), request))
 
-    @on(EvidenceLoaded)
-    def evidence_loaded(self, message: EvidenceLoaded) -> None:
+    @on(Loaded)
+    def evidence_loaded(self, message: Loaded[Mapping[str, CardFacts]]) -> None:
         """Redraw only if a card would change: most stories have no runs to show."""
         if message.request != self._evidence_request:
             return
-        old, self.evidence = self.evidence, message.evidence
+        old, self.evidence = self.evidence, message.data
         if any(
             old.get(key, NO_FACTS).badge() != facts.badge() for key, facts in self.evidence.items()
         ):
             self.redraw()
 
-    def action_reload(self) -> None:
-        self.reload()
-
     def refresh_data(self) -> None:
         """New runs were synced or linked elsewhere: redraw in place, keeping the highlight."""
         self.reload()
-
-    def on_screen_resume(self) -> None:
-        if self.is_mounted and self.data_seen != getattr(self.app, "data_version", 0):
-            self.reload()
 
     def redraw(self, select: str | None = None) -> None:
         stories = [story for story in self.board.stories if self.filter.matches(story)]
         for column in self.columns:
             column.show([s for s in stories if s.status == column.status], select, self.evidence)
         done = sum(s.points or 0 for s in self.board.stories if s.status == StoryStatus.DONE)
-        today = self.app.today()  # type: ignore[attr-defined]
+        today = self.host.today()
         summary = sprint_summary(self.board.sprint, done, today)
         if self.filter.active:
             summary += Content.assemble(
@@ -206,7 +185,7 @@ class BoardScreen(Screen[None]):
         except UserError as error:
             self.notify(error.message, severity="warning", markup=False)
             return
-        self.app.changed_here(self)  # type: ignore[attr-defined]
+        self.changed_here()
         self.reload(select=story.key, evidence=False)
         self.query_one(f"#cards-{story.status}", CardList).focus()
 
@@ -227,7 +206,7 @@ class BoardScreen(Screen[None]):
 
     def _after_edit(self, key: str | None) -> None:
         if key is not None:
-            self.app.changed_here(self)  # type: ignore[attr-defined]
+            self.changed_here()
             self.reload(select=key)
 
     @on(OptionList.OptionSelected)
@@ -239,34 +218,16 @@ class BoardScreen(Screen[None]):
 
     def action_filter(self) -> None:
         self._return_to = self._focused_column()
-        box = self.query_one("#filter", Input)
-        box.add_class("shown")
-        box.focus()
+        self.query_one("#filter", FilterInput).open()
 
-    @on(Input.Changed, "#filter")
-    def filter_changed(self, event: Input.Changed) -> None:
-        try:
-            self.filter = parse_filter(event.value)
-        except ValueError as error:
-            event.input.add_class("invalid")
-            event.input.tooltip = Content(one_line(error))  # names in it are not markup
-            return
-        event.input.remove_class("invalid")
-        event.input.tooltip = None
+    @on(FilterInput.Parsed)
+    def filter_changed(self, event: FilterInput.Parsed) -> None:
+        self.filter = event.value
         self.redraw()
 
-    @on(Input.Submitted, "#filter")
-    def filter_submitted(self) -> None:
-        self._leave_filter()
-
-    def _leave_filter(self) -> None:
+    @on(FilterInput.Left)
+    def filter_left(self) -> None:
         (self._return_to or self.columns[1]).cards.focus()
 
     def key_escape(self) -> None:
-        box = self.query_one("#filter", Input)
-        if box.has_class("shown"):
-            box.value = ""
-            box.remove_class("shown")
-            self.filter = BoardFilter()
-            self.redraw()
-            self._leave_filter()
+        self.query_one("#filter", FilterInput).close()

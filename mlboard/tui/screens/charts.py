@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from textual import on, work
@@ -27,6 +28,7 @@ from mlboard.analytics.velocity import AVERAGE_SPRINTS
 from mlboard.errors import UserError
 from mlboard.services.planning.plan import SprintCharts, sprint_charts
 from mlboard.services.workspace import Workspace
+from mlboard.tui.host import host
 from mlboard.tui.keys import bind
 from mlboard.tui.text import plain
 from mlboard.tui.widgets.key_footer import KeyFooter
@@ -102,17 +104,15 @@ def scope_summary(charts: SprintCharts) -> Content:
     return Content.assemble(*parts)
 
 
+@dataclass
 class ChartsReady(Message):
-    def __init__(self, charts: SprintCharts, request: int) -> None:
-        super().__init__()
-        self.charts = charts
-        self.request = request
+    charts: SprintCharts
+    request: int
 
 
+@dataclass
 class ChartsFailed(Message):
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text
+    text: str
 
 
 class ChartsScreen(Screen[None]):
@@ -146,7 +146,7 @@ class ChartsScreen(Screen[None]):
 
     def action_reload(self) -> None:
         self._request += 1
-        workspace: Workspace = self.app.workspace  # type: ignore[attr-defined]
+        workspace: Workspace = host(self).workspace
         self._load(workspace, self.sprint, self._request)
 
     def refresh_data(self) -> None:

@@ -8,6 +8,8 @@ each, and the alert check (`k`) runs in a worker too.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
@@ -23,6 +25,7 @@ from mlboard.services.data.alerts import (
     evaluate_alerts,
     open_story_for_alert,
 )
+from mlboard.tui.host import host
 from mlboard.tui.keys import bind
 from mlboard.tui.screens.data_rows import (
     ALERT_COLUMNS,
@@ -48,10 +51,9 @@ from mlboard.tui.widgets.key_footer import KeyFooter
 from mlboard.tui.widgets.keyed_table import KeyedTable
 
 
+@dataclass
 class AlertsChecked(Message):
-    def __init__(self, changes: AlertChanges) -> None:
-        super().__init__()
-        self.changes = changes
+    changes: AlertChanges
 
 
 class DataScreen(ReloadingScreen[DataSnapshot]):
@@ -220,7 +222,7 @@ class DataScreen(ReloadingScreen[DataSnapshot]):
             f" {one_line(seen.subject)}",
             markup=False,
         )
-        self.reload()
+        self.refresh_data()
 
     def action_alert_story(self) -> None:
         alert = self.highlighted_alert()
@@ -235,11 +237,11 @@ class DataScreen(ReloadingScreen[DataSnapshot]):
             self.notify(error.message, severity="warning", markup=False)
             return
         self.notify(f"{key} is in the backlog, from alert #{alert.id}.", title=key, markup=False)
-        self.app.data_changed()  # type: ignore[attr-defined]
+        host(self).data_changed()
 
     def _after_story(self, edited: str | None) -> None:
         if edited is not None:
-            self.app.data_changed()  # type: ignore[attr-defined]
+            host(self).data_changed()
 
     def action_check_alerts(self) -> None:
         self.notify("Checking pipelines, drift and monitoring runs…", markup=False)
@@ -258,6 +260,6 @@ class DataScreen(ReloadingScreen[DataSnapshot]):
             text += f"; stories {', '.join(changes.stories)} in the backlog"
         self.notify(text, title="Alerts checked", markup=False)
         if changes.stories:
-            self.app.data_changed()  # type: ignore[attr-defined]
+            host(self).data_changed()
         else:
-            self.reload()
+            self.refresh_data()

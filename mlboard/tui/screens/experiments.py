@@ -11,14 +11,14 @@ MLflow and may wait on a server, and the table must stay responsive meanwhile.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
-from textual.screen import Screen
-from textual.widgets import DataTable, Header, Input, Static
+from textual.widgets import DataTable, Header, Static
 
 from mlboard.errors import UserError
 from mlboard.services.experiments.compare import MAX_COMPARED
@@ -28,8 +28,10 @@ from mlboard.services.stories.records import list_stories
 from mlboard.tui.keys import bind
 from mlboard.tui.navigation import OpenCompare, OpenRun, OpenStory
 from mlboard.tui.run_filter import RunFilter, RunFilterSuggester, parse_run_filter
+from mlboard.tui.screens.screen_base import ScreenBase
 from mlboard.tui.screens.story_picker import StoryPickerScreen
 from mlboard.tui.text import one_line
+from mlboard.tui.widgets.filter_input import FilterInput
 from mlboard.tui.widgets.key_footer import KeyFooter
 from mlboard.tui.widgets.run_table import RunColumn, RunTable, common_metrics, sort_runs
 from mlboard.wording import plural
@@ -40,18 +42,17 @@ LINK = Binding.Group("Link/unlink")
 FIRST_SCREEN = 100  # rows of the very first paint; the rest of the first page follows it
 
 
+@dataclass
 class LinkChanged(Message):
     """A link or unlink finished (in a worker): `error` says why it did not happen;
     `tag_warning` why the link is made but its MLflow tag is not (the next sync retries)."""
 
-    def __init__(self, text: str, error: str | None = None, tag_warning: str | None = None) -> None:
-        super().__init__()
-        self.text = text
-        self.error = error
-        self.tag_warning = tag_warning
+    text: str
+    error: str | None = None
+    tag_warning: str | None = None
 
 
-class ExperimentsScreen(Screen[None]):
+class ExperimentsScreen(ScreenBase):
     """The runs table; the summary line says how many are loaded of how many synced."""
 
     TITLE = "mlboard · Experiments"
@@ -84,22 +85,18 @@ class ExperimentsScreen(Screen[None]):
         self.total = 0
         self._experiments: list[str] | None = None
         self.sort: tuple[str, bool] | None = None  # column key, descending; None: newest first
-        self.data_seen = -1
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(id="runs-summary")
-        yield Input(
+        yield FilterInput(
+            lambda line: parse_run_filter(line, self.experiments),
             placeholder="Filter: exp:NAME status:failed unlinked words — Esc to clear",
             suggester=RunFilterSuggester(lambda: self.experiments),
             id="run-filter",
         )
         yield RunTable(id="runs", most_selected=MAX_COMPARED)
         yield KeyFooter()
-
-    @property
-    def workspace(self):  # type: ignore[no-untyped-def]
-        return self.app.workspace  # type: ignore[attr-defined]
 
     @property
     def experiments(self) -> list[str]:
@@ -120,29 +117,22 @@ class ExperimentsScreen(Screen[None]):
         self.load()
         self.table.focus()
         if self.limit < PAGE:
-            self.app.after_first_frame(self._fill_first_page)  # type: ignore[attr-defined]
+            self.host.after_first_frame(self._fill_first_page)
 
     def _fill_first_page(self) -> None:
         """Up to a whole page, unless a filter or the scroll has loaded one since."""
         if self.limit < PAGE:
             self.load_more(PAGE - self.limit)
 
-    def on_screen_resume(self) -> None:
-        if self.is_mounted and self.data_seen != getattr(self.app, "data_version", 0):
-            self.refresh_data()
-
     def refresh_data(self) -> None:
         """After a sync or a link: same filter, same number of rows, the cursor kept."""
         self._experiments = None  # a sync may have brought new ones
         self.load()
 
-    def action_reload(self) -> None:
-        self.refresh_data()
-
     def load(self) -> None:
         """Query the newest `limit` runs matching the filter and show them."""
         ws, query = self.workspace, self.filter
-        self.data_seen = getattr(self.app, "data_version", 0)
+        self.mark_read()
         self.total = run_count(ws)
         runs = list_runs(
             ws,
@@ -248,35 +238,21 @@ class ExperimentsScreen(Screen[None]):
     # Filtering
 
     def action_filter(self) -> None:
-        box = self.query_one("#run-filter", Input)
-        box.add_class("shown")
-        box.focus()
+        self.query_one("#run-filter", FilterInput).open()
 
-    @on(Input.Changed, "#run-filter")
-    def filter_changed(self, event: Input.Changed) -> None:
-        try:
-            self.filter = parse_run_filter(event.value, self.experiments)
-        except ValueError as error:
-            event.input.add_class("invalid")
-            event.input.tooltip = Content(one_line(error))  # names in it are not markup
-            return
-        event.input.remove_class("invalid")
-        event.input.tooltip = None
+    @on(FilterInput.Parsed)
+    def filter_changed(self, event: FilterInput.Parsed) -> None:
+        self.filter = event.value
         self.limit = PAGE
         self.load()
 
-    @on(Input.Submitted, "#run-filter")
-    def filter_submitted(self) -> None:
+    @on(FilterInput.Left)
+    def filter_left(self) -> None:
         self.table.focus()
 
     def key_escape(self) -> None:
         """Clears the filter when it is open, else the selection."""
-        box = self.query_one("#run-filter", Input)
-        if box.has_class("shown"):
-            box.value = ""
-            box.remove_class("shown")
-            self.table.focus()
-        elif self.table.selected:
+        if not self.query_one("#run-filter", FilterInput).close() and self.table.selected:
             self.table.clear_selection()
             self.show_summary()
 
@@ -376,7 +352,7 @@ class ExperimentsScreen(Screen[None]):
                 severity="warning",
                 markup=False,
             )
-        self.app.data_changed()  # type: ignore[attr-defined]
+        self.host.data_changed()
 
     @on(DataTable.RowSelected)
     def open_run(self) -> None:

@@ -24,6 +24,7 @@ from mlboard.services.governance.queue import WaitingStory, waiting_on_gates
 from mlboard.services.stories.records import get_story
 from mlboard.services.team.members import list_members
 from mlboard.services.workspace import Workspace
+from mlboard.tui.host import host
 from mlboard.tui.keys import bind
 from mlboard.tui.screens.governance_rows import (
     MODEL_COLUMNS,
@@ -147,7 +148,7 @@ class GovernanceScreen(ReloadingScreen[GovernanceData]):
 
     def _after_checklist(self, changed: bool | None) -> None:
         if changed:
-            self.app.data_changed()  # type: ignore[attr-defined]
+            host(self).data_changed()
 
     def action_model_card(self) -> None:
         name = self.models_table.highlighted_key
@@ -208,7 +209,7 @@ class ChecklistModal(ModalScreen[bool]):
 
     @property
     def workspace(self) -> Workspace:
-        return self.app.workspace  # type: ignore[attr-defined]
+        return host(self).workspace
 
     @property
     def items(self) -> OptionList:

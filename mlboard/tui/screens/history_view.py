@@ -11,17 +11,18 @@ imported and mounted the first time there is a history to draw.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Static
 
 from mlboard.services.experiments.metric_history import StoreFactory, fetch_run_histories
 from mlboard.services.workspace import Workspace
+from mlboard.tui.screens.screen_base import ScreenBase
 from mlboard.tui.text import one_line
 from mlboard.wording import plural
 
@@ -29,24 +30,22 @@ if TYPE_CHECKING:
     from mlboard.tui.widgets.metric_chart import MetricChart
 
 
+@dataclass
 class HistoryProgress(Message):
     """`done` of `total` histories fetched so far."""
 
-    def __init__(self, done: int, total: int, request: int) -> None:
-        super().__init__()
-        self.done = done
-        self.total = total
-        self.request = request
+    done: int
+    total: int
+    request: int
 
 
+@dataclass
 class HistoriesFetched(Message):
     """The fetch ended: how many were cached, and why it stopped early (None: it did not)."""
 
-    def __init__(self, fetched: int, error: str | None, request: int) -> None:
-        super().__init__()
-        self.fetched = fetched
-        self.error = error
-        self.request = request
+    fetched: int
+    error: str | None
+    request: int
 
 
 def progress_line(done: int, total: int) -> Content:
@@ -66,7 +65,7 @@ def error_line(error: str) -> Content:
     )
 
 
-class HistoryView(Screen[None]):
+class HistoryView(ScreenBase):
     """What the two views share: the fetch worker, its progress line (`#…-progress`), the
     chart, and reading again when shown after a change made elsewhere.
 
@@ -81,12 +80,7 @@ class HistoryView(Screen[None]):
         self.store_factory = store_factory
         self.fetching = False
         self.fetch_error: str | None = None
-        self.data_seen = -1
         self._request = 0
-
-    @property
-    def workspace(self) -> Workspace:
-        return self.app.workspace  # type: ignore[attr-defined, no-any-return]
 
     def fetch(self, run_ids: Sequence[str], keys: Iterable[str] | None, total: int = 0) -> None:
         """Fetch what the cache lacks of these histories in a worker; `total`, when known,
@@ -164,13 +158,6 @@ class HistoryView(Screen[None]):
     def refresh_data(self) -> None:
         """A sync or a link changed the mirror: read again (the app calls it too)."""
         raise NotImplementedError
-
-    def on_screen_resume(self) -> None:
-        if self.is_mounted and self.data_seen != getattr(self.app, "data_version", 0):
-            self.refresh_data()
-
-    def action_reload(self) -> None:
-        self.refresh_data()
 
     def action_close(self) -> None:
         self.dismiss()

@@ -8,6 +8,8 @@ point of a preview, so they are counted above the document and each stays in its
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
@@ -21,16 +23,16 @@ from mlboard.services.governance.card import ModelCard
 from mlboard.services.governance.model_card import build_model_card
 from mlboard.services.governance.model_card_markdown import card_markdown
 from mlboard.services.workspace import Workspace
+from mlboard.tui.host import host
 from mlboard.tui.keys import bind
 from mlboard.tui.widgets.key_footer import KeyFooter
 from mlboard.wording import plural
 
 
+@dataclass
 class CardBuilt(Message):
-    def __init__(self, card: ModelCard | None, error: str | None = None) -> None:
-        super().__init__()
-        self.card = card
-        self.error = error
+    card: ModelCard | None
+    error: str | None = None
 
 
 def gaps_line(card: ModelCard) -> Content:
@@ -90,7 +92,7 @@ class ModelCardScreen(ModalScreen[None]):
 
     @property
     def workspace(self) -> Workspace:
-        return self.app.workspace  # type: ignore[attr-defined]
+        return host(self).workspace
 
     @work(thread=True, exclusive=True, group="model_card", exit_on_error=False)
     def _build(self) -> None:

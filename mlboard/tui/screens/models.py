@@ -13,11 +13,11 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
 from mlboard.services.experiments.runs import ModelVersionView, list_model_versions
 from mlboard.tui.keys import bind
+from mlboard.tui.screens.screen_base import ScreenBase
 from mlboard.tui.screens.story_detail import StoryDetailScreen
 from mlboard.tui.text import cell
 from mlboard.tui.widgets.key_footer import KeyFooter
@@ -35,7 +35,7 @@ COLUMNS = (
 )
 
 
-class ModelsScreen(Screen[None]):
+class ModelsScreen(ScreenBase):
     """Enter on a version whose run is linked opens the story."""
 
     TITLE = "mlboard · Models"
@@ -44,7 +44,6 @@ class ModelsScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.versions: list[ModelVersionView] = []
-        self.data_seen = -1
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -62,19 +61,12 @@ class ModelsScreen(Screen[None]):
         self.load()
         self.table.focus()
 
-    def on_screen_resume(self) -> None:
-        if self.is_mounted and self.data_seen != getattr(self.app, "data_version", 0):
-            self.load()
-
     def refresh_data(self) -> None:
         self.load()
 
-    def action_reload(self) -> None:
-        self.load()
-
     def load(self) -> None:
-        self.data_seen = getattr(self.app, "data_version", 0)
-        self.versions = list_model_versions(self.app.workspace)  # type: ignore[attr-defined]
+        self.mark_read()
+        self.versions = list_model_versions(self.workspace)
         table = self.table
         keep = table.cursor_row
         table.clear()
@@ -129,4 +121,4 @@ class ModelsScreen(Screen[None]):
 
     def _after_story(self, edited: str | None) -> None:
         if edited is not None:
-            self.app.data_changed()  # type: ignore[attr-defined]
+            self.host.data_changed()

@@ -19,6 +19,7 @@ from textual.app import App
 from textual.screen import Screen
 
 from mlboard.errors import UserError
+from mlboard.tui.host import host
 
 S = TypeVar("S", bound=Screen[None])
 
@@ -43,7 +44,7 @@ def _kept(app: App[None], name: str, build: Callable[[], S]) -> tuple[S, bool]:
 
 def _after_story(app: App[None], edited: str | None) -> None:
     if edited is not None:
-        app.data_changed()  # type: ignore[attr-defined]
+        host(app).data_changed()
 
 
 def open_story(app: App[None], key: str) -> None:
@@ -68,7 +69,7 @@ def open_compare(app: App[None], *, story: str | None = None, run_ids: Sequence[
     from mlboard.services.experiments.compare import compare_runs, compare_story_runs
     from mlboard.tui.screens.run_compare import RunCompareScreen
 
-    workspace = app.workspace  # type: ignore[attr-defined]
+    workspace = host(app).workspace
     try:
         comparison = (
             compare_story_runs(workspace, story) if story else compare_runs(workspace, run_ids)

@@ -19,8 +19,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Header, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
@@ -46,6 +44,7 @@ from mlboard.tui.screens.planning_rows import (
     story_row,
     warning_lines,
 )
+from mlboard.tui.screens.screen_base import Loaded, LoadFailed, ScreenBase
 from mlboard.tui.widgets.capacity_bar import CapacityBar, CapacityFigures
 from mlboard.tui.widgets.key_footer import KeyFooter
 from mlboard.wording import plural
@@ -58,20 +57,6 @@ def _order(story: StoryView) -> tuple[float, int]:
     """The rank order `list_stories` returns: rank, then the key's number."""
     number = story.key.rsplit("-", 1)[-1]
     return story.rank, int(number) if number.isdigit() else 0
-
-
-class PlanComputed(Message):
-    def __init__(self, plan: Plan, request: int) -> None:
-        super().__init__()
-        self.plan = plan
-        self.request = request
-
-
-class PlanFailed(Message):
-    def __init__(self, text: str, request: int) -> None:
-        super().__init__()
-        self.text = text
-        self.request = request
 
 
 class StoryList(OptionList):
@@ -122,7 +107,7 @@ class StoryList(OptionList):
         )
 
 
-class PlanningScreen(Screen[None]):
+class PlanningScreen(ScreenBase):
     """Backlog left, sprint right; `tab` or the arrows switch lists."""
 
     CSS_PATH = "../planning.tcss"
@@ -158,17 +143,12 @@ class PlanningScreen(Screen[None]):
         self.sprint = sprint
         self.sprints: list[OpenSprint] = []
         self.plan: Plan | None = None
-        self.data_seen = -1
         self._request = 0
         self._keys_state: tuple[object, ...] = ()
         # kept, not queried: `check_action` runs while the screen is being taken down, too
         self.backlog = StoryList(id="plan-backlog")
         self.sprint_list = StoryList(id="plan-sprint-stories")
         self.capacity_bar = CapacityBar(id="plan-capacity")
-
-    @property
-    def workspace(self) -> Workspace:
-        return self.app.workspace  # type: ignore[attr-defined, no-any-return]
 
     def compose(self) -> ComposeResult:
         self.sprints = open_sprints(self.workspace)
@@ -231,7 +211,7 @@ class PlanningScreen(Screen[None]):
         ws = self.workspace
         if sprints:
             self._read_sprints()
-        self.data_seen = getattr(self.app, "data_version", 0)
+        self.mark_read()
         self.backlog.show(list_stories(ws, backlog=True))
         self.sprint_list.show(list_stories(ws, sprint=self.sprint) if self.sprint else [])
         chosen = next((s for s in self.sprints if s.name == self.sprint), None)
@@ -242,23 +222,10 @@ class PlanningScreen(Screen[None]):
         else:
             self.recompute()
 
-    def action_reload(self) -> None:
-        self.reload(sprints=True)
-
     def refresh_data(self) -> None:
-        """Something changed behind the screen's back (a sync, another screen): read it again."""
+        """Something changed behind the screen's back (a sync, another screen): read it again.
+        This screen's own dialogs update the lists through their callbacks instead."""
         self.reload(sprints=True)
-
-    def on_screen_resume(self) -> None:
-        """Shown again: read again if data changed meanwhile. The app counts changes made by
-        others (its change poll) and by other screens; this screen's own dialogs update the
-        lists through their callbacks."""
-        if self.is_mounted and self.data_seen != getattr(self.app, "data_version", 0):
-            self.reload(sprints=True)
-
-    def _changed(self) -> None:
-        """This screen wrote to the database: other screens read again when shown."""
-        self.app.changed_here(self)  # type: ignore[attr-defined]
 
     def recompute(self) -> None:
         """Show the new scope now; ask a worker for everything else."""
@@ -293,15 +260,15 @@ class PlanningScreen(Screen[None]):
         try:
             plan = make_plan(workspace, sprint)
         except UserError as error:
-            self.post_message(PlanFailed(error.message, request))
+            self.post_message(LoadFailed(error.message, request))
             return
-        self.post_message(PlanComputed(plan, request))
+        self.post_message(Loaded(plan, request))
 
-    @on(PlanComputed)
-    def plan_computed(self, message: PlanComputed) -> None:
+    @on(Loaded)
+    def plan_computed(self, message: Loaded[Plan]) -> None:
         if message.request != self._request or not self.capacity_bar.is_attached:
             return  # a later move asked again (its answer is on the way), or the screen closed
-        plan = self.plan = message.plan
+        plan = self.plan = message.data
         self.capacity_bar.figures = CapacityFigures(
             plan.scope_points, plan.capacity_points, plan.average_velocity, plan.committed_points
         )
@@ -312,8 +279,8 @@ class PlanningScreen(Screen[None]):
         self.query_one("#plan-warnings", Static).update(warning_lines(plan.warnings))
         self.query_one("#plan-warnings-box").border_title = f"Warnings ({len(plan.warnings)})"
 
-    @on(PlanFailed)
-    def plan_failed(self, message: PlanFailed) -> None:
+    @on(LoadFailed)
+    def plan_failed(self, message: LoadFailed) -> None:
         if message.request == self._request:
             self.notify(message.text, title="Plan", severity="warning", markup=False)
 
@@ -357,7 +324,7 @@ class PlanningScreen(Screen[None]):
         except UserError as error:
             self._notify_error(error)
             return
-        self._changed()
+        self.changed_here()
         source.show([s for s in source.stories if s.key != moved.key])
         target.show(sorted([*target.stories, moved], key=_order), select=moved.key)
         self.recompute()
@@ -387,7 +354,7 @@ class PlanningScreen(Screen[None]):
         except UserError as error:
             self._notify_error(error)
             return
-        self._changed()
+        self.changed_here()
         order = list(stories.stories)
         order[index], order[other] = neighbour, ranked
         stories.show(order, select=ranked.key)
@@ -407,7 +374,7 @@ class PlanningScreen(Screen[None]):
         edit moved it to another sprint."""
         if key is None:
             return
-        self._changed()
+        self.changed_here()
         story = get_story(self.workspace, key)
         wanted = None if stories is self.backlog else self.sprint
         if story.sprint == wanted:
@@ -425,7 +392,7 @@ class PlanningScreen(Screen[None]):
 
     def _after_days_off(self, summary: str | None) -> None:
         if summary is not None:
-            self._changed()
+            self.changed_here()
             self.notify(summary, title="Days off", markup=False)
             self.recompute()
 

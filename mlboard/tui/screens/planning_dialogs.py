@@ -17,6 +17,7 @@ from mlboard.services.planning.plan import OpenSprint
 from mlboard.services.stories.records import edit_story, get_story
 from mlboard.services.team.members import availability, list_members, set_days_off
 from mlboard.services.workspace import Workspace
+from mlboard.tui.host import host
 from mlboard.tui.keys import bind
 from mlboard.tui.screens.story_form import TEXT_FIELDS, current_text
 from mlboard.tui.widgets.key_footer import KeyFooter
@@ -40,7 +41,7 @@ class EstimatesScreen(ModalScreen[str | None]):
         self.key = key
 
     def compose(self) -> ComposeResult:
-        story = self.story = get_story(self.app.workspace, self.key)  # type: ignore[attr-defined]
+        story = self.story = get_story(host(self).workspace, self.key)
         with Vertical(id="estimates", classes="plan-dialog"):
             yield Static(
                 Content.assemble((story.key, "bold $accent"), "  ", (story.title, "bold")),
@@ -71,7 +72,7 @@ class EstimatesScreen(ModalScreen[str | None]):
         changes = {f: v for f, v in values.items() if v != current_text(self.story, f)}
         try:
             if changes:
-                edit_story(self.app.workspace, self.key, changes)  # type: ignore[attr-defined]
+                edit_story(host(self).workspace, self.key, changes)
         except UserError as error:
             self.query_one("#estimates-error", Static).update(Content(error.message))
             return
@@ -123,7 +124,7 @@ class DaysOffScreen(ModalScreen[str | None]):
         self.member = member
 
     def compose(self) -> ComposeResult:
-        workspace: Workspace = self.app.workspace  # type: ignore[attr-defined]
+        workspace: Workspace = host(self).workspace
         members = [(Text(f"{m.name} (@{m.handle})"), m.handle) for m in list_members(workspace)]
         members.append((Text("Whole team (holiday)"), TEAM))
         handles = [handle for _, handle in members]
@@ -163,7 +164,7 @@ class DaysOffScreen(ModalScreen[str | None]):
                 raise UserError("from: give the first day off, e.g. 2026-12-24")
             last = _day(self.query_one("#days-off-until", Input).value, "until")
             changed = set_days_off(
-                self.app.workspace,  # type: ignore[attr-defined]
+                host(self).workspace,
                 None if handle == TEAM else handle,
                 first,
                 last,

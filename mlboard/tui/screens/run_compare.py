@@ -150,7 +150,7 @@ class RunCompareScreen(HistoryView):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.data_seen = getattr(self.app, "data_version", 0)
+        self.mark_read()
         self.show(self.comparison)
         self.metrics.focus()
 
@@ -161,7 +161,7 @@ class RunCompareScreen(HistoryView):
         metric; whether the equal parameters show is kept."""
         self.story, self.run_ids, self.chart_metric = story, list(run_ids), None
         self.forget_fetch()
-        self.data_seen = getattr(self.app, "data_version", 0)
+        self.mark_read()
         self.show(comparison)
 
     def show(self, comparison: Comparison) -> None:
@@ -271,7 +271,7 @@ class RunCompareScreen(HistoryView):
 
     def refresh_data(self) -> None:
         """A sync or a link changed the mirror: compare the same runs (or story) again."""
-        self.data_seen = getattr(self.app, "data_version", 0)
+        self.mark_read()
         try:
             if self.story:
                 comparison = compare_story_runs(self.workspace, self.story)

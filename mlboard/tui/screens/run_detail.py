@@ -190,7 +190,7 @@ class RunDetailScreen(HistoryView):
     def load(self, *, fetch: bool = False) -> None:
         """Read the run from the cache and show it; fetch its missing histories in a worker
         unless the same ones were tried already (`fetch` tries again)."""
-        self.data_seen = getattr(self.app, "data_version", 0)
+        self.mark_read()
         detail = run_detail(self.workspace, self.run_id)
         missing = detail.missing_histories
         start = bool(missing) and not self.fetching and (fetch or missing != self._tried)

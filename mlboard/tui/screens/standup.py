@@ -17,14 +17,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.message import Message
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Header, Static
 from textual.worker import Worker, WorkerState
 
 from mlboard.errors import UserError
 from mlboard.tui.keys import bind
+from mlboard.tui.screens.screen_base import Loaded, LoadFailed, ScreenBase
 from mlboard.tui.screens.standup_dialogs import NoteScreen, SaveDigestScreen
 from mlboard.tui.screens.standup_panels import (
     card_lines,
@@ -41,26 +40,11 @@ from mlboard.tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from mlboard.services.standup.screen_data import Standup
-    from mlboard.services.workspace import Workspace
 
 DIGEST_DOWNLOAD = "standup digest"  # the name a browser download of the digest is delivered by
 
 
-class DigestLoaded(Message):
-    def __init__(self, standup: Standup, request: int) -> None:
-        super().__init__()
-        self.standup = standup
-        self.request = request
-
-
-class DigestFailed(Message):
-    def __init__(self, text: str, request: int) -> None:
-        super().__init__()
-        self.text = text
-        self.request = request
-
-
-class StandupScreen(Screen[None]):
+class StandupScreen(ScreenBase):
     """One person at a time (`n`/`N`), the team's ML news on the right, the sprint on top."""
 
     TITLE = "mlboard · Standup"
@@ -80,7 +64,6 @@ class StandupScreen(Screen[None]):
         super().__init__()
         self.standup: Standup | None = None
         self.index = 0
-        self.data_seen = -1
         self._request = 0
         self.elapsed = 0.0  # seconds of meeting before the timer's last start
         self.started_at: float | None = None  # monotonic time of the last start; None: paused
@@ -106,16 +89,13 @@ class StandupScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#standup-team-ml").border_title = "ML since the last standup"
         self.show_timer()
-        self.reload()
-
-    @property
-    def workspace(self) -> Workspace:
-        return self.app.workspace  # type: ignore[attr-defined]
+        self.refresh_data()
 
     # -- the digest
 
-    def reload(self) -> None:
-        self.data_seen = getattr(self.app, "data_version", 0)
+    def refresh_data(self) -> None:
+        """A sync, an edit elsewhere or `r`: compute the digest again."""
+        self.mark_read()
         self._request += 1
         self.call_after_refresh(self._compute, self._request)
 
@@ -123,7 +103,7 @@ class StandupScreen(Screen[None]):
     def _compute(self, request: int) -> None:
         """Thread worker: reads only, and hands the result over in a message. The first
         time, the digest may have been read already while the app started (`first_read`)."""
-        first = self.app.take_first_standup()  # type: ignore[attr-defined]
+        first = self.host.take_first_standup()
         try:
             standup = first() if first is not None else None
             if standup is None:
@@ -132,23 +112,23 @@ class StandupScreen(Screen[None]):
 
                 standup = load_standup(workspace)
         except UserError as error:
-            self.post_message(DigestFailed(error.message, request))
+            self.post_message(LoadFailed(error.message, request))
             return
-        self.post_message(DigestLoaded(standup, request))
+        self.post_message(Loaded(standup, request))
 
-    @on(DigestLoaded)
-    def digest_loaded(self, message: DigestLoaded) -> None:
+    @on(Loaded)
+    def digest_loaded(self, message: Loaded[Standup]) -> None:
         if message.request != self._request:
             return
         handle = self.person["member"] if self.person else None
-        self.standup = message.standup
+        self.standup = message.data
         people = self.standup.data["people"]
         self.index = next((i for i, p in enumerate(people) if p["member"] == handle), self.index)
         self.index = min(self.index, max(len(people) - 1, 0))
         self.redraw()
 
-    @on(DigestFailed)
-    def digest_failed(self, message: DigestFailed) -> None:
+    @on(LoadFailed)
+    def digest_failed(self, message: LoadFailed) -> None:
         if message.request == self._request:
             self.query_one("#standup-pulse", Static).update(Content.styled(message.text, "$error"))
 
@@ -160,14 +140,6 @@ class StandupScreen(Screen[None]):
             self.query_one("#standup-pulse", Static).update(
                 Content.styled(f"The digest failed: {type(error).__name__}: {error}", "$error")
             )
-
-    def refresh_data(self) -> None:
-        """A sync or an edit elsewhere: compute the digest again."""
-        self.reload()
-
-    def on_screen_resume(self) -> None:
-        if self.is_mounted and self.data_seen != getattr(self.app, "data_version", 0):
-            self.reload()
 
     @property
     def person(self) -> dict[str, Any] | None:
@@ -232,9 +204,6 @@ class StandupScreen(Screen[None]):
             self.index = (self.index + offset) % len(people)
             self.show_person()
 
-    def action_reload(self) -> None:
-        self.reload()
-
     # -- the timer
 
     def elapsed_seconds(self) -> float:
@@ -287,7 +256,7 @@ class StandupScreen(Screen[None]):
         if not (standup := self._loaded()):
             return
         name = f"standup-{standup.today:%Y-%m-%d}.md"
-        if not self.app.served:  # type: ignore[attr-defined]
+        if not self.host.served:
             self.app.push_screen(SaveDigestScreen(standup.markdown, name), self._saved)
             return
         self.app.deliver_text(
@@ -308,4 +277,4 @@ class StandupScreen(Screen[None]):
 
     def _noted(self, written: bool | None) -> None:
         if written:
-            self.reload()
+            self.refresh_data()

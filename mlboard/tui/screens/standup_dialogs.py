@@ -14,6 +14,7 @@ from textual.widgets import Input, Label, Static
 
 from mlboard.errors import UserError
 from mlboard.files import write_atomically
+from mlboard.tui.host import host
 from mlboard.tui.keys import bind
 from mlboard.tui.text import one_line
 from mlboard.tui.widgets.key_footer import KeyFooter
@@ -104,7 +105,7 @@ class NoteScreen(ModalScreen[bool]):
 
         values = {field: self.query_one(f"#note-{field}", Input).value for field in self.FIELDS}
         try:
-            write_note(self.app.workspace, self.person["member"], **values)  # type: ignore[attr-defined]
+            write_note(host(self).workspace, self.person["member"], **values)
         except UserError as error:
             self.query_one("#note-error", Static).update(Content.assemble(error.message))
             return

@@ -10,6 +10,8 @@ story, and the board's start-up, never import plotext.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
@@ -27,6 +29,7 @@ from mlboard.services.governance.gates import GateReport, story_gates
 from mlboard.services.stories.lookup import find_story
 from mlboard.services.stories.records import EventView, StoryView, get_story, story_history
 from mlboard.services.workspace import Workspace
+from mlboard.tui.host import host
 from mlboard.tui.keys import bind
 from mlboard.tui.navigation import OpenCompare, OpenRun
 from mlboard.tui.screens.story_form import StoryFormScreen
@@ -156,13 +159,12 @@ def best_run_steps(ws: Workspace, key: str, evidence: Evidence) -> list[MetricPo
         return load_histories(session, pks).get((pks[0], evidence.target.metric), [])
 
 
+@dataclass
 class EvidenceRead(Message):
     """A story's evidence and its best run's history, read in a worker."""
 
-    def __init__(self, evidence: Evidence, steps: list[MetricPoint]) -> None:
-        super().__init__()
-        self.evidence = evidence
-        self.steps = steps
+    evidence: Evidence
+    steps: list[MetricPoint]
 
 
 def gate_lines(report: GateReport) -> Content:
@@ -228,7 +230,7 @@ class StoryDetailScreen(ModalScreen[str | None]):
         self.show_story()
 
     def show_story(self) -> None:
-        workspace = self.app.workspace  # type: ignore[attr-defined]
+        workspace = host(self).workspace
         story = get_story(workspace, self.key)
         history = story_history(workspace, self.key)
         self.query_one("#story-title", Static).update(

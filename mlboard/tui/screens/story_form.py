@@ -15,6 +15,7 @@ from mlboard.services.planning.sprints import open_sprint_names
 from mlboard.services.stories.fields import as_event_text
 from mlboard.services.stories.records import StoryView, create_story, edit_story, get_story
 from mlboard.services.team.members import list_members
+from mlboard.tui.host import host
 from mlboard.tui.keys import bind
 from mlboard.tui.widgets.key_footer import KeyFooter
 
@@ -56,7 +57,7 @@ class StoryFormScreen(ModalScreen[str | None]):
         self.story: StoryView | None = None
 
     def compose(self) -> ComposeResult:
-        workspace = self.app.workspace  # type: ignore[attr-defined]
+        workspace = host(self).workspace
         self.story = get_story(workspace, self.key) if self.key else None
         story = self.story
         members = [(f"{m.name} (@{m.handle})", m.handle) for m in list_members(workspace)]
@@ -134,7 +135,7 @@ class StoryFormScreen(ModalScreen[str | None]):
 
     @on(Button.Pressed, "#save")
     def action_save(self) -> None:
-        workspace = self.app.workspace  # type: ignore[attr-defined]
+        workspace = host(self).workspace
         values = self.form_values()
         try:
             if self.story is None:

@@ -103,15 +103,14 @@ class RunTable(SteadyTable):
         bind("run_last", "scroll_bottom", "Last", show=False),
     ]
 
+    @dataclass
     class NearEnd(Message):
         """The cursor or the scroll reached the last of `rows` loaded rows.
 
         Both may fire for one key press; the row count lets the screen load one page, not two.
         """
 
-        def __init__(self, rows: int) -> None:
-            super().__init__()
-            self.rows = rows
+        rows: int
 
     def __init__(self, *, id: str | None = None, most_selected: int = 0) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
