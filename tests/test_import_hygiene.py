@@ -183,6 +183,8 @@ def test_the_standup_is_shown_before_the_app_loads_the_database_layer(sample_wor
     seen = script_answer(FIRST_STANDUP, database, *DATABASE_LAYER, cwd=tmp_path)
     assert seen["people"] > 0
     assert seen["loaded"] == []
+
+
 def test_only_a_config_file_to_check_imports_pydantic(tmp_path):
     """Pydantic and the file's model cost about 0.1 s: a folder without a config file (and
     `import mlboard.config` alone) never pays for them; one with a file does, to check it."""
