@@ -20,6 +20,7 @@ from textual.widgets.option_list import Option
 from mlboard.domain import StoryStatus
 from mlboard.services.stories.board import CardFacts
 from mlboard.services.stories.view import StoryView
+from mlboard.tui.compat import drop_rendered_options, restyle_keeping_options
 from mlboard.tui.keys import bind
 from mlboard.tui.widgets.card import render_card
 
@@ -58,16 +59,16 @@ class CardList(OptionList):
             self._drawn_rules, self._drawn_state = rules, state
             super().notify_style_update()
             return
-        super(OptionList, self).notify_style_update()  # the style caches only: no repaint
+        restyle_keeping_options(self)  # the style caches only: no repaint
 
     def render_lines(self, crop: Region) -> list[Strip]:
         width = self.scrollable_content_region.width
         if width != self._cards_width:
             self._cards_width = width
-            self._clear_caches()  # the rendered cards and their line counts hold the old width
+            drop_rendered_options(self)  # the cards and their line counts hold the old width
         return super().render_lines(crop)
 
-    def _on_resize(self, event: Resize) -> None:
+    def on_resize(self, event: Resize) -> None:
         event.prevent_default()  # skips OptionList's handler: `render_lines` does it when needed
 
 
