@@ -68,6 +68,7 @@ class EvidenceLoaded(Message):
 class BoardScreen(Screen[None]):
     """Columns of cards; focus moves with arrows (or h/j/k/l), cards move with `[` and `]`."""
 
+    CSS_PATH = ["board.tcss", "story.tcss"]  # it opens the story dialogs
     BINDINGS = [
         bind("column_left", "focus_column(-1)", "Column ←", show=False),
         bind("column_right", "focus_column(1)", "Column →", show=False),

@@ -54,6 +54,7 @@ class LinkChanged(Message):
 class ExperimentsScreen(Screen[None]):
     """The runs table; the summary line says how many are loaded of how many synced."""
 
+    CSS_PATH = "experiments.tcss"
     TITLE = "mlboard · Experiments"
     BINDINGS = [
         bind("filter", "filter", "Filter"),

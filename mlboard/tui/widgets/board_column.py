@@ -34,6 +34,25 @@ class CardList(OptionList):
     Here the cards are dropped when a frame is about to be drawn at a new width instead.
     """
 
+    DEFAULT_CSS = """
+    CardList {
+        height: 1fr;
+        border: round $panel-lighten-2;
+        padding: 0;
+        /* the same width with or without a scrollbar: cards are rendered once, not per layout */
+        scrollbar-gutter: stable;
+        scrollbar-size-vertical: 1;
+
+        &:focus {
+            border: round $accent;
+            border-title-color: $accent;
+        }
+
+        & > .option-list--option {
+            padding: 0 1;
+        }
+    }
+    """
     BINDINGS = [
         bind("card_down", "cursor_down", "Down", show=False),
         bind("card_up", "cursor_up", "Up", show=False),
@@ -75,8 +94,16 @@ class CardList(OptionList):
 class BoardColumn(Vertical):
     """Cards of one status; `show` replaces them, keeping the highlight on `select` if given."""
 
+    DEFAULT_CSS = """
+    BoardColumn {
+        width: 1fr;
+        height: 1fr;
+        margin: 0 0 0 1;
+    }
+    """
+
     def __init__(self, status: StoryStatus) -> None:
-        super().__init__(id=f"column-{status.value}", classes="board-column")
+        super().__init__(id=f"column-{status.value}")
         self.status = status
         self.stories: list[StoryView] = []
 
