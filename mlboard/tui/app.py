@@ -53,7 +53,6 @@ class MlboardApp(App[None]):
     screens named in `prepare` are built ahead once the first one is drawn.
     """
 
-    CSS_PATH = "app.tcss"
     TITLE = "mlboard"
     MODES = {"board": BoardScreen, **{mode: screen_factory(mode) for mode in SCREENS}}
     DEFAULT_MODE = "board"

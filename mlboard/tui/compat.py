@@ -3,12 +3,16 @@ loudly on a Textual that changed what is used here."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 from textual.screen import Screen
 from textual.widget import Widget
+from textual.widgets import OptionList
 from textual.widgets._footer import FooterLabel, KeyGroup
+
+if TYPE_CHECKING:
+    from textual.widgets import DataTable
 
 # Composed only by the footer of a shown screen, when its keys come in groups (the workbench's).
 FOOTER_PARTS: tuple[type[Widget], ...] = (KeyGroup, FooterLabel)
@@ -55,3 +59,35 @@ def add_default_css(app: App[Any], widgets: tuple[type[Widget], ...]) -> None:
             app.stylesheet.add_source(
                 css, read_from=read_from, is_default_css=True, tie_breaker=tie_breaker, scope=scope
             )
+
+
+def restyle_keeping_cells(table: DataTable[Any]) -> None:
+    """Apply a style update to `table` but keep its rendered cells, rows and lines.
+
+    DataTable's `notify_style_update` drops every cache it has, and Textual has no public way to
+    keep them. Its cell, row and line caches are keyed by the base style and the pseudo-classes
+    already; only the cursor's styles (`_get_styles_to_render_cell`) are cached apart from them.
+    So this runs Widget's update (the one DataTable extends) and drops the cursor's styles only.
+    """
+    from textual.widgets import DataTable  # not at the import: the board has no table
+
+    super(DataTable, table).notify_style_update()
+    table._get_styles_to_render_cell.cache_clear()
+
+
+def restyle_keeping_options(option_list: OptionList) -> None:
+    """Apply a style update to `option_list` without repainting its lines.
+
+    OptionList's `notify_style_update` is Widget's plus a repaint of every visible line, and
+    Textual has no public way to have the first without the second.
+    """
+    super(OptionList, option_list).notify_style_update()
+
+
+def drop_rendered_options(option_list: OptionList) -> None:
+    """Drop the options `option_list` rendered and its line counts, then repaint.
+
+    OptionList drops them itself only when its options change or on a Resize; it has no public
+    way to drop them when the width it rendered at is no longer the width it has.
+    """
+    option_list._clear_caches()

@@ -110,7 +110,7 @@ class AuditScreen(ReloadingScreen[list[AuditView]]):
     """The latest entries on top, the highlighted one in full below."""
 
     TITLE = "mlboard · Audit"
-    CSS_PATH = "../governance.tcss"
+    CSS_PATH = "governance.tcss"
     READ_GROUP = "audit"
     BINDINGS = [
         bind("filter", "filter", "Filter", tooltip="Only entries about a story key or by an actor"),

@@ -58,6 +58,7 @@ def sprint_summary(sprint: SprintView | None, done_points: float, today: date) -
 class BoardScreen(ScreenBase):
     """Columns of cards; focus moves with arrows (or h/j/k/l), cards move with `[` and `]`."""
 
+    CSS_PATH = ["board.tcss", "story.tcss"]  # it opens the story dialogs
     BINDINGS = [
         bind("column_left", "focus_column(-1)", "Column ←", show=False),
         bind("column_right", "focus_column(1)", "Column →", show=False),

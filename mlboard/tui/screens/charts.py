@@ -118,7 +118,7 @@ class ChartsFailed(Message):
 class ChartsScreen(Screen[None]):
     """Burndown and burnup side by side, velocity below; escape goes back to planning."""
 
-    CSS_PATH = "../planning.tcss"
+    CSS_PATH = "planning.tcss"
     SUB_TITLE = "Charts"
     BINDINGS = [
         bind("charts_close", "close", "Back"),

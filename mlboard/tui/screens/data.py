@@ -60,7 +60,7 @@ class DataScreen(ReloadingScreen[DataSnapshot]):
     """Pipelines on top (detail of the highlighted one on the right), drift, then alerts."""
 
     TITLE = "mlboard · Data"
-    CSS_PATH = "../data.tcss"
+    CSS_PATH = "data.tcss"
     READ_GROUP = "data"
     BINDINGS = [
         bind(

@@ -55,6 +55,7 @@ class LinkChanged(Message):
 class ExperimentsScreen(ScreenBase):
     """The runs table; the summary line says how many are loaded of how many synced."""
 
+    CSS_PATH = "experiments.tcss"
     TITLE = "mlboard · Experiments"
     BINDINGS = [
         bind("filter", "filter", "Filter"),

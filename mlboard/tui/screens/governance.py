@@ -48,7 +48,7 @@ class GovernanceScreen(ReloadingScreen[GovernanceData]):
     """Stories waiting on gates on top; the highlighted story's gates and the models below."""
 
     TITLE = "mlboard · Governance"
-    CSS_PATH = "../governance.tcss"
+    CSS_PATH = "governance.tcss"
     READ_GROUP = "governance"
     BINDINGS = [
         bind(
@@ -164,7 +164,7 @@ class ChecklistModal(ModalScreen[bool]):
     workspace's actor. Dismissed with True when anything was written, so the opener can refresh.
     """
 
-    CSS_PATH = "../governance.tcss"
+    CSS_PATH = "governance.tcss"
     BINDINGS = [
         bind("close_checklist", "close", "Close"),
         bind(

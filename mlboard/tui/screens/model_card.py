@@ -66,7 +66,7 @@ def marked(markdown: str) -> str:
 class ModelCardScreen(ModalScreen[None]):
     """The card of `name` (`version`, else the champion, else the latest)."""
 
-    CSS_PATH = "../governance.tcss"
+    CSS_PATH = "governance.tcss"
     BINDINGS = [
         bind("close_model_card", "close", "Close"),
         bind("copy_model_card", "copy", "Copy", tooltip="Copy the card as Markdown"),

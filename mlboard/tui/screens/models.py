@@ -38,6 +38,7 @@ COLUMNS = (
 class ModelsScreen(ScreenBase):
     """Enter on a version whose run is linked opens the story."""
 
+    CSS_PATH = "experiments.tcss"
     TITLE = "mlboard · Models"
     BINDINGS = [bind("refresh", "reload", "Refresh")]
 

@@ -110,7 +110,7 @@ class StoryList(OptionList):
 class PlanningScreen(ScreenBase):
     """Backlog left, sprint right; `tab` or the arrows switch lists."""
 
-    CSS_PATH = "../planning.tcss"
+    CSS_PATH = "planning.tcss"
     SUB_TITLE = "Planning"
     VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]  # a short terminal keeps the lists
     AUTO_FOCUS = "#plan-backlog"

@@ -30,7 +30,7 @@ TEAM = "@team"  # not a valid handle, so it can stand for "the whole team" in th
 class EstimatesScreen(ModalScreen[str | None]):
     """Points, low/high, timebox, GPU hours and target; dismissed with the key once saved."""
 
-    CSS_PATH = "../planning.tcss"
+    CSS_PATH = "planning.tcss"
     BINDINGS = [
         bind("estimates_cancel", "cancel", "Cancel"),
         bind("estimates_save", "save", "Save"),
@@ -112,7 +112,7 @@ def days_off_summary(workspace: Workspace, sprint: OpenSprint | None) -> Content
 class DaysOffScreen(ModalScreen[str | None]):
     """Add or remove days off for a member or the whole team; dismissed with a summary."""
 
-    CSS_PATH = "../planning.tcss"
+    CSS_PATH = "planning.tcss"
     BINDINGS = [
         bind("days_off_cancel", "cancel", "Cancel"),
         bind("days_off_save", "save", "Save"),

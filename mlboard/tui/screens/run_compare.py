@@ -103,7 +103,7 @@ def first_chart_metric(comparison: Comparison) -> str | None:
 class RunCompareScreen(HistoryView):
     """Escape goes back; Enter on a run's column opens that run."""
 
-    CSS_PATH = "../workbench.tcss"
+    CSS_PATH = "workbench.tcss"
     SUB_TITLE = "Compare runs"
     BINDINGS = [
         bind("close_compare", "close", "Back"),

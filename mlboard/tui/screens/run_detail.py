@@ -135,7 +135,7 @@ def metric_rows(detail: RunDetail) -> list[tuple[str, list[Text]]]:
 class RunDetailScreen(HistoryView):
     """Escape goes back to where the run was opened (Experiments, a story, the compare view)."""
 
-    CSS_PATH = "../workbench.tcss"
+    CSS_PATH = "workbench.tcss"
     SUB_TITLE = "Run"
     BINDINGS = [
         bind("close_run", "close", "Back"),

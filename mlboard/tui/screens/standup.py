@@ -48,7 +48,7 @@ class StandupScreen(ScreenBase):
     """One person at a time (`n`/`N`), the team's ML news on the right, the sprint on top."""
 
     TITLE = "mlboard · Standup"
-    CSS_PATH = "../standup.tcss"
+    CSS_PATH = "standup.tcss"
     BINDINGS = [
         bind("next_person", "step(1)", "Next", tooltip="Next person", priority=True),
         bind("previous_person", "step(-1)", "Previous", tooltip="Previous person", priority=True),

@@ -23,6 +23,7 @@ from mlboard.tui.widgets.key_footer import KeyFooter
 class SaveDigestScreen(ModalScreen[Path | None]):
     """Asks for a file name; dismissed with the path written, or None when cancelled."""
 
+    CSS_PATH = "standup.tcss"
     BINDINGS = [bind("save_cancel", "cancel", "Cancel")]
 
     def __init__(self, markdown: str, name: str) -> None:
@@ -62,6 +63,7 @@ class SaveDigestScreen(ModalScreen[Path | None]):
 class NoteScreen(ModalScreen[bool]):
     """The person's note for today: yesterday, today, blockers. Dismissed with True once saved."""
 
+    CSS_PATH = "standup.tcss"
     FIELDS = ("yesterday", "today", "blockers")
     BINDINGS = [
         bind("note_cancel", "cancel", "Cancel"),

@@ -199,6 +199,7 @@ def gate_lines(report: GateReport) -> Content:
 class StoryDetailScreen(ModalScreen[str | None]):
     """Dismissed with the story's key when it was edited here, so the board can refresh."""
 
+    CSS_PATH = "story.tcss"
     BINDINGS = [
         bind("close_story", "close", "Close"),
         bind("edit_story", "edit", "Edit"),

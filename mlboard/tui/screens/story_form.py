@@ -45,6 +45,7 @@ def current_text(story: StoryView | None, field: str) -> str:
 class StoryFormScreen(ModalScreen[str | None]):
     """Dismissed with the story key once saved, or None when cancelled."""
 
+    CSS_PATH = "story.tcss"
     BINDINGS = [
         bind("form_cancel", "cancel", "Cancel"),
         bind("form_save", "save", "Save"),

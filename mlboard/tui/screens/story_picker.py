@@ -42,6 +42,7 @@ def rank_matches(choices: Sequence[tuple[str, str]], text: str) -> list[tuple[st
 class StoryPickerScreen(ModalScreen[str | None]):
     """Dismissed with the chosen story key, or None on Escape."""
 
+    CSS_PATH = "story.tcss"
     BINDINGS = [
         bind("picker_cancel", "cancel", "Cancel"),
         bind("picker_next", "move(1)", "Next match", show=False),

@@ -20,6 +20,7 @@ from textual.widgets.option_list import Option
 from mlboard.domain import StoryStatus
 from mlboard.services.stories.board import CardFacts
 from mlboard.services.stories.view import StoryView
+from mlboard.tui.compat import drop_rendered_options, restyle_keeping_options
 from mlboard.tui.keys import bind
 from mlboard.tui.widgets.card import render_card
 
@@ -33,6 +34,25 @@ class CardList(OptionList):
     Here the cards are dropped when a frame is about to be drawn at a new width instead.
     """
 
+    DEFAULT_CSS = """
+    CardList {
+        height: 1fr;
+        border: round $panel-lighten-2;
+        padding: 0;
+        /* the same width with or without a scrollbar: cards are rendered once, not per layout */
+        scrollbar-gutter: stable;
+        scrollbar-size-vertical: 1;
+
+        &:focus {
+            border: round $accent;
+            border-title-color: $accent;
+        }
+
+        & > .option-list--option {
+            padding: 0 1;
+        }
+    }
+    """
     BINDINGS = [
         bind("card_down", "cursor_down", "Down", show=False),
         bind("card_up", "cursor_up", "Up", show=False),
@@ -58,24 +78,32 @@ class CardList(OptionList):
             self._drawn_rules, self._drawn_state = rules, state
             super().notify_style_update()
             return
-        super(OptionList, self).notify_style_update()  # the style caches only: no repaint
+        restyle_keeping_options(self)  # the style caches only: no repaint
 
     def render_lines(self, crop: Region) -> list[Strip]:
         width = self.scrollable_content_region.width
         if width != self._cards_width:
             self._cards_width = width
-            self._clear_caches()  # the rendered cards and their line counts hold the old width
+            drop_rendered_options(self)  # the cards and their line counts hold the old width
         return super().render_lines(crop)
 
-    def _on_resize(self, event: Resize) -> None:
+    def on_resize(self, event: Resize) -> None:
         event.prevent_default()  # skips OptionList's handler: `render_lines` does it when needed
 
 
 class BoardColumn(Vertical):
     """Cards of one status; `show` replaces them, keeping the highlight on `select` if given."""
 
+    DEFAULT_CSS = """
+    BoardColumn {
+        width: 1fr;
+        height: 1fr;
+        margin: 0 0 0 1;
+    }
+    """
+
     def __init__(self, status: StoryStatus) -> None:
-        super().__init__(id=f"column-{status.value}", classes="board-column")
+        super().__init__(id=f"column-{status.value}")
         self.status = status
         self.stories: list[StoryView] = []
 

@@ -27,6 +27,7 @@ class KeyFooter(Footer):
         super().__init__()
         self._shown: Hashable = None
         self._rebuilding = False
+        self._keys_known = False  # Footer composes no keys before its first `bindings_changed`
 
     def _keys(self, screen: Screen[object]) -> Hashable:
         """Everything of the active bindings that the footer shows (or hides)."""
@@ -47,7 +48,7 @@ class KeyFooter(Footer):
         await super().recompose()
 
     def compose(self) -> ComposeResult:
-        self._shown = self._keys(self.screen) if self._bindings_ready else None
+        self._shown = self._keys(self.screen) if self._keys_known else None
         yield from super().compose()
 
     def bindings_changed(self, screen: Screen[object]) -> None:
@@ -55,5 +56,6 @@ class KeyFooter(Footer):
             return  # a hidden screen's keys are back once shown; a rebuild reads them anew
         if self._shown is not None and self._keys(screen) == self._shown:
             return
+        self._keys_known = True
         super().bindings_changed(screen)  # schedules a rebuild while the app has focus
         self._rebuilding = self.app.app_focus

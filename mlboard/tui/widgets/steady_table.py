@@ -5,6 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import DataTable
 
+from mlboard.tui.compat import restyle_keeping_cells
+
 
 class SteadyTable(DataTable[Text]):
     """A DataTable that keeps its rendered cells when only focus or hover changed.
@@ -23,8 +25,7 @@ class SteadyTable(DataTable[Text]):
             self._styled_for = theme
             super().notify_style_update()
             return
-        super(DataTable, self).notify_style_update()
-        self._get_styles_to_render_cell.cache_clear()
+        restyle_keeping_cells(self)
         self.refresh()
 
     @property
