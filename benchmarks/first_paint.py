@@ -33,7 +33,7 @@ def clock() -> float:
 
 def board_cards(app: App[Any]) -> int | None:
     """Cards on the Board once it is the screen and shows every story it loaded, else None."""
-    from mlboard.tui.screens.board import BoardScreen
+    from mlboard.tui.screens.board.screen import BoardScreen
 
     screen = app.screen
     if not isinstance(screen, BoardScreen) or not screen.is_mounted:

@@ -12,9 +12,9 @@ from textual.widgets import Input
 from mlboard.services.stories.records import StoryView, create_story, get_story
 from mlboard.services.workspace import Workspace
 from mlboard.tui.app import MlboardApp
-from mlboard.tui.screens.board import BoardScreen
-from mlboard.tui.screens.story_detail import StoryDetailScreen
-from mlboard.tui.screens.story_form import StoryFormScreen
+from mlboard.tui.screens.board.screen import BoardScreen
+from mlboard.tui.screens.stories.story_detail import StoryDetailScreen
+from mlboard.tui.screens.stories.story_form import StoryFormScreen
 from mlboard.tui.widgets.board_column import BoardColumn
 
 SIZE = (160, 45)
@@ -222,7 +222,7 @@ async def test_cards_mark_data_blockers_sensitivity_and_gates(workspace):
 async def test_the_story_detail_lists_its_gates_and_opens_the_checklist(workspace):
     from mlboard.services.planning.sprints import add_sprint, start_sprint
     from mlboard.services.team.members import add_member
-    from mlboard.tui.screens.governance import ChecklistModal
+    from mlboard.tui.screens.governance.screen import ChecklistModal
 
     add_member(workspace, "ana")
     add_sprint(workspace, "S1")

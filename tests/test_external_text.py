@@ -38,11 +38,11 @@ from mlboard.services.stories.records import create_story
 from mlboard.services.team.members import add_member
 from mlboard.services.workspace import Workspace
 from mlboard.tui.app import MlboardApp
-from mlboard.tui.screens.audit import AuditScreen
-from mlboard.tui.screens.governance import GovernanceScreen
-from mlboard.tui.screens.models import ModelsScreen
-from mlboard.tui.screens.story_detail import StoryDetailScreen
-from mlboard.tui.screens.story_picker import StoryPickerScreen
+from mlboard.tui.screens.governance.audit import AuditScreen
+from mlboard.tui.screens.governance.screen import GovernanceScreen
+from mlboard.tui.screens.models.screen import ModelsScreen
+from mlboard.tui.screens.stories.story_detail import StoryDetailScreen
+from mlboard.tui.screens.stories.story_picker import StoryPickerScreen
 from mlboard.tui.widgets.run_table import RunTable
 
 from mlflow_stores import empty_store

@@ -12,7 +12,7 @@ from mlboard.store import migrations
 from mlboard.store.engine import create_database_engine, database_url
 from mlboard.tui.app import board_app
 from mlboard.tui.first_read import read_first
-from mlboard.tui.screens.standup import StandupScreen
+from mlboard.tui.screens.standup.screen import StandupScreen
 
 
 def test_the_helper_reads_the_standup_the_app_would_read(sample_workspace):

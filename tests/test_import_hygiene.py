@@ -17,7 +17,7 @@ def test_start_up_paths_do_not_import_heavy_libraries(module):
     script = (
         f"import sys, {module}; "
         "print(' '.join(m for m in ('mlflow', 'pandas', 'scipy', 'textual_plotext', "
-        "'mlboard.tui.screens.story_form', 'mlboard.tui.screens.story_detail') "
+        "'mlboard.tui.screens.stories.story_form', 'mlboard.tui.screens.stories.story_detail') "
         "if m in sys.modules))"
     )
     result = subprocess.run(
@@ -73,7 +73,7 @@ FIRST_FRAME = """
 import json, sys
 from mlboard.config import load_settings
 from mlboard.tui.app import board_app
-from mlboard.tui.screens.board import BoardScreen
+from mlboard.tui.screens.board.screen import BoardScreen
 
 app = board_app(load_settings(sys.argv[1]))
 seen = {}
@@ -147,7 +147,7 @@ import gc, json, sys
 gc.disable()
 from mlboard.config import load_settings
 from mlboard.tui.first_read import read_first
-from mlboard.tui.screens.standup import StandupScreen
+from mlboard.tui.screens.standup.screen import StandupScreen
 
 settings = load_settings(sys.argv[1])
 first = read_first(settings, "standup")  # as the executable: before Textual is imported

@@ -16,7 +16,7 @@ from textual.app import App, ComposeResult
 
 from mlboard.services.stories.records import create_story
 from mlboard.tui.app import MlboardApp
-from mlboard.tui.screens.audit import AuditScreen
+from mlboard.tui.screens.governance.audit import AuditScreen
 from mlboard.tui.screens.reloading import ReloadingScreen
 from mlboard.tui.screens.screen_base import Loaded
 from mlboard.tui.widgets.keyed_table import KeyedTable, Row

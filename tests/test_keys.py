@@ -17,23 +17,23 @@ from mlboard.keymap import APP, DEFAULT_KEYS, DIALOGS, KEYMAP
 from mlboard.tui import SCREENS
 from mlboard.tui.app import MlboardApp
 from mlboard.tui.keys import check_keymap, collisions
-from mlboard.tui.screens.audit import AuditScreen
-from mlboard.tui.screens.board import BoardScreen
-from mlboard.tui.screens.charts import ChartsScreen
-from mlboard.tui.screens.data import DataScreen
-from mlboard.tui.screens.experiments import ExperimentsScreen
-from mlboard.tui.screens.governance import ChecklistModal, GovernanceScreen
-from mlboard.tui.screens.model_card import ModelCardScreen
-from mlboard.tui.screens.models import ModelsScreen
-from mlboard.tui.screens.planning import PlanningScreen, StoryList
-from mlboard.tui.screens.planning_dialogs import DaysOffScreen, EstimatesScreen
-from mlboard.tui.screens.run_compare import RunCompareScreen
-from mlboard.tui.screens.run_detail import RunDetailScreen
-from mlboard.tui.screens.standup import StandupScreen
-from mlboard.tui.screens.standup_dialogs import NoteScreen, SaveDigestScreen
-from mlboard.tui.screens.story_detail import StoryDetailScreen
-from mlboard.tui.screens.story_form import StoryFormScreen
-from mlboard.tui.screens.story_picker import StoryPickerScreen
+from mlboard.tui.screens.board.screen import BoardScreen
+from mlboard.tui.screens.data.screen import DataScreen
+from mlboard.tui.screens.experiments.run_compare import RunCompareScreen
+from mlboard.tui.screens.experiments.run_detail import RunDetailScreen
+from mlboard.tui.screens.experiments.screen import ExperimentsScreen
+from mlboard.tui.screens.governance.audit import AuditScreen
+from mlboard.tui.screens.governance.model_card import ModelCardScreen
+from mlboard.tui.screens.governance.screen import ChecklistModal, GovernanceScreen
+from mlboard.tui.screens.models.screen import ModelsScreen
+from mlboard.tui.screens.planning.charts import ChartsScreen
+from mlboard.tui.screens.planning.dialogs import DaysOffScreen, EstimatesScreen
+from mlboard.tui.screens.planning.screen import PlanningScreen, StoryList
+from mlboard.tui.screens.standup.dialogs import NoteScreen, SaveDigestScreen
+from mlboard.tui.screens.standup.screen import StandupScreen
+from mlboard.tui.screens.stories.story_detail import StoryDetailScreen
+from mlboard.tui.screens.stories.story_form import StoryFormScreen
+from mlboard.tui.screens.stories.story_picker import StoryPickerScreen
 from mlboard.tui.widgets.board_column import CardList
 from mlboard.tui.widgets.run_table import RunTable
 

@@ -13,8 +13,8 @@ from mlboard.services.governance.gates import check_item
 from mlboard.services.workspace import Workspace
 from mlboard.store.tables import ModelVersion, Run
 from mlboard.tui.app import MlboardApp
-from mlboard.tui.screens.data import DataScreen
-from mlboard.tui.screens.governance import GovernanceScreen
+from mlboard.tui.screens.data.screen import DataScreen
+from mlboard.tui.screens.governance.screen import GovernanceScreen
 
 SIZE = (160, 45)
 URI = "sqlite:///mlflow.db"

@@ -15,7 +15,7 @@ from test_tui_experiments import two_tower_store, with_uris
 from mlboard.services.experiments.metric_history import refresh_histories
 from mlboard.services.experiments.sync import sync
 from mlboard.tui.app import MlboardApp
-from mlboard.tui.screens.story_detail import StoryDetailScreen
+from mlboard.tui.screens.stories.story_detail import StoryDetailScreen
 
 SIZE = (150, 44)
 

@@ -4,7 +4,7 @@ you accept: `pytest tests/test_snapshots_planning.py --snapshot-update`, then lo
 from __future__ import annotations
 
 from mlboard.tui.app import MlboardApp
-from mlboard.tui.screens.planning import PlanningScreen
+from mlboard.tui.screens.planning.screen import PlanningScreen
 
 SIZE = (160, 45)
 

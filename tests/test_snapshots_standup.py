@@ -6,7 +6,7 @@ The meeting timer is not started, so it shows 00:00 and nothing ticks.
 from __future__ import annotations
 
 from mlboard.tui.app import MlboardApp
-from mlboard.tui.screens.standup import StandupScreen
+from mlboard.tui.screens.standup.screen import StandupScreen
 
 SIZE = (150, 44)
 

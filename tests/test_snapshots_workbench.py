@@ -20,8 +20,8 @@ from mlboard.services.experiments.metric_history import fetch_run_histories
 from mlboard.services.experiments.sync import sync
 from mlboard.store.tables import Run
 from mlboard.tui.app import MlboardApp
+from mlboard.tui.screens.experiments.run_detail import RunDetailScreen
 from mlboard.tui.screens.opening import open_compare
-from mlboard.tui.screens.run_detail import RunDetailScreen
 
 from mlflow_stores import empty_store
 

@@ -8,7 +8,7 @@ from mlboard.services.planning.sprints import add_sprint, start_sprint
 from mlboard.services.stories.records import create_story
 from mlboard.services.team.members import add_member
 from mlboard.tui.app import MlboardApp
-from mlboard.tui.screens.story_form import StoryFormScreen
+from mlboard.tui.screens.stories.story_form import StoryFormScreen
 
 MEMBER = "[b]Ana[/b] [red"
 SPRINT = "S1 [i]q4[/i] [red"

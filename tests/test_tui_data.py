@@ -22,9 +22,9 @@ from mlboard.services.stories.records import list_stories
 from mlboard.services.workspace import Workspace
 from mlboard.store.tables import Alert, Pipeline, PipelineRun
 from mlboard.tui.app import MlboardApp
-from mlboard.tui.screens.data import DataScreen
-from mlboard.tui.screens.data_rows import run_strip
-from mlboard.tui.screens.story_detail import StoryDetailScreen
+from mlboard.tui.screens.data.rows import run_strip
+from mlboard.tui.screens.data.screen import DataScreen
+from mlboard.tui.screens.stories.story_detail import StoryDetailScreen
 
 from fixture_files import OPENLINEAGE
 

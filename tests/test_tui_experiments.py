@@ -20,11 +20,11 @@ from mlboard.services.stories.records import get_story
 from mlboard.store.tables import Run
 from mlboard.tui.app import MlboardApp
 from mlboard.tui.run_filter import RunFilterSuggester, parse_run_filter
-from mlboard.tui.screens.board import BoardScreen
-from mlboard.tui.screens.experiments import ExperimentsScreen
-from mlboard.tui.screens.models import ModelsScreen
-from mlboard.tui.screens.story_detail import StoryDetailScreen
-from mlboard.tui.screens.story_picker import StoryPickerScreen, rank_matches
+from mlboard.tui.screens.board.screen import BoardScreen
+from mlboard.tui.screens.experiments.screen import ExperimentsScreen
+from mlboard.tui.screens.models.screen import ModelsScreen
+from mlboard.tui.screens.stories.story_detail import StoryDetailScreen
+from mlboard.tui.screens.stories.story_picker import StoryPickerScreen, rank_matches
 from mlboard.tui.widgets.board_column import BoardColumn
 from mlboard.tui.widgets.run_table import RunTable
 

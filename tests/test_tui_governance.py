@@ -23,9 +23,9 @@ from mlboard.services.team.members import add_member
 from mlboard.services.workspace import Workspace
 from mlboard.store.tables import ChecklistItem
 from mlboard.tui.app import MlboardApp
-from mlboard.tui.screens.audit import AuditScreen
-from mlboard.tui.screens.governance import ChecklistModal, GovernanceScreen
-from mlboard.tui.screens.model_card import ModelCardScreen
+from mlboard.tui.screens.governance.audit import AuditScreen
+from mlboard.tui.screens.governance.model_card import ModelCardScreen
+from mlboard.tui.screens.governance.screen import ChecklistModal, GovernanceScreen
 
 from mlflow_stores import MlflowStore, empty_store
 

@@ -25,9 +25,9 @@ from mlboard.services.planning.sprints import add_sprint, start_sprint
 from mlboard.services.stories.records import create_story, get_story, list_stories, rank_story
 from mlboard.services.team.members import set_days_off
 from mlboard.tui.app import MlboardApp
-from mlboard.tui.screens.charts import ChartsScreen, y_ticks
-from mlboard.tui.screens.planning import PlanningScreen, StoryList
-from mlboard.tui.screens.planning_dialogs import DaysOffScreen, EstimatesScreen
+from mlboard.tui.screens.planning.charts import ChartsScreen, y_ticks
+from mlboard.tui.screens.planning.dialogs import DaysOffScreen, EstimatesScreen
+from mlboard.tui.screens.planning.screen import PlanningScreen, StoryList
 from mlboard.tui.widgets.capacity_bar import CapacityBar, CapacityFigures, bar, labels
 
 SIZE = (160, 45)

@@ -22,14 +22,14 @@ from mlboard.services.standup.digest import standup_digest
 from mlboard.services.standup.text import digest_markdown
 from mlboard.services.stories.records import create_story
 from mlboard.tui.app import MlboardApp
-from mlboard.tui.screens.standup import DIGEST_DOWNLOAD, StandupScreen
-from mlboard.tui.screens.standup_dialogs import NoteScreen, SaveDigestScreen
-from mlboard.tui.screens.standup_panels import (
+from mlboard.tui.screens.standup.dialogs import NoteScreen, SaveDigestScreen
+from mlboard.tui.screens.standup.panels import (
     MEETING_MINUTES,
     ml_for,
     ml_lines,
     timer_text,
 )
+from mlboard.tui.screens.standup.screen import DIGEST_DOWNLOAD, StandupScreen
 from mlboard.wording import percent
 
 from standup_week import build_week

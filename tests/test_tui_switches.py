@@ -14,9 +14,9 @@ from mlboard.services.stories.records import move_story
 from mlboard.store.tables import Run
 from mlboard.tui.app import MlboardApp
 from mlboard.tui.compat import build_mode, built_screen
-from mlboard.tui.screens.board import BoardScreen
-from mlboard.tui.screens.experiments import ExperimentsScreen
-from mlboard.tui.screens.standup import StandupScreen
+from mlboard.tui.screens.board.screen import BoardScreen
+from mlboard.tui.screens.experiments.screen import ExperimentsScreen
+from mlboard.tui.screens.standup.screen import StandupScreen
 from mlboard.tui.widgets.board_column import BoardColumn
 
 SIZE = (150, 44)

@@ -20,12 +20,12 @@ from mlboard.integrations.mlflow_sync import TrackingStore
 from mlboard.services.experiments.metric_history import cached_histories
 from mlboard.services.experiments.sync import sync
 from mlboard.tui.app import MlboardApp
-from mlboard.tui.screens.experiments import ExperimentsScreen
+from mlboard.tui.screens.experiments.run_compare import RunCompareScreen
+from mlboard.tui.screens.experiments.run_detail import RunDetailScreen
+from mlboard.tui.screens.experiments.screen import ExperimentsScreen
 from mlboard.tui.screens.opening import open_compare, open_run
-from mlboard.tui.screens.planning import PlanningScreen
-from mlboard.tui.screens.run_compare import RunCompareScreen
-from mlboard.tui.screens.run_detail import RunDetailScreen
-from mlboard.tui.screens.story_detail import StoryDetailScreen
+from mlboard.tui.screens.planning.screen import PlanningScreen
+from mlboard.tui.screens.stories.story_detail import StoryDetailScreen
 from mlboard.tui.widgets.board_column import BoardColumn
 from mlboard.tui.widgets.run_table import RunTable
 

@@ -23,7 +23,7 @@ from mlboard.tui.first_read import FirstRead, read_first
 from mlboard.tui.keys import bind, check_keymap
 from mlboard.tui.modes import PREPARED, SCREENS, prepare_screens, screen_factory
 from mlboard.tui.navigation import OpenCompare, OpenRun, OpenStory
-from mlboard.tui.screens.board import BoardScreen
+from mlboard.tui.screens.board.screen import BoardScreen
 from mlboard.tui.sync_worker import (
     NO_TRACKING_URI,
     SyncFailed,

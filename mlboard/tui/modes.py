@@ -22,13 +22,13 @@ from mlboard.tui.compat import build_mode, built_screen
 
 # mode -> (module, class); the board is imported with the app itself.
 SCREENS = {
-    "experiments": ("mlboard.tui.screens.experiments", "ExperimentsScreen"),
-    "models": ("mlboard.tui.screens.models", "ModelsScreen"),
-    "planning": ("mlboard.tui.screens.planning", "PlanningScreen"),
-    "standup": ("mlboard.tui.screens.standup", "StandupScreen"),
-    "data": ("mlboard.tui.screens.data", "DataScreen"),
-    "governance": ("mlboard.tui.screens.governance", "GovernanceScreen"),
-    "audit": ("mlboard.tui.screens.audit", "AuditScreen"),
+    "experiments": ("mlboard.tui.screens.experiments.screen", "ExperimentsScreen"),
+    "models": ("mlboard.tui.screens.models.screen", "ModelsScreen"),
+    "planning": ("mlboard.tui.screens.planning.screen", "PlanningScreen"),
+    "standup": ("mlboard.tui.screens.standup.screen", "StandupScreen"),
+    "data": ("mlboard.tui.screens.data.screen", "DataScreen"),
+    "governance": ("mlboard.tui.screens.governance.screen", "GovernanceScreen"),
+    "audit": ("mlboard.tui.screens.governance.audit", "AuditScreen"),
 }
 # Built after the first paint, in this order: the screens of every day's switches.
 PREPARED = ("standup", "experiments", "models")

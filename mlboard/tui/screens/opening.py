@@ -49,13 +49,13 @@ def _after_story(app: App[None], edited: str | None) -> None:
 
 def open_story(app: App[None], key: str) -> None:
     """The story's detail; when it was edited there, every screen reads again."""
-    from mlboard.tui.screens.story_detail import StoryDetailScreen
+    from mlboard.tui.screens.stories.story_detail import StoryDetailScreen
 
     app.push_screen(StoryDetailScreen(key), lambda edited: _after_story(app, edited))
 
 
 def open_run(app: App[None], run_id: str) -> None:
-    from mlboard.tui.screens.run_detail import RunDetailScreen
+    from mlboard.tui.screens.experiments.run_detail import RunDetailScreen
 
     view, again = _kept(app, "run", lambda: RunDetailScreen(run_id))
     if again:
@@ -67,7 +67,7 @@ def open_compare(app: App[None], *, story: str | None = None, run_ids: Sequence[
     """A story's finished runs, or the runs given, side by side; when they cannot be compared
     (one run, none finished, more than 50), a notification says why."""
     from mlboard.services.experiments.compare import compare_runs, compare_story_runs
-    from mlboard.tui.screens.run_compare import RunCompareScreen
+    from mlboard.tui.screens.experiments.run_compare import RunCompareScreen
 
     workspace = host(app).workspace
     try:

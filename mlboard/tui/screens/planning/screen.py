@@ -8,7 +8,8 @@ once (it is the sum of the sprint list's points); everything else comes from `ma
 runs in a thread worker and answers with a message. The bar shows the sprint's *scope* (its points
 now) and, once it has started, its *commitment* (its points at the start).
 
-The lines it draws are in `planning_rows`, its dialogs in `planning_dialogs`.
+Its lists are `StoryList`s (story_list.py), the lines it draws are in rows.py, its dialogs
+in dialogs.py.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.widgets import Header, OptionList, Select, Static
-from textual.widgets.option_list import Option
 
 from mlboard.errors import UserError
 from mlboard.services.planning.plan import (
@@ -31,80 +31,25 @@ from mlboard.services.planning.plan import (
     plan_story,
     rank_beside,
 )
-from mlboard.services.stories.records import StoryView, get_story, list_stories
+from mlboard.services.stories.records import get_story, list_stories
 from mlboard.services.workspace import Workspace
 from mlboard.tui.keys import bind
-from mlboard.tui.screens.planning_dialogs import DaysOffScreen, EstimatesScreen
-from mlboard.tui.screens.planning_rows import (
+from mlboard.tui.screens.planning.dialogs import DaysOffScreen, EstimatesScreen
+from mlboard.tui.screens.planning.rows import (
     compute_lines,
     flow_line,
     forecast_line,
     load_lines,
     sprint_info,
-    story_row,
     warning_lines,
 )
+from mlboard.tui.screens.planning.story_list import StoryList, rank_order
 from mlboard.tui.screens.screen_base import Loaded, LoadFailed, ScreenBase
 from mlboard.tui.widgets.capacity_bar import CapacityBar, CapacityFigures
 from mlboard.tui.widgets.key_footer import KeyFooter
-from mlboard.wording import plural
 
 MOVE = Binding.Group("Move")  # the footer shows `] [ Move`, the palette each key's description
 RANK = Binding.Group("Rank")
-
-
-def _order(story: StoryView) -> tuple[float, int]:
-    """The rank order `list_stories` returns: rank, then the key's number."""
-    number = story.key.rsplit("-", 1)[-1]
-    return story.rank, int(number) if number.isdigit() else 0
-
-
-class StoryList(OptionList):
-    """Stories one per line; `show` replaces them, reusing the rendered lines of unchanged ones."""
-
-    BINDINGS = [
-        bind("card_down", "cursor_down", "Down", show=False),
-        bind("card_up", "cursor_up", "Up", show=False),
-    ]
-
-    def __init__(self, *, id: str) -> None:
-        super().__init__(id=id, markup=False)
-        self.stories: list[StoryView] = []
-        self._rows: dict[StoryView, Option] = {}
-
-    @property
-    def story(self) -> StoryView | None:
-        index = self.highlighted
-        return self.stories[index] if index is not None and index < len(self.stories) else None
-
-    def show(self, stories: list[StoryView], select: str | None = None) -> None:
-        """Replace the stories; highlight `select`, else the same story, else the same place."""
-        current = self.story
-        index = self.highlighted
-        rows = {
-            story: self._rows.get(story) or Option(story_row(story), id=story.key)
-            for story in stories
-        }
-        self._rows = rows
-        self.stories = stories
-        self.set_options(rows[story] for story in stories)
-        keys = [story.key for story in stories]
-        wanted = select or (current.key if current else None)
-        if wanted in keys:
-            self.highlighted = keys.index(wanted)  # type: ignore[arg-type]
-        elif keys:
-            self.highlighted = min(index or 0, len(keys) - 1)
-
-    def replace(self, story: StoryView) -> None:
-        self.show([story if s.key == story.key else s for s in self.stories], select=story.key)
-
-    def title(self, name: Content | str) -> None:
-        points = sum(story.points or 0 for story in self.stories)
-        count = len(self.stories)
-        self.border_title = Content.assemble(
-            name if isinstance(name, Content) else (name, "bold"),
-            f" · {plural(count, 'story')} · {points:g} pts",
-        )
 
 
 class PlanningScreen(ScreenBase):
@@ -326,7 +271,7 @@ class PlanningScreen(ScreenBase):
             return
         self.changed_here()
         source.show([s for s in source.stories if s.key != moved.key])
-        target.show(sorted([*target.stories, moved], key=_order), select=moved.key)
+        target.show(sorted([*target.stories, moved], key=rank_order), select=moved.key)
         self.recompute()
 
     def action_plan_add(self) -> None:
@@ -397,7 +342,9 @@ class PlanningScreen(ScreenBase):
             self.recompute()
 
     def action_charts(self) -> None:
-        from mlboard.tui.screens.charts import ChartsScreen  # plotext only when charts are shown
+        from mlboard.tui.screens.planning.charts import (
+            ChartsScreen,  # plotext only when charts are shown
+        )
 
         self.app.push_screen(ChartsScreen(self.sprint))
 
@@ -427,7 +374,7 @@ class PlanningScreen(ScreenBase):
 
     @on(OptionList.OptionSelected)
     def open_story(self, event: OptionList.OptionSelected) -> None:
-        from mlboard.tui.screens.story_detail import StoryDetailScreen
+        from mlboard.tui.screens.stories.story_detail import StoryDetailScreen
 
         if event.option.id is not None and isinstance(event.option_list, StoryList):
             stories = event.option_list

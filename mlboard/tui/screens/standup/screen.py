@@ -24,8 +24,8 @@ from textual.worker import Worker, WorkerState
 from mlboard.errors import UserError
 from mlboard.tui.keys import bind
 from mlboard.tui.screens.screen_base import Loaded, LoadFailed, ScreenBase
-from mlboard.tui.screens.standup_dialogs import NoteScreen, SaveDigestScreen
-from mlboard.tui.screens.standup_panels import (
+from mlboard.tui.screens.standup.dialogs import NoteScreen, SaveDigestScreen
+from mlboard.tui.screens.standup.panels import (
     card_lines,
     heading,
     ml_for,

@@ -58,7 +58,7 @@ def sprint_summary(sprint: SprintView | None, done_points: float, today: date) -
 class BoardScreen(ScreenBase):
     """Columns of cards; focus moves with arrows (or h/j/k/l), cards move with `[` and `]`."""
 
-    CSS_PATH = ["board.tcss", "story.tcss"]  # it opens the story dialogs
+    CSS_PATH = ["board.tcss", "../stories/story.tcss"]  # it opens the story dialogs
     BINDINGS = [
         bind("column_left", "focus_column(-1)", "Column ←", show=False),
         bind("column_right", "focus_column(1)", "Column →", show=False),
@@ -193,13 +193,13 @@ class BoardScreen(ScreenBase):
     # The story form and detail are imported when first opened: the first paint does not wait.
 
     def action_new_story(self) -> None:
-        from mlboard.tui.screens.story_form import StoryFormScreen
+        from mlboard.tui.screens.stories.story_form import StoryFormScreen
 
         sprint = self.board.sprint.name if self.board.sprint else None
         self.app.push_screen(StoryFormScreen(None, sprint=sprint), self._after_edit)
 
     def action_edit_story(self) -> None:
-        from mlboard.tui.screens.story_form import StoryFormScreen
+        from mlboard.tui.screens.stories.story_form import StoryFormScreen
 
         key = self.selected_key()
         if key is not None:
@@ -212,7 +212,7 @@ class BoardScreen(ScreenBase):
 
     @on(OptionList.OptionSelected)
     def open_story(self, event: OptionList.OptionSelected) -> None:
-        from mlboard.tui.screens.story_detail import StoryDetailScreen
+        from mlboard.tui.screens.stories.story_detail import StoryDetailScreen
 
         if event.option.id is not None:
             self.app.push_screen(StoryDetailScreen(event.option.id), self._after_edit)

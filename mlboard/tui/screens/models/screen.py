@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Header, Static
 from mlboard.services.experiments.runs import ModelVersionView, list_model_versions
 from mlboard.tui.keys import bind
 from mlboard.tui.screens.screen_base import ScreenBase
-from mlboard.tui.screens.story_detail import StoryDetailScreen
+from mlboard.tui.screens.stories.story_detail import StoryDetailScreen
 from mlboard.tui.text import cell
 from mlboard.tui.widgets.key_footer import KeyFooter
 from mlboard.tui.widgets.steady_table import SteadyTable
@@ -38,7 +38,7 @@ COLUMNS = (
 class ModelsScreen(ScreenBase):
     """Enter on a version whose run is linked opens the story."""
 
-    CSS_PATH = "experiments.tcss"
+    CSS_PATH = "models.tcss"
     TITLE = "mlboard · Models"
     BINDINGS = [bind("refresh", "reload", "Refresh")]
 

@@ -27,7 +27,7 @@ from mlboard.services.data.alerts import (
 )
 from mlboard.tui.host import host
 from mlboard.tui.keys import bind
-from mlboard.tui.screens.data_rows import (
+from mlboard.tui.screens.data.rows import (
     ALERT_COLUMNS,
     COLUMN_COLUMNS,
     DRIFT_COLUMNS,
@@ -45,7 +45,7 @@ from mlboard.tui.screens.data_rows import (
     summary,
 )
 from mlboard.tui.screens.reloading import ReloadingScreen
-from mlboard.tui.screens.story_detail import StoryDetailScreen
+from mlboard.tui.screens.stories.story_detail import StoryDetailScreen
 from mlboard.tui.text import one_line
 from mlboard.tui.widgets.key_footer import KeyFooter
 from mlboard.tui.widgets.keyed_table import KeyedTable

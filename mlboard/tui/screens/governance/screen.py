@@ -26,7 +26,8 @@ from mlboard.services.team.members import list_members
 from mlboard.services.workspace import Workspace
 from mlboard.tui.host import host
 from mlboard.tui.keys import bind
-from mlboard.tui.screens.governance_rows import (
+from mlboard.tui.screens.governance.model_card import ModelCardScreen
+from mlboard.tui.screens.governance.rows import (
     MODEL_COLUMNS,
     STORY_COLUMNS,
     ItemChoice,
@@ -36,7 +37,6 @@ from mlboard.tui.screens.governance_rows import (
     model_rows,
     story_cells,
 )
-from mlboard.tui.screens.model_card import ModelCardScreen
 from mlboard.tui.screens.reloading import ReloadingScreen
 from mlboard.tui.widgets.key_footer import KeyFooter
 from mlboard.tui.widgets.keyed_table import KeyedTable

@@ -32,7 +32,7 @@ from mlboard.services.workspace import Workspace
 from mlboard.tui.host import host
 from mlboard.tui.keys import bind
 from mlboard.tui.navigation import OpenCompare, OpenRun
-from mlboard.tui.screens.story_form import StoryFormScreen
+from mlboard.tui.screens.stories.story_form import StoryFormScreen
 from mlboard.tui.text import one_line
 from mlboard.tui.widgets.card import metric_value
 from mlboard.tui.widgets.key_footer import KeyFooter
@@ -309,7 +309,7 @@ class StoryDetailScreen(ModalScreen[str | None]):
         self.app.push_screen(StoryFormScreen(self.key), self._after_edit)
 
     def action_checklist(self) -> None:
-        from mlboard.tui.screens.governance import ChecklistModal
+        from mlboard.tui.screens.governance.screen import ChecklistModal
 
         self.app.push_screen(ChecklistModal(self.key), self._after_checklist)
 

@@ -19,7 +19,7 @@ from mlboard.services.team.members import availability, list_members, set_days_o
 from mlboard.services.workspace import Workspace
 from mlboard.tui.host import host
 from mlboard.tui.keys import bind
-from mlboard.tui.screens.story_form import TEXT_FIELDS, current_text
+from mlboard.tui.screens.stories.story_form import TEXT_FIELDS, current_text
 from mlboard.tui.widgets.key_footer import KeyFooter
 from mlboard.wording import plural
 

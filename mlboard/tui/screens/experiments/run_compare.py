@@ -25,7 +25,7 @@ from mlboard.services.experiments.compare import Comparison, compare_runs, compa
 from mlboard.services.experiments.metric_history import StoreFactory, cached_histories
 from mlboard.tui.keys import bind
 from mlboard.tui.navigation import OpenRun
-from mlboard.tui.screens.history_view import HistoryView
+from mlboard.tui.screens.experiments.history_view import HistoryView
 from mlboard.tui.text import cell, one_line
 from mlboard.tui.widgets.card import metric_value
 from mlboard.tui.widgets.key_footer import KeyFooter

@@ -29,7 +29,7 @@ from mlboard.tui.keys import bind
 from mlboard.tui.navigation import OpenCompare, OpenRun, OpenStory
 from mlboard.tui.run_filter import RunFilter, RunFilterSuggester, parse_run_filter
 from mlboard.tui.screens.screen_base import ScreenBase
-from mlboard.tui.screens.story_picker import StoryPickerScreen
+from mlboard.tui.screens.stories.story_picker import StoryPickerScreen
 from mlboard.tui.text import one_line
 from mlboard.tui.widgets.filter_input import FilterInput
 from mlboard.tui.widgets.key_footer import KeyFooter

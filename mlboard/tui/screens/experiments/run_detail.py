@@ -26,9 +26,9 @@ from mlboard.services.experiments.run_detail import RunDetail, run_detail
 from mlboard.services.stories.records import get_story
 from mlboard.tui.keys import bind
 from mlboard.tui.navigation import OpenStory
-from mlboard.tui.screens.history_view import HistoryView
-from mlboard.tui.screens.story_detail import STATUS_STYLES
-from mlboard.tui.screens.story_picker import StoryPickerScreen
+from mlboard.tui.screens.experiments.history_view import HistoryView
+from mlboard.tui.screens.stories.story_detail import STATUS_STYLES
+from mlboard.tui.screens.stories.story_picker import StoryPickerScreen
 from mlboard.tui.text import cell, one_line
 from mlboard.tui.widgets.card import metric_value
 from mlboard.tui.widgets.key_footer import KeyFooter

@@ -1,0 +1,1 @@
+"""The Board: the active sprint as columns of cards."""

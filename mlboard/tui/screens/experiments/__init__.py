@@ -1,0 +1,1 @@
+"""Experiments: the runs table, a run's view and runs compared."""

@@ -1,0 +1,1 @@
+"""Governance: gates waiting for sign-off, checklists, model cards, the audit trail."""

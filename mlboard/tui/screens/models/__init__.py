@@ -1,0 +1,1 @@
+"""Models: registered versions and the stories behind them."""

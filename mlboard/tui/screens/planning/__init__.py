@@ -1,0 +1,1 @@
+"""Planning: backlog and sprint side by side, capacity, forecast, charts."""

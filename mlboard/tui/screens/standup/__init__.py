@@ -1,0 +1,1 @@
+"""The Standup: one person at a time, the team's ML news, a timer."""
