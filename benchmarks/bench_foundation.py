@@ -1,4 +1,4 @@
-"""Wall times of the foundation against the budgets of DESIGN.md ("Budgets").
+"""Wall times of the foundation against mlboard's performance budgets.
 
     python benchmarks/bench_foundation.py [--db /tmp/mlboard-scale.db] [--runs 5] [--profile]
         [--peer-venv /tmp/mlboard-peers] [--checkout DIR ...]
@@ -23,7 +23,7 @@ with `mlboard demo --no-open`, then times (median and min of `--runs` runs each)
 first on PYTHONPATH: the same run then shows a change's before and after.
 
 It is a report, not a test: a missed budget is marked MISS and the exit code is still 0.
-Figures depend on the machine (DESIGN.md's budgets are for 2 cores).
+Figures depend on the machine (the budgets are for 2 cores).
 """
 
 from __future__ import annotations
@@ -316,10 +316,10 @@ def measure_board(db: Path, what: str, runs: int, budget: Budget) -> list[Line]:
 
 # -- the demo: against the peers, and the simple commands against --help --------------------
 
-PEER_SHARE = 0.55  # DESIGN.md: the demo's first paint within 0.55x kanban-tui's 60-task board
+PEER_SHARE = 0.55  # budget: the demo's first paint within 0.55x kanban-tui's 60-task board
 FALLBACK_PAINT = 0.45  # that share of kanban-tui's 0.81-0.89 s here, if it cannot be installed
 DEMO_RSS_MB = 120
-HELP_SHARE = 2.0  # DESIGN.md: a simple command within twice `mlboard --help`
+HELP_SHARE = 2.0  # budget: a simple command within twice `mlboard --help`
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@
 
 Works on a copy of the workspace (the original is never written): in the copy, one new story
 with a target and a GPU budget gets 20 finished runs whose histories are cached, some of them
-with registered model versions. Then it measures, against DESIGN.md's budgets:
+with registered model versions. Then it measures, against its budgets:
 
 - run detail, warm (`run_detail`: one run of 50,000 with its params, metric ranges from the
   history cache, stories, models, GPU-hours), in-process, median of `--repeat`: 150 ms;

@@ -1,4 +1,4 @@
-"""Every budget of DESIGN.md, measured on this machine, in one report.
+"""Every performance budget, measured on this machine, in one report.
 
     python benchmarks/run_all.py [--workspace /tmp/mlboard-scale.db] [--quick]
         [--demo-dir /tmp/bench-demo] [--peer-venv /tmp/mlboard-peers] [--checkout DIR ...]
