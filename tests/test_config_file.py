@@ -80,8 +80,10 @@ def test_any_file_loads_or_is_refused_in_one_line_naming_one_of_its_keys(
         *tables, name = key.split(".")
         place = table
         for part in tables:
-            existing = place.get(part)
-            place = place.setdefault(part, {}) if not existing or isinstance(existing, dict) else {}
+            if part not in place:
+                place[part] = {}
+            # a key under a name already given a plain value is left out of the file
+            place = place[part] if isinstance(place[part], dict) else {}
         place[name] = value
     config = folder / "mlboard.toml"
     config.write_text(toml_writer.document(table), encoding="utf-8")
