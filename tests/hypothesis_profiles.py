@@ -1,7 +1,8 @@
-"""Hypothesis profiles: `default` for a developer's run, `ci` with twice the examples.
+"""Hypothesis profiles: `default` for every run (CI's too), `thorough` with twice the examples.
 
-`HYPOTHESIS_PROFILE=ci` chooses the CI one. Tests that need fewer or more examples than the
-profile's base say so with `examples(n)`, which the `ci` profile multiplies too.
+`HYPOTHESIS_PROFILE=thorough` chooses the longer one, for a run by hand after changing a parser.
+Tests that need fewer or more examples than the profile's base say so with `examples(n)`, which
+the `thorough` profile multiplies too.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from hypothesis import settings
 
 BASE_EXAMPLES = 100
 settings.register_profile("default", max_examples=BASE_EXAMPLES, deadline=None)
-settings.register_profile("ci", max_examples=2 * BASE_EXAMPLES, deadline=None, print_blob=True)
+settings.register_profile(
+    "thorough", max_examples=2 * BASE_EXAMPLES, deadline=None, print_blob=True
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or "default")
 
 
