@@ -82,27 +82,27 @@ async def settle(app: MlboardApp, pilot) -> None:
     await pilot.pause()
 
 
+@pytest.mark.parametrize("start", SCREENS)
 async def test_every_screen_key_switches_from_every_screen_wherever_the_focus_is(
-    sample_workspace,
+    sample_workspace, start
 ):
-    """A table over screens: from each one, with each kind of widget it has focused (but a
-    text box, which takes letters as text), each screen key opens its screen."""
+    """From each screen, with each kind of widget it has focused (but a text box, which takes
+    letters as text), each screen key opens its screen."""
     app = MlboardApp(sample_workspace)
     async with app.run_test(size=SIZE) as pilot:
-        for start in SCREENS:
-            await app.switch_mode(start)
-            await settle(app, pilot)
-            kinds = {type(w): w for w in reversed(app.screen.focus_chain)}  # first of each kind
-            places = [w for kind, w in kinds.items() if not issubclass(kind, Input | TextArea)]
-            assert places, f"nothing to focus on {start}"
-            for widget in places:
-                for key, target in SCREEN_KEYS.items():
-                    await app.switch_mode(start)
-                    widget.focus()
-                    await pilot.pause()
-                    await pilot.press(key)
-                    await pilot.pause()
-                    assert app.current_mode == target, f"{key!r} on {start}, {widget} focused"
+        await app.switch_mode(start)
+        await settle(app, pilot)
+        kinds = {type(w): w for w in reversed(app.screen.focus_chain)}  # first of each kind
+        places = [w for kind, w in kinds.items() if not issubclass(kind, Input | TextArea)]
+        assert places, f"nothing to focus on {start}"
+        for widget in places:
+            for key, target in SCREEN_KEYS.items():
+                await app.switch_mode(start)
+                widget.focus()
+                await pilot.pause()
+                await pilot.press(key)
+                await pilot.pause()
+                assert app.current_mode == target, f"{key!r} on {start}, {widget} focused"
 
 
 async def test_the_charts_view_keeps_the_screen_keys(sample_workspace):
