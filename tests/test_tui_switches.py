@@ -6,6 +6,7 @@ drawn (`prepare` in `MlboardApp`); these tests drive an app built the same way.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert
@@ -81,7 +82,10 @@ async def test_a_screen_built_ahead_shows_what_changed_since(sample_workspace):
     """Another terminal syncs a run after the Experiments screen was built: the switch reads
     again before showing it, without waiting for the change poll."""
     app = MlboardApp(sample_workspace, prepare=("experiments",))
+    started = asyncio.Event()
+    app.after_start_up(started.set)  # the screens built ahead are built: not before
     async with app.run_test(size=SIZE) as pilot:
+        await asyncio.wait_for(started.wait(), 60)
         await app.workers.wait_for_complete()
         await pilot.pause()
         experiments = built_screen(app, "experiments")
